@@ -1,0 +1,12 @@
+"""specbias: a reproducible laboratory for the spectral (frequency) bias of neural networks.
+
+Reproduces Basri et al., ICML 2020 (arXiv:2003.04560) and Lazzari & Liu 2023
+(arXiv:2301.05816).  The science lives in this package; the Snakemake workflow only calls it.
+"""
+
+__version__ = "0.1.0"
+
+REFERENCES = (
+    "arXiv:2003.04560 (Basri et al. 2020, P1); arXiv:1906.00425 (Basri et al. 2019); "
+    "arXiv:1901.08584 (Arora et al. 2019); arXiv:2301.05816 (Lazzari & Liu 2023, P2)"
+)

@@ -1,0 +1,93 @@
+"""Config validation: JSON Schema (with defaults filled in) plus checks a schema cannot express.
+
+Errors name the offending key as a dotted path, e.g.
+``config error at experiments.uniform_circle.train.lr: -0.1 is less than or equal to the minimum of 0``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config value is wrong; the message names the key."""
+
+
+def _path(error) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "<top level>"
+
+
+def _with_defaults(validator_class):
+    """A validator that also fills ``default`` values of missing properties (jsonschema FAQ recipe)."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub and prop not in instance:
+                    instance[prop] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def load_schema(path: str | Path) -> dict:
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def validate(config: dict, schema: dict) -> dict:
+    """Validate ``config`` in place (defaults filled in) and return it; raise ConfigError."""
+    cls = jsonschema.validators.validator_for(schema)
+    validator = _with_defaults(cls)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
+    if errors:
+        # The deepest error is usually the most specific one.
+        err = max(errors, key=lambda e: len(list(e.absolute_path)))
+        raise ConfigError(f"config error at {_path(err)}: {err.message}")
+    check_semantics(config)
+    return config
+
+
+def check_semantics(config: dict) -> None:
+    """Checks across keys that JSON Schema cannot express."""
+    experiments = config.get("experiments", {})
+    if not experiments:
+        raise ConfigError("config error at experiments: define at least one experiment")
+    for name, exp in experiments.items():
+        where = f"experiments.{name}"
+        n = exp["data"]["n"]
+        nyquist = n // 2
+        kappas = exp["target"]["kappas"]
+        too_high = [k for k in kappas if k >= nyquist]
+        if too_high:
+            raise ConfigError(
+                f"config error at {where}.target.kappas: frequencies {too_high} cannot be resolved by "
+                f"n={n} points (need kappa < n/2 = {nyquist})"
+            )
+        model = exp["model"]
+        if model["init"] == "antisymmetric" and model["width"] % 2:
+            raise ConfigError(f"config error at {where}.model.width: antisymmetric init needs an even width, got {model['width']}")
+        train = exp["train"]
+        if train["snapshots"] > train["max_steps"] + 1:
+            raise ConfigError(
+                f"config error at {where}.train.snapshots: {train['snapshots']} snapshots need at least "
+                f"{train['snapshots'] - 1} steps, but max_steps is {train['max_steps']}"
+            )
+        ntk = exp["ntk"]
+        lo, hi = exp["analysis"]["eigen_fit_range"]
+        if not lo < hi:
+            raise ConfigError(f"config error at {where}.analysis.eigen_fit_range: need lower < upper, got [{lo}, {hi}]")
+        if hi > ntk["grid_size"] // 2:
+            raise ConfigError(
+                f"config error at {where}.analysis.eigen_fit_range: upper frequency {hi} exceeds the NTK grid's "
+                f"Nyquist frequency {ntk['grid_size'] // 2} (raise ntk.grid_size)"
+            )
+        if exp["analysis"]["fit_kappa_min"] > max(kappas):
+            raise ConfigError(
+                f"config error at {where}.analysis.fit_kappa_min: {exp['analysis']['fit_kappa_min']} is above every kappa in target.kappas"
+            )

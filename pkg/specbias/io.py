@@ -1,0 +1,244 @@
+"""NetCDF datasets: the only place they are built, written and read.
+
+Conventions (design.md):
+
+* Dims are snake_case nouns.  Primary dims: ``sample`` (a training point), ``run`` (one
+  network of an ensemble), ``seed``, ``kappa`` (target frequency), ``step`` (a GD step index;
+  no time units, so xarray never decodes it as a date).
+* **Derived dims are named by what they index**, never by the dim they came from:
+  a Fourier transform along ``sample`` gives ``frequency`` (integer cycles per 2π); an
+  eigendecomposition of a sample × sample operator gives ``mode`` (sorted by decreasing
+  eigenvalue); a quadrature grid is ``grid_point``.  Spacing and units go in the coordinate's
+  attrs.
+* Every variable and coordinate has ``long_name`` and ``units`` (``"1"`` if dimensionless).
+  Flags are stored as int8 with ``flag_values``/``flag_meanings`` (NetCDF has no bool).
+* Global attrs: ``title``, ``source`` (package version and git commit), ``references``
+  (arXiv ids), ``config_json`` (the parameters that produced the file, JSON), ``history``.
+* Files are written to a temporary name in the same folder and renamed, so a killed job
+  never leaves a half-written file at the output path.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import REFERENCES, __version__
+
+STATUS_MEANINGS = "converged not_converged diverged"
+STATUS = {"converged": 0, "not_converged": 1, "diverged": 2}
+
+
+def meta(long_name: str, units: str = "1", **extra) -> dict:
+    """Attributes for a variable or coordinate."""
+    return {"long_name": long_name, "units": units, **extra}
+
+
+def git_commit(path: str | os.PathLike | None = None) -> str:
+    """Short commit of the checkout at ``path`` (cwd by default), ``+dirty`` if modified."""
+    cwd = str(path) if path else None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True, text=True
+        ).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def source_string() -> str:
+    return f"specbias {__version__} (git {git_commit()})"
+
+
+def check_conventions(ds: xr.Dataset) -> None:
+    """Raise ValueError naming every variable/coordinate without long_name or units."""
+    missing = [
+        name
+        for name in list(ds.data_vars) + list(ds.coords)
+        if "long_name" not in ds[name].attrs or "units" not in ds[name].attrs
+    ]
+    if missing:
+        raise ValueError(f"variables/coordinates without long_name or units: {sorted(map(str, missing))}")
+    for name in list(ds.data_vars) + list(ds.coords):
+        if ds[name].dtype == bool:
+            raise ValueError(f"{name!r} is boolean; store flags as int8 (NetCDF has no bool)")
+
+
+def finalize(ds: xr.Dataset, title: str, config: dict, history: str = "") -> xr.Dataset:
+    """Set the global attributes and check the conventions."""
+    ds.attrs.update(
+        title=title,
+        source=source_string(),
+        references=REFERENCES,
+        config_json=json.dumps(config, sort_keys=True, default=_json_default),
+        history=f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')} {history}".strip(),
+        Conventions="CF-1.10",
+    )
+    check_conventions(ds)
+    return ds
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def config_of(ds: xr.Dataset) -> dict:
+    return json.loads(ds.attrs["config_json"])
+
+
+def write(ds: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write atomically: a temporary file in the target folder, then ``os.replace``."""
+    check_conventions(ds)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def read(path: str | os.PathLike) -> xr.Dataset:
+    """Load a whole dataset into memory and close the file."""
+    return xr.load_dataset(path, engine="netcdf4")
+
+
+# ----------------------------------------------------------------------------------------
+# Builders, one per stage.
+
+
+def sample_dataset(theta, x, pdf, config: dict) -> xr.Dataset:
+    n = len(theta)
+    ds = xr.Dataset(
+        {
+            "theta": ("sample", np.asarray(theta), meta("angle on the circle", "rad")),
+            "x": (("sample", "component"), np.asarray(x), meta("point on the unit circle", "1")),
+            "density": ("sample", np.asarray(pdf), meta("sampling density w.r.t. arc length", "rad-1")),
+        },
+        coords={
+            "sample": ("sample", np.arange(n), meta("training point index")),
+            "component": ("component", np.arange(x.shape[1]), meta("embedding coordinate index")),
+        },
+    )
+    return finalize(ds, "Training points on the circle", config, "sample")
+
+
+def train_dataset(result, kappa: int, seeds, y, theta, pdf, amplitudes, frequencies, config: dict, criterion, device: str) -> xr.Dataset:
+    status = np.where(
+        result.diverged_step >= 0,
+        STATUS["diverged"],
+        np.where(result.converged_step >= 0, STATUS["converged"], STATUS["not_converged"]),
+    ).astype(np.int8)
+    ds = xr.Dataset(
+        {
+            "target": ("sample", np.asarray(y), meta(f"target sin({kappa} theta), normalised as configured")),
+            "density": ("sample", np.asarray(pdf), meta("sampling density w.r.t. arc length", "rad-1")),
+            "loss": (("seed", "step"), result.loss, meta("training loss 0.5*sum((f-y)^2)")),
+            "residual": (("seed", "sample", "step"), result.residual, meta("residual f(x_i) - y_i")),
+            "residual_spectrum": (
+                ("seed", "frequency", "step"),
+                amplitudes,
+                meta("Fourier amplitude of the residual", "1", method="quadrature sum_i r_i exp(-i q theta_i)/(pi n p_i)"),
+            ),
+            "converged_step": ("seed", result.converged_step, meta("first step meeting the convergence criterion (-1: never)", criterion=criterion.description)),
+            "diverged_step": ("seed", result.diverged_step, meta("first step with a non-finite or exploding loss (-1: never)")),
+            "status": ("seed", status, meta("run outcome", flag_values=np.arange(3, dtype=np.int8), flag_meanings=STATUS_MEANINGS)),
+            "steps_per_second": ((), result.steps_per_second, meta("training rate of the whole ensemble", "s-1", device=device)),
+        },
+        coords={
+            "seed": ("seed", np.asarray(seeds, dtype=np.int64), meta("initialisation seed")),
+            "sample": ("sample", np.arange(len(theta)), meta("training point index")),
+            "step": ("step", result.snapshot_steps, meta("gradient-descent step")),
+            "frequency": ("frequency", np.asarray(frequencies), meta("frequency", "cycles per 2 pi")),
+            "kappa": ((), int(kappa), meta("target frequency", "cycles per 2 pi")),
+            "theta": ("sample", np.asarray(theta), meta("angle on the circle", "rad")),
+        },
+        attrs={"criterion": criterion.description},
+    )
+    return finalize(ds, f"Two-layer ReLU nets trained on sin({kappa} theta)", config, "train")
+
+
+def ntk_dataset(evals, evecs, dom_freq, dom_frac, theta, grid_freq, grid_eig, closed_eig, config: dict) -> xr.Dataset:
+    n = len(theta)
+    ds = xr.Dataset(
+        {
+            "eigenvalue": ("mode", evals, meta("eigenvalue of the NTK Gram matrix H on the samples")),
+            "eigenvector": (("sample", "mode"), evecs, meta("unit eigenvector of H")),
+            "dominant_frequency": ("mode", dom_freq, meta("frequency with the largest amplitude in the eigenvector", "cycles per 2 pi")),
+            "dominant_fraction": ("mode", dom_frac, meta("share of the eigenvector's power at its dominant frequency")),
+            "operator_eigenvalue": ("frequency", grid_eig, meta("eigenvalue of f -> int H f p (uniform p), circulant FFT on a grid")),
+            "closed_form_eigenvalue": ("frequency", closed_eig, meta("closed-form eigenvalue from the cosine coefficients (science.md 2)")),
+        },
+        coords={
+            "mode": ("mode", np.arange(n), meta("eigenpair index, decreasing eigenvalue")),
+            "sample": ("sample", np.arange(n), meta("training point index")),
+            "frequency": ("frequency", np.asarray(grid_freq), meta("frequency", "cycles per 2 pi")),
+            "theta": ("sample", np.asarray(theta), meta("angle on the circle", "rad")),
+        },
+        attrs={"kernel": "H = (cos t + beta)(pi - t)/(2 pi): the trained net's GD Gram kernel (= 2x P1's with bias)"},
+    )
+    return finalize(ds, "Two-layer NTK on the circle: eigendecomposition", config, "ntk")
+
+
+def predict_dataset(train: xr.Dataset, residual, amplitudes, conv_step, lr: float, eta_lmax: float, config: dict) -> xr.Dataset:
+    stable = eta_lmax < 2.0
+    ds = xr.Dataset(
+        {
+            "residual": (("seed", "sample", "step"), residual, meta("linearised-GD residual (I - lr H)^t r_0")),
+            "residual_spectrum": (("seed", "frequency", "step"), amplitudes, meta("Fourier amplitude of the predicted residual")),
+            "converged_step": ("seed", conv_step, meta("predicted first step meeting the convergence criterion (-1: never)", criterion=train.attrs["criterion"])),
+            "lr_times_max_eigenvalue": ((), eta_lmax, meta("learning rate times the largest Gram eigenvalue (>= 2 diverges)")),
+            "stable": ((), np.int8(stable), meta("linearised GD is stable", flag_values=np.arange(2, dtype=np.int8), flag_meanings="unstable stable")),
+        },
+        coords={name: train[name] for name in ("seed", "sample", "step", "frequency", "kappa", "theta")},
+        attrs={"criterion": train.attrs["criterion"], "lr": lr},
+    )
+    return finalize(ds, f"Linearised-GD prediction for sin({int(train.kappa)} theta)", config, "predict")
+
+
+def _atomic_text(text: str, path: str | os.PathLike) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_text(text: str, path: str | os.PathLike) -> None:
+    """Write a text file atomically."""
+    _atomic_text(text, path)
+
+
+def write_csv(frame, path: str | os.PathLike) -> None:
+    """Write a pandas DataFrame as CSV atomically."""
+    _atomic_text(frame.to_csv(index=False), path)
+
+
+def read_csv(path: str | os.PathLike):
+    import pandas as pd
+
+    return pd.read_csv(path, keep_default_na=False)

@@ -1,0 +1,146 @@
+"""Two-layer ReLU network of P1 (arXiv:2003.04560, section 3), as a batched ensemble.
+
+``f(x) = m^{-1/2} Σ_r a_r ReLU(w_rᵀx + b_r)`` with ``w_r ~ N(0, τ²I)``, ``b_r = 0`` at
+initialisation (the kernel of :mod:`specbias.ntk` assumes it), ``a_r ∈ {±1}`` fixed; only w
+and b are trained.  An ensemble of R runs is held as tensors with a leading run dimension:
+``wb = [w | b]`` (R, m, d + 1) and ``a`` (R, m).  Gradients are written out by hand (and tested
+against autograd) so that one GD step is a handful of batched tensor operations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+INITS = ("independent", "antisymmetric")
+
+
+@dataclass
+class TwoLayerEnsemble:
+    """Parameters of R two-layer nets.  ``wb`` holds ``[w | b]``: (R, m, d + 1) with bias,
+    (R, m, d) without, so that the preactivation is one batched product with ``[x | 1]``."""
+
+    wb: torch.Tensor  # (R, m, d + bias)
+    a: torch.Tensor  # (R, m), ±1, fixed
+    bias: bool
+
+    @property
+    def runs(self) -> int:
+        return self.wb.shape[0]
+
+    @property
+    def width(self) -> int:
+        return self.wb.shape[1]
+
+    @property
+    def scale(self) -> float:
+        return 1.0 / math.sqrt(self.width)
+
+    @property
+    def w(self) -> torch.Tensor:
+        return self.wb[..., : self.wb.shape[-1] - int(self.bias)]
+
+    @property
+    def b(self) -> torch.Tensor:
+        return self.wb[..., -1] if self.bias else torch.zeros_like(self.wb[..., 0])
+
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """``[x | 1]`` with bias, ``x`` without: (n, d + bias)."""
+        if not self.bias:
+            return x
+        return torch.cat([x, torch.ones_like(x[:, :1])], dim=1)
+
+    def preactivation(self, x: torch.Tensor) -> torch.Tensor:
+        """``wᵀx + b`` for inputs x (n, d): (R, n, m)."""
+        return torch.matmul(self.augment(x), self.wb.transpose(1, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs (R, n)."""
+        return torch.matmul(torch.relu(self.preactivation(x)), self.a[:, :, None])[..., 0] * self.scale
+
+    def chunk_size(self, n: int, cache_bytes: int = 1 << 20) -> int:
+        """Samples per chunk so that one (R, chunk, m) temporary stays near ``cache_bytes``."""
+        per_sample = self.runs * self.width * self.wb.element_size()
+        return int(max(1, min(n, cache_bytes // max(per_sample, 1))))
+
+    def residual_and_grad(self, x: torch.Tensor, y: torch.Tensor, chunk: int | None = None):
+        """Residual ``f − y`` (R, n) and the gradient of ``½Σ(f − y)²`` w.r.t. ``wb``.
+
+        ``∂Φ/∂wb_r = (a_r/√m) Σ_i r_i 1[pre_ir > 0] [x_i | 1]``.  Samples are processed in
+        chunks (one pass: a sample's residual needs only its own row), which keeps the
+        (R, chunk, m) temporaries in cache; this was about 3× faster than the unchunked step
+        on a 2-core CPU at n = 512, m = 2000.
+        """
+        xa = self.augment(x)
+        n = xa.shape[0]
+        chunk = chunk or self.chunk_size(n)
+        wt = self.wb.transpose(1, 2)
+        a_col = self.a[:, :, None]
+        grad = torch.zeros_like(self.wb)
+        r = torch.empty_like(y)
+        for i in range(0, n, chunk):
+            xc = xa[i : i + chunk]
+            pre = torch.matmul(xc, wt)  # (R, c, m)
+            rc = torch.matmul(torch.relu(pre), a_col)[..., 0] * self.scale - y[:, i : i + chunk]
+            r[:, i : i + chunk] = rc
+            grad.baddbmm_((pre > 0).to(xa.dtype).transpose(1, 2), rc[:, :, None] * xc)
+        grad *= (self.a * self.scale)[:, :, None]
+        return r, grad
+
+
+def init_two_layer(
+    seeds,
+    width: int,
+    dim: int,
+    tau: float,
+    bias: bool = True,
+    init: str = "independent",
+    dtype=torch.float32,
+    device="cpu",
+) -> TwoLayerEnsemble:
+    """One network per seed, drawn on the CPU from ``torch.Generator().manual_seed(seed)``.
+
+    Drawing on the CPU makes a seed give the same network on every device.
+    ``init="antisymmetric"`` pairs unit r with a twin of the same (w, b) and opposite a, so
+    that f ≡ 0 at initialisation (the NTK is unchanged in expectation); width must be even.
+    """
+    if width <= 0 or dim <= 0:
+        raise ValueError(f"width and dim must be positive, got width={width}, dim={dim}")
+    if not tau > 0:
+        raise ValueError(f"init scale tau must be positive, got {tau}")
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+    if init == "antisymmetric" and width % 2:
+        raise ValueError(f"antisymmetric init needs an even width, got {width}")
+    ws, as_ = [], []
+    for seed in seeds:
+        gen = torch.Generator().manual_seed(int(seed))
+        if init == "independent":
+            w = torch.randn(width, dim, generator=gen, dtype=torch.float64) * tau
+            a = torch.randint(0, 2, (width,), generator=gen).to(torch.float64) * 2 - 1
+        else:
+            half = torch.randn(width // 2, dim, generator=gen, dtype=torch.float64) * tau
+            w = torch.cat([half, half])
+            a = torch.cat([torch.ones(width // 2), -torch.ones(width // 2)]).to(torch.float64)
+        ws.append(w)
+        as_.append(a)
+    w = torch.stack(ws)
+    if bias:  # b = 0 at initialisation (science.md §1)
+        w = torch.cat([w, torch.zeros_like(w[..., :1])], dim=-1)
+    return TwoLayerEnsemble(
+        wb=w.to(device=device, dtype=dtype), a=torch.stack(as_).to(device=device, dtype=dtype), bias=bias
+    )
+
+
+def empirical_ntk(model: TwoLayerEnsemble, x: torch.Tensor) -> torch.Tensor:
+    """Empirical NTK ``Σ_params ∂f(x_i) ∂f(x_j)`` of each run at its current parameters: (R, n, n).
+
+    For this architecture ``∂f/∂w_r = a_r 1[pre_r > 0] x / √m`` and ``∂f/∂b_r = a_r 1[pre_r > 0] / √m``,
+    so the kernel is ``(xᵢᵀxⱼ + β) · (1/m) Σ_r 1[pre_r(xᵢ) > 0] 1[pre_r(xⱼ) > 0]`` (a_r² = 1).
+    """
+    act = (model.preactivation(x) > 0).to(x.dtype)  # (R, n, m)
+    share = torch.matmul(act, act.transpose(1, 2)) / model.width
+    inner = x @ x.T + (1.0 if model.bias else 0.0)
+    return share * inner

@@ -1,0 +1,133 @@
+"""Figures: a dataset in, a matplotlib figure out.  Axis labels come from the NetCDF attrs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from .analysis import fit_power_law  # noqa: E402
+from .io import STATUS  # noqa: E402
+from .ntk import two_layer_ntk_cosine_coefficients, uniform_operator_eigenvalues  # noqa: E402
+
+
+def label(da: xr.DataArray) -> str:
+    units = da.attrs.get("units", "")
+    name = da.attrs.get("long_name", da.name)
+    return f"{name} [{units}]" if units and units != "1" else str(name)
+
+
+def save(fig, stem: str | Path, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        out.append(path)
+    plt.close(fig)
+    return out
+
+
+def own_frequency_decay(spectra: list[xr.Dataset]) -> xr.DataArray:
+    """Residual amplitude at each run's own κ over steps, relative to step 0; median over seeds.
+
+    Returns (kappa, step)."""
+    rows = []
+    for ds in sorted(spectra, key=lambda d: int(d.kappa)):
+        amp = ds.residual_spectrum.sel(frequency=int(ds.kappa))
+        rows.append((amp / amp.isel(step=0)).median("seed", skipna=True))
+    out = xr.concat(rows, dim="kappa")
+    out = out.assign_coords(kappa=[int(d.kappa) for d in sorted(spectra, key=lambda d: int(d.kappa))])
+    out.attrs.update(long_name="residual amplitude at kappa / initial", units="1")
+    return out
+
+
+def heatmap(trains: list[xr.Dataset], predicts: list[xr.Dataset], cmap: str = "magma"):
+    """Frequency × step: measured (left) beside the linearised-NTK prediction (right)."""
+    meas, pred = own_frequency_decay(trains), own_frequency_decay(predicts)
+    steps = meas.step.values
+    x_edges = _log_edges(steps)
+    k = meas.kappa.values
+    y_edges = np.concatenate([[k[0] - 0.5], (k[1:] + k[:-1]) / 2, [k[-1] + 0.5]]) if len(k) > 1 else np.array([k[0] - 0.5, k[0] + 0.5])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True, constrained_layout=True)
+    for ax, da, title in zip(axes, (meas, pred), ("trained networks (median over seeds)", "linearised NTK prediction")):
+        mesh = ax.pcolormesh(x_edges, y_edges, np.clip(da.values, 0, 1.2), cmap=cmap, vmin=0, vmax=1, shading="flat")
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{label(trains[0].step)} + 1")
+        ax.set_title(title)
+    axes[0].set_ylabel("target frequency kappa [cycles per 2 pi]")
+    fig.colorbar(mesh, ax=axes, label=meas.attrs["long_name"])
+    fig.suptitle("Residual at the target frequency over training (low frequencies are learned first)")
+    return fig
+
+
+def _log_edges(steps: np.ndarray) -> np.ndarray:
+    s = np.asarray(steps, dtype=np.float64) + 1.0
+    mids = np.sqrt(s[1:] * s[:-1])
+    return np.concatenate([[s[0] / np.sqrt(s[1] / s[0])], mids, [s[-1] * np.sqrt(s[-1] / s[-2])]])
+
+
+def convergence(conv: xr.Dataset, fit_kappa_min: int = 1):
+    """Convergence step vs κ (log-log), measured seeds, predicted, fitted slopes."""
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    k, s = xr.broadcast(conv.kappa, conv.measured_step)
+    ok = (conv.status == STATUS["converged"]).values
+    ax.scatter(k.values[ok], s.values[ok], s=14, alpha=0.6, label="trained nets (each seed)")
+    div = (conv.status == STATUS["diverged"]).values
+    if div.any():
+        ax.scatter(k.values[div], np.full(div.sum(), np.nanmax(s.values[ok]) if ok.any() else 1), marker="x", color="red", label="diverged (excluded)")
+    pk, ps = xr.broadcast(conv.kappa, conv.predicted_step)
+    pm = ps.values > 0
+    pred_med = conv.predicted_step.where(conv.predicted_step > 0).median("seed")
+    ax.plot(conv.kappa, pred_med, "s--", color="C1", ms=4, label="linearised NTK prediction (median)")
+    sel = (k.values >= fit_kappa_min) & ok
+    if len(np.unique(k.values[sel])) >= 2:
+        fit = fit_power_law(k.values[sel], s.values[sel])
+        kk = np.geomspace(max(fit_kappa_min, conv.kappa.min()), conv.kappa.max(), 50)
+        ax.plot(kk, np.exp(fit.intercept) * kk**fit.slope, color="C0", label=f"fit: slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]")
+    sel_p = (pk.values >= fit_kappa_min) & pm
+    if len(np.unique(pk.values[sel_p])) >= 2:
+        pfit = fit_power_law(pk.values[sel_p], ps.values[sel_p])
+        ax.plot([], [], " ", label=f"prediction slope {pfit.slope:.2f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label(conv.kappa))
+    ax.set_ylabel("convergence step [GD steps]")
+    ax.set_title("Convergence time vs frequency (theory: slope 2 on S1)")
+    ax.legend(fontsize=8)
+    ax.text(0.01, 0.01, conv.attrs["criterion"], transform=ax.transAxes, fontsize=7, color="0.4")
+    return fig
+
+
+def ntk_spectrum(ntk: xr.Dataset, bias: bool, fit_range=None):
+    """Operator eigenvalues (FFT on a grid) and Gram eigenvalues/n by dominant frequency vs the closed form."""
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    q = ntk.frequency.values
+    # Beyond about a quarter of the grid, aliasing of the kernel's tail lifts the FFT values.
+    pos = (q >= 1) & (q <= q.max() // 2)
+    grid = ntk.operator_eigenvalue.values
+    ax.loglog(q[pos], np.abs(grid[pos]), "-", lw=1.2, label="operator eigenvalue (circulant FFT)")
+    closed = uniform_operator_eigenvalues(q, two_layer_ntk_cosine_coefficients(q, bias))
+    nz = (q >= 1) & (q <= q.max() // 2) & (closed > 0)
+    ax.loglog(q[nz], closed[nz], "o", ms=2.5, mfc="none", label="closed form (science.md 2, network convention)")
+    n = ntk.sizes["sample"]
+    dom = ntk.dominant_frequency.values
+    ev = ntk.eigenvalue.values / n
+    m = (dom >= 1) & (ev > 0) & (dom <= q.max())
+    ax.loglog(dom[m], ev[m], ".", ms=3, alpha=0.5, label=f"Gram eigenvalue / n on the {n} samples")
+    if fit_range is not None:
+        lo, hi = fit_range
+        sel = (q >= lo) & (q <= hi) & (grid > 0)
+        fit = fit_power_law(q[sel], grid[sel])
+        ax.loglog(q[sel], np.exp(fit.intercept) * q[sel] ** fit.slope, "k--", lw=1, label=f"fit k in [{lo}, {hi}]: slope {fit.slope:.3f}")
+    ax.set_xlabel(label(ntk.frequency))
+    ax.set_ylabel("eigenvalue")
+    ax.set_title("Two-layer NTK spectrum on S1" + (" (with bias)" if bias else " (no bias)"))
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,120 @@
+"""One function per workflow stage: config values and datasets in, a dataset out.
+
+The Snakemake scripts only read inputs, call these and write outputs; everything here runs
+without Snakemake (tests call it directly).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+import xarray as xr
+
+from . import dynamics, io, models, ntk, sampling, spectra, targets, train
+from .criteria import Criterion
+
+log = logging.getLogger(__name__)
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def sample(data: dict) -> xr.Dataset:
+    theta = sampling.sample_circle(data["n"], data["seed"], data["density"], data["sampling"])
+    pdf = sampling.density_pdf(data["density"], theta)
+    return io.sample_dataset(theta, sampling.embed(theta), pdf, {"data": data})
+
+
+def frequencies_for(n: int) -> np.ndarray:
+    """Integer frequencies resolved by n samples: 0..n//2."""
+    return np.arange(n // 2 + 1)
+
+
+def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train_cfg: dict, device: str = "auto") -> xr.Dataset:
+    """Train one ensemble (one run per seed) on the target of frequency κ."""
+    dev = train.pick_device(device)
+    dtype = DTYPES[train_cfg["dtype"]]
+    theta = points.theta.values
+    y = targets.harmonic(theta, kappa, target["kind"], target["normalise"])
+    x = torch.tensor(points.x.values, dtype=dtype, device=dev)
+    seeds = list(train_cfg["seeds"])
+    net = models.init_two_layer(seeds, model["width"], x.shape[1], model["tau"], model["bias"], model["init"], dtype, dev)
+    crit = Criterion(**train_cfg["criterion"])
+    snaps = train.log_spaced_steps(train_cfg["max_steps"], train_cfg["snapshots"])
+    log.info("training %d runs (kappa=%d, width=%d, n=%d) on %s, %d steps, criterion: %s",
+             len(seeds), kappa, model["width"], len(theta), dev, train_cfg["max_steps"], crit.description)
+    result = train.train_two_layer_gd(
+        net, x, torch.tensor(y, dtype=dtype, device=dev), train_cfg["lr"], train_cfg["max_steps"], snaps, crit,
+        divergence_factor=train_cfg["divergence_factor"], label=f"train kappa={kappa}",
+    )
+    for seed, step in zip(seeds, result.diverged_step):
+        if step >= 0:
+            log.warning("run seed=%d kappa=%d DIVERGED at step %d (lr=%g); it is recorded and excluded from fits", seed, kappa, step, train_cfg["lr"])
+    freqs = frequencies_for(len(theta))
+    amps = spectra.harmonic_amplitudes(theta, result.residual, freqs, points.density.values)
+    cfg = {"kappa": kappa, "model": model, "target": target, "train": train_cfg, "device": str(dev)}
+    return io.train_dataset(result, kappa, seeds, y, theta, points.density.values, amps, freqs, cfg, crit, str(dev))
+
+
+def ntk_eigen(points: xr.Dataset, model: dict, ntk_cfg: dict) -> xr.Dataset:
+    """Analytic two-layer NTK on the samples, float64 eigendecomposition, dominant frequencies,
+    and the exact operator spectrum on an evenly spaced grid (circulant FFT)."""
+    theta = points.theta.values
+    bias = model["bias"]
+    gram = ntk.circle_gram(theta, bias)
+    evals, evecs = ntk.eigendecompose(gram)
+    n = len(theta)
+    dom, frac = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
+    grid = ntk_cfg["grid_size"]
+    q = np.arange(grid // 2 + 1)
+    grid_eig = ntk.circulant_operator_spectrum(lambda c: ntk.two_layer_ntk(c, bias), grid, grid // 2)
+    closed = ntk.uniform_operator_eigenvalues(q, ntk.two_layer_ntk_cosine_coefficients(q, bias))
+    ds = io.ntk_dataset(evals, evecs, dom, frac, theta, q, grid_eig, closed, {"model": {"bias": bias}, "ntk": ntk_cfg})
+    ds.attrs["grid_size"] = grid
+    return ds
+
+
+def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
+    """Linearised GD from the runs' own initial residuals, on the same points and steps."""
+    tcfg = io.config_of(trained)["train"]
+    if not np.allclose(trained.theta.values, eig.theta.values):
+        raise ValueError("the training points and the NTK's points differ; they must come from the same sample file")
+    lr = tcfg["lr"]
+    evals, evecs = eig.eigenvalue.values, eig.eigenvector.values
+    stable, eta_lmax = dynamics.stability(evals, lr)
+    if not stable:
+        log.warning("lr * max eigenvalue = %.3f >= 2: linearised GD diverges for this learning rate", eta_lmax)
+    r0 = trained.residual.isel(step=0).values  # (seed, sample)
+    steps = trained.step.values
+    resid = dynamics.predict_residuals(evals, evecs, r0, lr, steps)
+    amps = spectra.harmonic_amplitudes(trained.theta.values, resid, trained.frequency.values, trained.density.values)
+    crit = Criterion(**tcfg["criterion"])
+    conv = dynamics.predict_convergence_step(evals, evecs, r0, trained.target.values, lr, crit, tcfg["max_steps"])
+    return io.predict_dataset(trained, resid, amps, conv, lr, eta_lmax, {"train": tcfg, "kappa": int(trained.kappa)})
+
+
+
+def analyse(trains: list[xr.Dataset], predicts: list[xr.Dataset], eig: xr.Dataset, experiment: str, cfg: dict, width: int):
+    """Convergence table and this experiment's scorecard rows (C1, C3, C11)."""
+    from . import analysis
+
+    conv = analysis.convergence_table(trains, predicts, {"analysis": cfg, "experiment": experiment})
+    c1, fits = analysis.claim_c1(conv, experiment, cfg["fit_kappa_min"], cfg["slope_tolerance"])
+    c3, _ = analysis.claim_c3(eig, experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])
+    c11 = analysis.claim_c11(conv, experiment, cfg["agreement_tolerance"], width)
+    for name, fit in fits.items():
+        conv.attrs[f"{name}_slope"] = fit.slope
+        conv.attrs[f"{name}_slope_ci"] = [fit.ci_low, fit.ci_high]
+    for row in (c1, c3, c11):
+        log.info("%s %s: ours %s, paper %s -> %s", row.claim, experiment, row.our_value, row.paper_value, row.verdict)
+    return conv, analysis.claims_frame([c1, c3, c11])
+
+
+def scorecard(frames):
+    import pandas as pd
+
+    from . import analysis
+
+    frame = pd.concat(frames, ignore_index=True)
+    return frame, analysis.scorecard_markdown(frame)

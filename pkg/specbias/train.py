@@ -1,0 +1,147 @@
+"""Full-batch gradient descent on an ensemble of networks, all runs in one set of tensors.
+
+No file I/O here.  The loop never synchronises with the host between snapshot steps: the
+convergence and divergence steps of every run are tracked on the device with ``torch.where``,
+and residuals are copied into a preallocated snapshot buffer.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .criteria import Criterion
+from .models import TwoLayerEnsemble
+
+log = logging.getLogger(__name__)
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """``auto``: CUDA when present, else CPU.  ``cuda`` when absent is an error, not a fallback."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("config asks for device 'cuda' but torch sees no CUDA device")
+    if requested not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {requested!r}; use auto, cpu or cuda")
+    return torch.device(requested)
+
+
+def log_spaced_steps(max_steps: int, count: int) -> np.ndarray:
+    """Step 0 plus about ``count`` log-spaced steps in [1, max_steps], max_steps included."""
+    if max_steps < 1 or count < 2:
+        raise ValueError(f"need max_steps >= 1 and count >= 2, got {max_steps}, {count}")
+    steps = np.unique(np.round(np.geomspace(1, max_steps, count - 1)).astype(np.int64))
+    return np.concatenate([[0], steps])
+
+
+class Progress:
+    """Logs step, rate and time left, at most every ``interval`` seconds."""
+
+    def __init__(self, total: int, label: str = "train", interval: float = 5.0):
+        self.total, self.label, self.interval = total, label, interval
+        self.start = self.last = time.perf_counter()
+
+    def update(self, step: int, force: bool = False, extra: str = ""):
+        now = time.perf_counter()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        elapsed = now - self.start
+        rate = step / elapsed if elapsed > 0 else float("nan")
+        left = (self.total - step) / rate if rate > 0 else float("nan")
+        log.info(
+            "%s: step %d/%d (%.0f%%), %.1f steps/s, %.1f s elapsed, ~%.1f s left%s",
+            self.label, step, self.total, 100.0 * step / max(self.total, 1), rate, elapsed, left,
+            f", {extra}" if extra else "",
+        )
+
+
+@dataclass
+class TrainResult:
+    snapshot_steps: np.ndarray  # (S,)
+    loss: np.ndarray  # (R, S): ½‖f − y‖², NaN after divergence
+    residual: np.ndarray  # (R, n, S): f − y at the snapshot steps
+    converged_step: np.ndarray  # (R,) first step where the criterion holds, −1 if never
+    diverged_step: np.ndarray  # (R,) first step with a non-finite or exploding loss, −1 if never
+    steps_per_second: float
+    wall_seconds: float
+
+
+def train_two_layer_gd(
+    model: TwoLayerEnsemble,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lr: float,
+    max_steps: int,
+    snapshot_steps: np.ndarray,
+    criterion: Criterion,
+    divergence_factor: float = 1e6,
+    progress_interval: float = 5.0,
+    label: str = "train",
+) -> TrainResult:
+    """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
+
+    ``x``: (n, d) shared inputs; ``y``: (R, n) or (n,) targets.  Step t's residual is the one
+    *before* update t, so step 0 is the initial residual.  A run is declared diverged at the
+    first step whose loss is non-finite or exceeds ``divergence_factor`` × its initial loss
+    (or ½‖y‖² if larger); from the next snapshot on it is frozen and its later losses are NaN.
+    """
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"learning rate must be positive and finite, got {lr}")
+    snapshot_steps = np.asarray(snapshot_steps, dtype=np.int64)
+    if snapshot_steps.min() < 0 or snapshot_steps.max() > max_steps:
+        raise ValueError("snapshot steps must lie in [0, max_steps]")
+    R, n = model.runs, x.shape[0]
+    y = y.expand(R, n) if y.dim() == 1 else y
+    dev, dt = x.device, x.dtype
+    S = len(snapshot_steps)
+    snap_index = {int(s): i for i, s in enumerate(snapshot_steps)}
+    residuals = torch.zeros((R, n, S), device=dev, dtype=dt)
+    losses = torch.full((R, S), float("nan"), device=dev, dtype=dt)
+    conv = torch.full((R,), -1, device=dev, dtype=torch.int64)
+    div = torch.full((R,), -1, device=dev, dtype=torch.int64)
+    active = torch.ones(R, device=dev, dtype=torch.bool)
+    limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
+    blowup = None
+    prog = Progress(max_steps, label, progress_interval)
+    chunk = model.chunk_size(n)
+    t0 = time.perf_counter()
+    for step in range(max_steps + 1):
+        r, grad = model.residual_and_grad(x, y, chunk)
+        sq = (r * r).sum(1)
+        if blowup is None:
+            blowup = divergence_factor * torch.maximum(0.5 * sq, 0.5 * (y * y).sum(1))
+        conv = torch.where((conv < 0) & (sq < limit) & (div < 0), step, conv)
+        bad = ~torch.isfinite(sq) | (0.5 * sq > blowup)
+        div = torch.where((div < 0) & bad, step, div)
+        if step in snap_index:
+            i = snap_index[step]
+            residuals[:, :, i] = torch.where(active[:, None], r, torch.nan)
+            losses[:, i] = torch.where(active, 0.5 * sq, torch.nan)
+            active = active & (div < 0)  # host sync point: freeze diverged runs
+            n_conv = int((conv >= 0).sum())
+            n_div = int((div >= 0).sum())
+            prog.update(step, force=False, extra=f"{n_conv}/{R} converged, {n_div} diverged")
+        if step == max_steps:
+            break
+        keep = (active & (div < 0))[:, None, None]
+        model.wb = torch.where(keep, model.wb - lr * grad, model.wb)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    wall = time.perf_counter() - t0
+    prog.update(max_steps, force=True, extra=f"{int((conv >= 0).sum())}/{R} converged, {int((div >= 0).sum())} diverged")
+    return TrainResult(
+        snapshot_steps=snapshot_steps,
+        loss=losses.double().cpu().numpy(),
+        residual=residuals.double().cpu().numpy(),
+        converged_step=conv.cpu().numpy(),
+        diverged_step=div.cpu().numpy(),
+        steps_per_second=(max_steps + 1) / wall if wall > 0 else float("nan"),
+        wall_seconds=wall,
+    )

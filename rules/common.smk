@@ -1,0 +1,53 @@
+# Config helpers, target lists and named input functions.
+import shutil
+
+from specbias.config import ConfigError, load_schema, validate
+
+
+def validate_config(cfg, schema_path):
+    """Validate (filling defaults) before any job runs; a bad key stops here with its path."""
+    try:
+        validate(cfg, load_schema(schema_path))
+    except ConfigError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+wildcard_constraints:
+    exp="[A-Za-z][A-Za-z0-9_]*",
+    kappa="[0-9]+",
+
+
+def exp_cfg(wildcards):
+    return config["experiments"][wildcards.exp]
+
+
+def kappas(exp):
+    return sorted(config["experiments"][exp]["target"]["kappas"])
+
+
+def use_gpu():
+    """Request the gpu resource only where a GPU can be used (device cuda, or auto with one present)."""
+    dev = config["device"]
+    return int(dev == "cuda" or (dev == "auto" and shutil.which("nvidia-smi") is not None))
+
+
+FIGURES = ["heatmap", "convergence", "ntk_spectrum"]
+
+
+def figure_files(exp):
+    return expand("results/{exp}/figures/{fig}.{fmt}", exp=exp, fig=FIGURES, fmt=config["figures"]["formats"])
+
+
+def all_targets():
+    out = ["results/scorecard.csv", "results/scorecard.md"]
+    for exp in config["experiments"]:
+        out += figure_files(exp)
+    return out
+
+
+def train_files(wildcards):
+    return expand("results/{exp}/train/kappa_{kappa}.nc", exp=wildcards.exp, kappa=kappas(wildcards.exp))
+
+
+def predict_files(wildcards):
+    return expand("results/{exp}/predict/kappa_{kappa}.nc", exp=wildcards.exp, kappa=kappas(wildcards.exp))

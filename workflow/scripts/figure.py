@@ -1,0 +1,21 @@
+"""Rules figure_*: one figure, every configured format."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from pathlib import Path  # noqa: E402
+
+from specbias import io, plots  # noqa: E402
+
+sm = snakemake  # noqa: F821
+kind = sm.params.kind
+if kind == "heatmap":
+    fig = plots.heatmap([io.read(p) for p in sm.input.runs], [io.read(p) for p in sm.input.predictions], sm.params.figures["cmap"])
+elif kind == "convergence":
+    fig = plots.convergence(io.read(sm.input.convergence), sm.params.fit_kappa_min)
+elif kind == "ntk_spectrum":
+    fig = plots.ntk_spectrum(io.read(sm.input.eigen), sm.params.bias, sm.params.fit_range)
+else:
+    raise ValueError(f"unknown figure kind {kind!r}")
+stem = Path(sm.output[0]).with_suffix("")
+plots.save(fig, stem, sm.params.figures["formats"], sm.params.figures["dpi"])
