@@ -1,0 +1,116 @@
+"""NetCDF conventions and atomic writes; config validation with clear messages."""
+import copy
+import glob
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from specbias import io, stages
+from specbias.config import ConfigError, load_schema, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
+
+
+def default_config():
+    with open(ROOT / "config.yaml") as fh:
+        return yaml.safe_load(fh)
+
+
+def test_sample_round_trip_is_identical(tmp_path):
+    ds = stages.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
+    io.write(ds, tmp_path / "s.nc")
+    back = io.read(tmp_path / "s.nc")
+    xr.testing.assert_identical(ds, back)
+    assert back.attrs["references"].startswith("arXiv:2003.04560")
+    assert "specbias" in back.attrs["source"]
+    assert io.config_of(back)["data"]["n"] == 32
+
+
+def test_train_round_trip_is_identical(tmp_path):
+    points = stages.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
+    cfg = validate(default_config(), SCHEMA)["experiments"]["uniform_circle"]
+    tr = dict(cfg["train"], max_steps=20, snapshots=5, seeds=[0, 1])
+    ds = stages.train_kappa(points, 2, dict(cfg["model"], width=32), {"kind": "sin", "normalise": "unit_norm"}, tr, "cpu")
+    io.write(ds, tmp_path / "t.nc")
+    xr.testing.assert_identical(ds, io.read(tmp_path / "t.nc"))
+    assert ds.step.attrs["units"] == "1" and ds.step.dtype.kind == "i"  # never decoded as time
+    assert "0.5*sum" in ds.converged_step.attrs["criterion"]
+
+
+def test_conventions_are_enforced():
+    ds = xr.Dataset({"a": ("sample", np.arange(3.0))})
+    with pytest.raises(ValueError, match="without long_name or units"):
+        io.check_conventions(ds)
+    ds["a"].attrs.update(io.meta("a thing"))
+    ds = ds.assign_coords(sample=("sample", np.arange(3), io.meta("index")))
+    io.check_conventions(ds)
+    ds["flag"] = ("sample", np.array([True, False, True]), io.meta("flag"))
+    with pytest.raises(ValueError, match="boolean"):
+        io.check_conventions(ds)
+
+
+def test_failed_write_leaves_no_file(tmp_path):
+    ds = stages.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"})
+    ds.attrs["bad"] = {"a dict": "cannot be a NetCDF attribute"}
+    target = tmp_path / "out.nc"
+    with pytest.raises(Exception):
+        io.write(ds, target)
+    assert not target.exists()
+    assert glob.glob(str(tmp_path / "*")) == []
+
+
+def test_write_replaces_atomically(tmp_path):
+    target = tmp_path / "x.nc"
+    for n in (8, 16):
+        io.write(stages.sample({"n": n, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
+    assert io.read(target).sizes["sample"] == 16
+    assert os.listdir(tmp_path) == ["x.nc"]
+
+
+def test_default_config_is_valid_and_defaults_are_filled():
+    cfg = default_config()
+    del cfg["figures"]
+    del cfg["experiments"]["uniform_circle"]["train"]["criterion"]
+    validate(cfg, SCHEMA)
+    assert cfg["figures"]["formats"] == ["png", "pdf"]
+    assert cfg["experiments"]["uniform_circle"]["train"]["criterion"] == {"kind": "half_sq_norm", "threshold": 0.05}
+
+
+def _bad(mutate):
+    cfg = default_config()
+    mutate(cfg["experiments"]["uniform_circle"])
+    with pytest.raises(ConfigError) as err:
+        validate(cfg, SCHEMA)
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    "mutate, key, words",
+    [
+        (lambda e: e["train"].update(lr=-0.1), "experiments.uniform_circle.train.lr", "minimum"),
+        (lambda e: e["train"].update(lr=0), "experiments.uniform_circle.train.lr", "minimum"),
+        (lambda e: e["model"].update(width=0), "experiments.uniform_circle.model.width", "minimum"),
+        (lambda e: e["target"].update(kappas=[]), "experiments.uniform_circle.target.kappas", "non-empty"),
+        (lambda e: e["data"].update(density="lumpy"), "experiments.uniform_circle.data.density", "lumpy"),
+        (lambda e: e["train"].update(learning_rate=0.1), "experiments.uniform_circle.train", "learning_rate"),
+        (lambda e: e["target"].update(kappas=[3, 300]), "experiments.uniform_circle.target.kappas", "cannot be resolved"),
+        (lambda e: e["train"].update(snapshots=5000), "experiments.uniform_circle.train.snapshots", "max_steps"),
+        (lambda e: e["model"].update(width=2001), "experiments.uniform_circle.model.width", "even"),
+        (lambda e: e["analysis"].update(eigen_fit_range=[50, 4000]), "eigen_fit_range", "Nyquist"),
+    ],
+)
+def test_bad_configs_name_the_key(mutate, key, words):
+    msg = _bad(mutate)
+    assert key in msg and words in msg, msg
+
+
+def test_typo_at_top_level_is_rejected():
+    cfg = default_config()
+    cfg["figurse"] = {}
+    with pytest.raises(ConfigError, match="figurse"):
+        validate(cfg, SCHEMA)
