@@ -46,12 +46,13 @@ class Progress:
     def __init__(self, total: int, label: str = "train", interval: float = 5.0):
         self.total, self.label, self.interval = total, label, interval
         self.start = self.last = time.perf_counter()
+        self.last_step = -1
 
     def update(self, step: int, force: bool = False, extra: str = ""):
         now = time.perf_counter()
-        if not force and now - self.last < self.interval:
+        if step == self.last_step or (not force and now - self.last < self.interval):
             return
-        self.last = now
+        self.last, self.last_step = now, step
         elapsed = now - self.start
         rate = step / elapsed if elapsed > 0 else float("nan")
         left = (self.total - step) / rate if rate > 0 else float("nan")
