@@ -28,5 +28,7 @@ rule scorecard:
         md="results/scorecard.md",
     log:
         "results/logs/scorecard.log",
+    benchmark:
+        "results/benchmarks/scorecard.tsv"
     script:
         "../workflow/scripts/scorecard.py"

@@ -13,6 +13,8 @@ rule figure_heatmap:
         kind="heatmap",
     log:
         "results/{exp}/logs/figures/heatmap.log",
+    benchmark:
+        "results/{exp}/benchmarks/figures/heatmap.tsv"
     script:
         "../workflow/scripts/figure.py"
 
@@ -32,6 +34,8 @@ rule figure_convergence:
         fit_kappa_min=lambda wc: exp_cfg(wc)["analysis"]["fit_kappa_min"],
     log:
         "results/{exp}/logs/figures/convergence.log",
+    benchmark:
+        "results/{exp}/benchmarks/figures/convergence.tsv"
     script:
         "../workflow/scripts/figure.py"
 
@@ -52,5 +56,7 @@ rule figure_ntk_spectrum:
         fit_range=lambda wc: exp_cfg(wc)["analysis"]["eigen_fit_range"],
     log:
         "results/{exp}/logs/figures/ntk_spectrum.log",
+    benchmark:
+        "results/{exp}/benchmarks/figures/ntk_spectrum.tsv"
     script:
         "../workflow/scripts/figure.py"

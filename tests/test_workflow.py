@@ -4,69 +4,19 @@ Checks: outputs exist and read back; `-n` on a finished run has nothing to do; w
 after each kind of config change (dry-run job lists); a bad config stops before any job.
 """
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from specbias import io
+from wfutil import TINY, copy_workflow, planned_jobs, snakemake, write_config
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
-
-TINY = {
-    "device": "cpu",
-    "figures": {"formats": ["png"], "dpi": 60, "cmap": "magma"},
-    "experiments": {
-        "tiny": {
-            "data": {"n": 64, "seed": 0},
-            "model": {"width": 256, "tau": 1.0, "init": "antisymmetric"},
-            "target": {"kappas": [1, 2, 3]},
-            "train": {"lr": 0.02, "max_steps": 150, "seeds": [0, 1], "snapshots": 10},
-            "ntk": {"grid_size": 512},
-            "analysis": {"fit_kappa_min": 1, "eigen_fit_range": [10, 100]},
-        }
-    },
-}
-
-
-def snakemake(workdir, *args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
-
-
-def planned_jobs(workdir) -> dict:
-    """Rule -> job count from a dry run ({} when there is nothing to do)."""
-    proc = snakemake(workdir, "-n", "--cores", "1")
-    text = proc.stdout + proc.stderr
-    if "Nothing to be done" in text:
-        return {}
-    table = text.split("Job stats:")[1].split("total")[0]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
-
-
-def copy_workflow(dst: Path, config: dict):
-    for item in ("Snakefile", "rules", "workflow", "schemas", "report", "profiles"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / item)
-    write_config(dst, config)
-
-
-def write_config(workdir: Path, config: dict):
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    work = tmp_path_factory.mktemp("wf")
-    copy_workflow(work, TINY)
-    snakemake(work, "--cores", "2")
-    return work
+def finished(tiny_run):
+    return tiny_run
 
 
 def test_outputs_exist_and_read_back(finished):

@@ -1,0 +1,81 @@
+"""Helpers for the workflow tests: a tiny config, a copy of the workflow, dry-run job lists."""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from specbias import io
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY = {
+    "device": "cpu",
+    "figures": {"formats": ["png"], "dpi": 60, "cmap": "magma"},
+    "experiments": {
+        "tiny": {
+            "data": {"n": 64, "seed": 0},
+            "model": {"width": 256, "tau": 1.0, "init": "antisymmetric"},
+            "target": {"kappas": [1, 2, 3]},
+            "train": {"lr": 0.02, "max_steps": 150, "seeds": [0, 1], "snapshots": 10},
+            "ntk": {"grid_size": 512},
+            "analysis": {"fit_kappa_min": 1, "eigen_fit_range": [10, 100]},
+        }
+    },
+}
+
+
+def snakemake(workdir, *args, check=True, env=None, timeout=900):
+    proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def planned_jobs(workdir) -> dict:
+    """Rule -> job count from a dry run ({} when there is nothing to do)."""
+    proc = snakemake(workdir, "-n", "--cores", "1")
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+def write_config(workdir: Path, config: dict):
+    (Path(workdir) / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def copy_workflow(dst: Path, config: dict):
+    for item in ("Snakefile", "rules", "workflow", "schemas", "report", "profiles"):
+        src = ROOT / item
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, Path(dst) / item)
+    write_config(dst, config)
+
+
+# Variables that measure the machine rather than the science.
+TIMING_VARIABLES = {"steps_per_second"}
+
+
+def assert_same_numbers(dir_a: Path, dir_b: Path):
+    """Every NetCDF file under dir_a has a twin under dir_b with the same numbers (attrs such as
+    history and source are not compared; eigenvectors up to sign)."""
+    files = sorted(p.relative_to(dir_a) for p in Path(dir_a).rglob("*.nc"))
+    assert files, f"no NetCDF files under {dir_a}"
+    for rel in files:
+        a, b = io.read(Path(dir_a) / rel), io.read(Path(dir_b) / rel)
+        assert set(a.data_vars) == set(b.data_vars), rel
+        for name in a.data_vars:
+            if name in TIMING_VARIABLES:
+                continue
+            va, vb = a[name].values, b[name].values
+            if name == "eigenvector":
+                va, vb = np.abs(va), np.abs(vb)
+            if va.dtype.kind in "iu":
+                np.testing.assert_array_equal(va, vb, err_msg=f"{rel}:{name}")
+            else:
+                np.testing.assert_allclose(va, vb, rtol=1e-9, atol=1e-12, err_msg=f"{rel}:{name}")
