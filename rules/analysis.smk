@@ -19,10 +19,26 @@ rule analysis:
         "../workflow/scripts/analysis.py"
 
 
+rule spectral_claims:
+    """Scorecard rows C7 and C8 from every density of the `spectral:` section."""
+    input:
+        spectra=expand("results/spectral/{density}/spectral.nc", density=list(config["spectral"])),
+    output:
+        claims="results/spectral/claims.csv",
+    params:
+        spectral=config["spectral"],
+    log:
+        "results/spectral/logs/claims.log",
+    benchmark:
+        "results/spectral/benchmarks/claims.tsv"
+    script:
+        "../workflow/scripts/spectral_claims.py"
+
+
 rule scorecard:
     """All experiments' claims in one table (CSV and Markdown)."""
     input:
-        claims=expand("results/{exp}/analysis/claims.csv", exp=list(config["experiments"])),
+        claims=claim_files(),
     output:
         csv=report("results/scorecard.csv", category="Scorecard", caption="../report/scorecard.rst"),
         md="results/scorecard.md",

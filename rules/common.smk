@@ -14,6 +14,7 @@ def validate_config(cfg, schema_path):
 
 wildcard_constraints:
     exp="[A-Za-z][A-Za-z0-9_]*",
+    density="[A-Za-z][A-Za-z0-9_]*",
     kappa="[0-9]+",
 
 
@@ -38,10 +39,34 @@ def figure_files(exp):
     return expand("results/{exp}/figures/{fig}.{fmt}", exp=exp, fig=FIGURES, fmt=config["figures"]["formats"])
 
 
+SPECTRAL_FIGURES = ["eigenfunctions"]
+
+
+def spectral_figure_files(name):
+    figs = list(SPECTRAL_FIGURES)
+    cfg = config["spectral"][name]
+    if cfg["density"]["kind"] == "piecewise" and len(cfg["density"]["weights"]) > 1:
+        figs.append("local_frequency")
+    if cfg.get("projection_kappa"):
+        figs.append("projection")
+    return expand("results/spectral/{name}/figures/{fig}.{fmt}", name=name, fig=figs, fmt=config["figures"]["formats"])
+
+
+def claim_files():
+    out = expand("results/{exp}/analysis/claims.csv", exp=list(config["experiments"]))
+    if config["spectral"]:
+        out.append("results/spectral/claims.csv")
+    return out
+
+
 def all_targets():
     out = ["results/scorecard.csv", "results/scorecard.md"]
     for exp in config["experiments"]:
         out += figure_files(exp)
+    for name in config["spectral"]:
+        out += spectral_figure_files(name)
+    if config["spectral"]:
+        out += expand("results/spectral/figures/eigenvalue_law.{fmt}", fmt=config["figures"]["formats"])
     return out
 
 

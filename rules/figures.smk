@@ -60,3 +60,49 @@ rule figure_ntk_spectrum:
         "results/{exp}/benchmarks/figures/ntk_spectrum.tsv"
     script:
         "../workflow/scripts/figure.py"
+
+
+rule figure_spectral:
+    """Per-density figures: eigenfunctions (P1 F2/F5/F13), local frequency (F3), projection (F6)."""
+    input:
+        spectrum="results/spectral/{density}/spectral.nc",
+    output:
+        report(
+            multiext("results/spectral/{density}/figures/{kind}", *[f".{f}" for f in config["figures"]["formats"]]),
+            category="spectral {density}",
+            caption="../report/spectral_figure.rst",
+        ),
+    wildcard_constraints:
+        kind="eigenfunctions|local_frequency|projection",
+    params:
+        figures=config["figures"],
+        kind=lambda wc: wc.kind,
+        spectral=lambda wc: config["spectral"][wc.density],
+    log:
+        "results/spectral/{density}/logs/figures/{kind}.log",
+    benchmark:
+        "results/spectral/{density}/benchmarks/figures/{kind}.tsv"
+    script:
+        "../workflow/scripts/figure.py"
+
+
+rule figure_eigenvalue_law:
+    """Eigenvalue law across every density (P1 F4)."""
+    input:
+        spectra=expand("results/spectral/{density}/spectral.nc", density=list(config["spectral"])),
+    output:
+        report(
+            multiext("results/spectral/figures/eigenvalue_law", *[f".{f}" for f in config["figures"]["formats"]]),
+            category="spectral",
+            caption="../report/spectral_eigenvalue_law.rst",
+        ),
+    params:
+        figures=config["figures"],
+        kind="eigenvalue_law",
+        names=list(config["spectral"]),
+    log:
+        "results/spectral/logs/figures/eigenvalue_law.log",
+    benchmark:
+        "results/spectral/benchmarks/figures/eigenvalue_law.tsv"
+    script:
+        "../workflow/scripts/figure.py"

@@ -14,3 +14,18 @@ rule ntk:
         "results/{exp}/benchmarks/ntk.tsv"
     script:
         "../workflow/scripts/ntk.py"
+
+
+rule spectral:
+    """NTK eigenfunctions under one density of the config's `spectral:` section."""
+    output:
+        spectrum="results/spectral/{density}/spectral.nc",
+    params:
+        spectral=lambda wc: config["spectral"][wc.density],
+    threads: 2
+    log:
+        "results/spectral/{density}/logs/spectral.log",
+    benchmark:
+        "results/spectral/{density}/benchmarks/spectral.tsv"
+    script:
+        "../workflow/scripts/spectral.py"

@@ -102,6 +102,14 @@ def _bad(mutate):
         (lambda e: e["train"].update(snapshots=5000), "experiments.uniform_circle.train.snapshots", "max_steps"),
         (lambda e: e["model"].update(width=2001), "experiments.uniform_circle.model.width", "even"),
         (lambda e: e["analysis"].update(eigen_fit_range=[50, 4000]), "eigen_fit_range", "Nyquist"),
+        (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1], "weights": [1, -1]}),
+         "experiments.uniform_circle.data.density.weights", "minimum"),
+        (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1], "weights": [0, 0]}),
+         "experiments.uniform_circle.data.density", "positive finite number"),
+        (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1]}),
+         "experiments.uniform_circle.data.density", "weights"),
+        (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1], "weights": [1]}, sampling="grid"),
+         "experiments.uniform_circle.data.sampling", "uniform"),
     ],
 )
 def test_bad_configs_name_the_key(mutate, key, words):
@@ -113,4 +121,15 @@ def test_typo_at_top_level_is_rejected():
     cfg = default_config()
     cfg["figurse"] = {}
     with pytest.raises(ConfigError, match="figurse"):
+        validate(cfg, SCHEMA)
+
+
+def test_spectral_section_errors_name_the_key():
+    cfg = default_config()
+    cfg["spectral"]["three_arcs"]["modes"] = 11
+    with pytest.raises(ConfigError, match=r"spectral\.three_arcs\.modes"):
+        validate(cfg, SCHEMA)
+    cfg = default_config()
+    cfg["spectral"]["three_arcs"]["grid_size"] = 256
+    with pytest.raises(ConfigError, match=r"spectral\.three_arcs\.grid_size: .*points per period"):
         validate(cfg, SCHEMA)

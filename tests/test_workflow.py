@@ -27,8 +27,13 @@ def test_outputs_exist_and_read_back(finished):
         assert ds.attrs["config_json"] and ds.attrs["references"]
     for fig in ("heatmap", "convergence", "ntk_spectrum"):
         assert (res / "tiny" / "figures" / f"{fig}.png").stat().st_size > 1000
+    for fig in ("eigenfunctions", "local_frequency", "projection"):
+        assert (res / "spectral" / "arcs" / "figures" / f"{fig}.png").stat().st_size > 1000
+    assert (res / "spectral" / "figures" / "eigenvalue_law.png").exists()
+    spec = io.read(res / "spectral" / "arcs" / "spectral.nc")
+    assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
-    assert list(card["claim"]) == ["C1", "C3", "C11"]
+    assert list(card["claim"]) == ["C1", "C3", "C7", "C8", "C11"]
     assert set(card["verdict"]) <= {"pass", "fail", "not_evaluated"}
     c3 = card.set_index("claim").loc["C3"]
     assert c3["verdict"] == "pass", c3.to_dict()  # the kernel's decay does not depend on size
@@ -55,13 +60,15 @@ def _with(work, mutate):
 
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
-    assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "all"}, jobs
+    assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "figure_spectral",
+                         "figure_eigenvalue_law", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
     jobs = _with(finished, lambda c: c["experiments"]["tiny"]["train"].update(lr=0.01))
     assert jobs.get("train") == 3 and jobs.get("predict") == 3 and jobs.get("analysis") == 1, jobs
     assert "sample" not in jobs and "ntk" not in jobs and "figure_ntk_spectrum" not in jobs, jobs
+    assert "spectral" not in jobs and "figure_spectral" not in jobs, jobs
 
 
 def test_adding_a_kappa_trains_only_that_kappa(finished):
@@ -84,3 +91,9 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert proc.returncode != 0
     assert "experiments.tiny.train.lr" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_spectral_density_change_reruns_only_its_branch(finished):
+    jobs = _with(finished, lambda c: c["spectral"]["arcs"]["density"].update(weights=[1, 2, 5]))
+    assert jobs.get("spectral") == 1 and jobs.get("figure_spectral") == 3, jobs
+    assert not {"sample", "train", "ntk", "predict", "analysis"} & set(jobs), jobs

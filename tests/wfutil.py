@@ -15,6 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = {
     "device": "cpu",
     "figures": {"formats": ["png"], "dpi": 60, "cmap": "magma"},
+    "spectral": {
+        "arcs": {
+            "density": {"kind": "piecewise", "lengths": [1, 1, 1], "weights": [1, 2, 4]},
+            "grid_size": 512, "modes": 41, "nystrom_n": 300, "local_q_min": 5, "law_q_range": [5, 15],
+            "show_q": [2, 5], "projection_kappa": 4,
+        }
+    },
     "experiments": {
         "tiny": {
             "data": {"n": 64, "seed": 0},

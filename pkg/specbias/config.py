@@ -12,6 +12,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .sampling import DensityError, make_density
+
 
 class ConfigError(ValueError):
     """A config value is wrong; the message names the key."""
@@ -55,11 +57,16 @@ def validate(config: dict, schema: dict) -> dict:
 
 def check_semantics(config: dict) -> None:
     """Checks across keys that JSON Schema cannot express."""
+    for name, spec in config.get("spectral", {}).items():
+        check_spectral(name, spec)
     experiments = config.get("experiments", {})
     if not experiments:
         raise ConfigError("config error at experiments: define at least one experiment")
     for name, exp in experiments.items():
         where = f"experiments.{name}"
+        _check_density(exp["data"]["density"], f"{where}.data.density")
+        if exp["data"]["sampling"] == "grid" and exp["data"]["density"]["kind"] != "uniform":
+            raise ConfigError(f"config error at {where}.data.sampling: grid sampling needs the uniform density")
         n = exp["data"]["n"]
         nyquist = n // 2
         kappas = exp["target"]["kappas"]
@@ -91,3 +98,31 @@ def check_semantics(config: dict) -> None:
             raise ConfigError(
                 f"config error at {where}.analysis.fit_kappa_min: {exp['analysis']['fit_kappa_min']} is above every kappa in target.kappas"
             )
+
+
+def check_spectral(name: str, cfg: dict) -> None:
+    where = f"spectral.{name}"
+    _check_density(cfg["density"], f"{where}.density")
+    lo, hi = cfg["law_q_range"]
+    if not lo < hi:
+        raise ConfigError(f"config error at {where}.law_q_range: need lower < upper, got [{lo}, {hi}]")
+    need = max(2 * hi + 1, 2 * max(cfg["show_q"]) + 1, 2 * cfg["local_q_min"] + 1)
+    if cfg["modes"] < need:
+        raise ConfigError(f"config error at {where}.modes: {cfg['modes']} modes do not reach q = {(need - 1) // 2} "
+                          f"(law_q_range, show_q, local_q_min); need at least {need}")
+    if cfg["modes"] > min(cfg["grid_size"], cfg["nystrom_n"]):
+        raise ConfigError(f"config error at {where}.modes: {cfg['modes']} exceeds grid_size or nystrom_n")
+    density = make_density(cfg["density"])
+    import numpy as np
+
+    omega = (cfg["modes"] // 2) * np.sqrt(max(density.pdf(np.linspace(-np.pi, np.pi, 4097)))) / density.sqrt_mass()
+    if cfg["grid_size"] < 8 * omega:
+        raise ConfigError(f"config error at {where}.grid_size: {cfg['grid_size']} points resolve the fastest eigenfunction "
+                          f"(local frequency {omega:.1f} rad^-1) with fewer than 8 points per period; use >= {int(np.ceil(8 * omega))}")
+
+
+def _check_density(cfg: dict, where: str) -> None:
+    try:
+        make_density(cfg)
+    except DensityError as exc:
+        raise ConfigError(f"config error at {where}: {exc}") from None

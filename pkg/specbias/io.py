@@ -125,18 +125,26 @@ def read(path: str | os.PathLike) -> xr.Dataset:
 # Builders, one per stage.
 
 
-def sample_dataset(theta, x, pdf, config: dict) -> xr.Dataset:
+def sample_dataset(theta, x, density, config: dict) -> xr.Dataset:
+    """Points on the circle with their density, region label and the density's region table."""
     n = len(theta)
     ds = xr.Dataset(
         {
             "theta": ("sample", np.asarray(theta), meta("angle on the circle", "rad")),
             "x": (("sample", "component"), np.asarray(x), meta("point on the unit circle", "1")),
-            "density": ("sample", np.asarray(pdf), meta("sampling density w.r.t. arc length", "rad-1")),
+            "density": ("sample", density.pdf(theta), meta("sampling density w.r.t. arc length", "rad-1")),
+            "region": ("sample", density.region_of(theta), meta("index of the density's arc holding the point")),
+            "region_density": ("region_index", np.asarray(density.values), meta("density in the arc (piecewise; uniform: 1/(2 pi))", "rad-1")),
+            "region_start": ("region_index", np.asarray(density.edges[:-1]), meta("start angle of the arc", "rad")),
+            "region_end": ("region_index", np.asarray(density.edges[1:]), meta("end angle of the arc", "rad")),
+            "sqrt_mass": ((), density.sqrt_mass(), meta("Z = (1/(2 pi)) int sqrt(p) dtheta", "rad-1/2")),
         },
         coords={
             "sample": ("sample", np.arange(n), meta("training point index")),
             "component": ("component", np.arange(x.shape[1]), meta("embedding coordinate index")),
+            "region_index": ("region_index", np.arange(density.regions), meta("arc index, counter-clockwise from -pi")),
         },
+        attrs={"density": density.describe()},
     )
     return finalize(ds, "Training points on the circle", config, "sample")
 
@@ -242,3 +250,39 @@ def read_csv(path: str | os.PathLike):
     import pandas as pd
 
     return pd.read_csv(path, keep_default_na=False)
+
+
+def spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, law, proj, peaks, config: dict) -> xr.Dataset:
+    """Eigenfunctions of the two-layer NTK (P1's normalisation) under a density."""
+    modes = np.arange(len(lam))
+    data = {
+        "density": ("grid_point", density.pdf(theta), meta("density w.r.t. arc length", "rad-1")),
+        "weight": ("grid_point", np.asarray(w), meta("quadrature weight p(theta_i) 2 pi / N")),
+        "region": ("grid_point", density.region_of(theta), meta("index of the density's arc holding the grid point")),
+        "eigenvalue": ("mode", lam, meta("operator eigenvalue, quadrature discretisation (P1's kernel normalisation)")),
+        "nystrom_eigenvalue": ("mode", nys_lam, meta("operator eigenvalue, Nystrom estimate K/n on samples of p")),
+        "eigenfunction": (("grid_point", "mode"), f, meta("eigenfunction, normalised int f^2 p = 1")),
+        "frequency_index": ("mode", q, meta("eigenfunction index q (modes 2q-1 and 2q)")),
+        "local_frequency": (("mode", "region_index"), local, meta("local angular frequency from zero crossings", "rad-1")),
+        "predicted_local_frequency": (("mode", "region_index"), pred, meta("q sqrt(p_j) / Z", "rad-1")),
+        "region_amplitude": (("mode", "region_index"), amps, meta("max |f| inside the arc")),
+        "eigenvalue_law": ("mode", law, meta("lambda_q q^2 / Z^2 (science.md 3: tends to 1/pi)")),
+        "region_density": ("region_index", np.asarray(density.values), meta("density in the arc", "rad-1")),
+        "region_start": ("region_index", np.asarray(density.edges[:-1]), meta("start angle of the arc", "rad")),
+        "region_end": ("region_index", np.asarray(density.edges[1:]), meta("end angle of the arc", "rad")),
+        "sqrt_mass": ((), density.sqrt_mass(), meta("Z = (1/(2 pi)) int sqrt(p) dtheta", "rad-1/2")),
+    }
+    if proj is not None:
+        data["projection"] = ("mode", proj, meta(f"coefficient <sin({config['projection_kappa']} theta), f_k>_p"))
+        data["predicted_peak"] = ("region_index", peaks, meta("eigenfunction index q = kappa Z / sqrt(p_j) where the projection should peak"))
+    ds = xr.Dataset(
+        data,
+        coords={
+            "grid_point": ("grid_point", np.arange(len(theta)), meta("quadrature grid point")),
+            "theta": ("grid_point", np.asarray(theta), meta("angle on the circle", "rad")),
+            "mode": ("mode", modes, meta("eigenpair index, decreasing eigenvalue")),
+            "region_index": ("region_index", np.arange(density.regions), meta("arc index, counter-clockwise from -pi")),
+        },
+        attrs={"density": density.describe(), "kernel": "P1's two-layer NTK normalisation (science.md 2)"},
+    )
+    return finalize(ds, "NTK eigenfunctions under a non-uniform density on the circle", config, "spectral")

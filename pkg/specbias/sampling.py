@@ -1,25 +1,130 @@
-"""Sampling points on the circle S¹ (x = (cos θ, sin θ), θ ∈ [−π, π)).
+"""Densities on the circle S¹ and exact, seeded samplers.
 
-Densities are with respect to arc length and integrate to 1 (uniform: p = 1/(2π), as in P1,
-arXiv:2003.04560).
+Points are x = (cos θ, sin θ), θ ∈ [−π, π).  Densities are with respect to arc length and
+integrate to 1 (uniform: p = 1/(2π), as in P1, arXiv:2003.04560).
+
+* ``uniform``.
+* ``piecewise``: arcs of relative ``lengths`` starting at θ = −π, with relative densities
+  ``weights``; normalised for the user so that ∫p = 1.  Region j is the j-th arc.
+* ``cosine``: p(θ) = (1 + a cos(kθ + φ)) / (2π) with |a| < 1.  P1's F5 density
+  (3 cos(2θ + π) + 4.5)/(9π) is a = 2/3, k = 2, φ = π.
+
+Every density also gives Z = (1/2π) ∫ √p dθ, the constant of P1's local-frequency law
+(science.md §3): an eigenfunction of index q oscillates locally at angular frequency q √p / Z.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-DENSITIES = ("uniform",)
+DENSITIES = ("uniform", "piecewise", "cosine")
 METHODS = ("random", "grid")
 
 
-def density_pdf(kind: str, theta: np.ndarray) -> np.ndarray:
-    """Density p(θ) with respect to arc length."""
+class DensityError(ValueError):
+    """A density that is not a valid probability density on the circle."""
+
+
+@dataclass(frozen=True)
+class Density:
+    kind: str
+    edges: tuple[float, ...] = (-math.pi, math.pi)  # region boundaries, len = regions + 1
+    values: tuple[float, ...] = (1 / (2 * math.pi),)  # density in each region (piecewise/uniform)
+    modulation: float = 0.0  # cosine: a
+    harmonic: int = 0  # cosine: k
+    phase: float = 0.0  # cosine: φ
+
+    @property
+    def regions(self) -> int:
+        return len(self.values)
+
+    def pdf(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        if self.kind == "cosine":
+            return (1 + self.modulation * np.cos(self.harmonic * theta + self.phase)) / (2 * math.pi)
+        return np.asarray(self.values)[self.region_of(theta)]
+
+    def region_of(self, theta) -> np.ndarray:
+        """Index of the arc holding each angle (0 for densities without regions)."""
+        wrapped = np.mod(np.asarray(theta, dtype=np.float64) + math.pi, 2 * math.pi) - math.pi
+        idx = np.searchsorted(np.asarray(self.edges[1:-1]), wrapped, side="right")
+        return idx.astype(np.int64)
+
+    def sqrt_mass(self) -> float:
+        """Z = (1/2π) ∫ √p(θ) dθ."""
+        if self.kind == "cosine":
+            t = -math.pi + 2 * math.pi * (np.arange(8192) + 0.5) / 8192
+            return float(np.mean(np.sqrt(self.pdf(t))))
+        lengths = np.diff(self.edges)
+        return float(np.sum(lengths * np.sqrt(self.values)) / (2 * math.pi))
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n i.i.d. angles drawn exactly from the density."""
+        if self.kind == "cosine":
+            out = np.empty(0)
+            bound = (1 + abs(self.modulation)) / (2 * math.pi)
+            while out.size < n:  # rejection sampling under the constant envelope
+                t = rng.uniform(-math.pi, math.pi, size=2 * (n - out.size) + 16)
+                keep = rng.uniform(0, bound, size=t.size) < self.pdf(t)
+                out = np.concatenate([out, t[keep]])
+            return out[:n]
+        lengths = np.diff(self.edges)
+        mass = lengths * np.asarray(self.values)
+        region = rng.choice(len(mass), size=n, p=mass / mass.sum())
+        return np.asarray(self.edges)[region] + rng.uniform(0, 1, size=n) * lengths[region]
+
+    def describe(self) -> str:
+        if self.kind == "uniform":
+            return "uniform p = 1/(2 pi)"
+        if self.kind == "cosine":
+            return f"p = (1 + {self.modulation:g} cos({self.harmonic} theta + {self.phase:g}))/(2 pi)"
+        ratio = np.asarray(self.values) / min(v for v in self.values if v > 0)
+        return "piecewise constant, density ratio " + ":".join(f"{r:.3g}" for r in ratio)
+
+
+def make_density(cfg) -> Density:
+    """Build a density from its config: a kind name or a dict ``{kind: ..., ...}``."""
+    if isinstance(cfg, str):
+        cfg = {"kind": cfg}
+    kind = cfg.get("kind")
     if kind == "uniform":
-        return np.full(np.shape(theta), 1.0 / (2 * np.pi))
-    raise ValueError(f"unknown density {kind!r}; choose one of {DENSITIES}")
+        return Density("uniform")
+    if kind == "piecewise":
+        lengths = np.asarray(cfg.get("lengths", []), dtype=np.float64)
+        weights = np.asarray(cfg.get("weights", []), dtype=np.float64)
+        if lengths.size == 0 or lengths.shape != weights.shape:
+            raise DensityError(f"piecewise density needs as many lengths as weights, got {lengths.size} and {weights.size}")
+        if not np.all(np.isfinite(lengths)) or np.any(lengths <= 0):
+            raise DensityError(f"piecewise density: arc lengths must be positive and finite, got {lengths.tolist()}")
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise DensityError(f"piecewise density: weights must be non-negative and finite, got {weights.tolist()}")
+        arcs = 2 * math.pi * lengths / lengths.sum()
+        total = float(np.sum(arcs * weights))
+        if not (total > 0 and math.isfinite(total)):
+            raise DensityError(f"piecewise density does not integrate to a positive finite number (weights {weights.tolist()})")
+        edges = np.concatenate([[-math.pi], -math.pi + np.cumsum(arcs)])
+        edges[-1] = math.pi
+        return Density("piecewise", tuple(edges.tolist()), tuple((weights / total).tolist()))
+    if kind == "cosine":
+        a = float(cfg.get("modulation", 0.0))
+        if not abs(a) < 1:
+            raise DensityError(f"cosine density needs |modulation| < 1 to stay positive, got {a}")
+        k = int(cfg.get("harmonic", 1))
+        if k < 1:
+            raise DensityError(f"cosine density needs harmonic >= 1, got {k}")
+        return Density("cosine", modulation=a, harmonic=k, phase=float(cfg.get("phase", 0.0)))
+    raise DensityError(f"unknown density {kind!r}; choose one of {DENSITIES}")
 
 
-def sample_circle(n: int, seed: int, density: str = "uniform", method: str = "random") -> np.ndarray:
+def density_pdf(kind, theta: np.ndarray) -> np.ndarray:
+    """Density p(θ) w.r.t. arc length, for a density config (kind name or dict)."""
+    return make_density(kind).pdf(theta)
+
+
+def sample_circle(n: int, seed: int, density="uniform", method: str = "random") -> np.ndarray:
     """n angles in [−π, π), sorted.
 
     ``random``: i.i.d. draws from the density with ``numpy.random.default_rng(seed)``;
@@ -27,14 +132,14 @@ def sample_circle(n: int, seed: int, density: str = "uniform", method: str = "ra
     """
     if n < 2:
         raise ValueError(f"need at least 2 points, got n={n}")
-    if density not in DENSITIES:
-        raise ValueError(f"unknown density {density!r}; choose one of {DENSITIES}")
+    dens = make_density(density)
     if method == "grid":
+        if dens.kind != "uniform":
+            raise ValueError("grid sampling is only defined for the uniform density; use method 'random'")
         return -np.pi + 2 * np.pi * np.arange(n) / n
     if method != "random":
         raise ValueError(f"unknown sampling method {method!r}; choose one of {METHODS}")
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.uniform(-np.pi, np.pi, size=n))
+    return np.sort(dens.sample(n, np.random.default_rng(seed)))
 
 
 def embed(theta: np.ndarray) -> np.ndarray:

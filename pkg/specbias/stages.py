@@ -21,9 +21,9 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 def sample(data: dict) -> xr.Dataset:
+    density = sampling.make_density(data["density"])
     theta = sampling.sample_circle(data["n"], data["seed"], data["density"], data["sampling"])
-    pdf = sampling.density_pdf(data["density"], theta)
-    return io.sample_dataset(theta, sampling.embed(theta), pdf, {"data": data})
+    return io.sample_dataset(theta, sampling.embed(theta), density, {"data": data})
 
 
 def frequencies_for(n: int) -> np.ndarray:
@@ -100,15 +100,18 @@ def analyse(trains: list[xr.Dataset], predicts: list[xr.Dataset], eig: xr.Datase
     from . import analysis
 
     conv = analysis.convergence_table(trains, predicts, {"analysis": cfg, "experiment": experiment})
-    c1, fits = analysis.claim_c1(conv, experiment, cfg["fit_kappa_min"], cfg["slope_tolerance"])
-    c3, _ = analysis.claim_c3(eig, experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])
-    c11 = analysis.claim_c11(conv, experiment, cfg["agreement_tolerance"], width)
-    for name, fit in fits.items():
-        conv.attrs[f"{name}_slope"] = fit.slope
-        conv.attrs[f"{name}_slope_ci"] = [fit.ci_low, fit.ci_high]
-    for row in (c1, c3, c11):
+    rows = []
+    if np.allclose(trains[0].density.values, 1 / (2 * np.pi)):  # C1 is a claim about the uniform circle
+        c1, fits = analysis.claim_c1(conv, experiment, cfg["fit_kappa_min"], cfg["slope_tolerance"])
+        rows.append(c1)
+        for name, fit in fits.items():
+            conv.attrs[f"{name}_slope"] = fit.slope
+            conv.attrs[f"{name}_slope_ci"] = [fit.ci_low, fit.ci_high]
+    rows.append(analysis.claim_c3(eig, experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])[0])
+    rows.append(analysis.claim_c11(conv, experiment, cfg["agreement_tolerance"], width))
+    for row in rows:
         log.info("%s %s: ours %s, paper %s -> %s", row.claim, experiment, row.our_value, row.paper_value, row.verdict)
-    return conv, analysis.claims_frame([c1, c3, c11])
+    return conv, analysis.claims_frame(rows)
 
 
 def scorecard(frames):
@@ -117,4 +120,50 @@ def scorecard(frames):
     from . import analysis
 
     frame = pd.concat(frames, ignore_index=True)
-    return frame, analysis.scorecard_markdown(frame)
+    number = frame["claim"].str.extract(r"(\d+)", expand=False).astype(int)
+    frame = frame.assign(_n=number).sort_values(["_n", "experiment"], kind="stable").drop(columns="_n")
+    return frame.reset_index(drop=True), analysis.scorecard_markdown(frame)
+
+
+def spectral(cfg: dict) -> xr.Dataset:
+    """NTK eigenfunctions under a density (science.md §3): quadrature and Nyström discretisations,
+    local frequency and amplitude per region, the eigenvalue law, and an optional projection."""
+    from . import eigenfunctions as ef
+    from . import sampling as smp
+
+    density = smp.make_density(cfg["density"])
+    kern = lambda c: ntk.p1_kernel(c, cfg["bias"])  # noqa: E731 -- P1's normalisation (science.md §2)
+    theta, w, lam, f = ef.quadrature_eigen(kern, density, cfg["grid_size"], cfg["modes"])
+    samples = smp.sample_circle(cfg["nystrom_n"], cfg["nystrom_seed"], cfg["density"])
+    nys_lam, _ = ef.nystrom_eigen(kern, samples, cfg["modes"])
+    modes = np.arange(len(lam))
+    q = ef.frequency_index(modes)
+    local = ef.local_frequencies(theta, f, density, cfg["region_margin"])
+    pred = ef.predicted_local_frequencies(q, density)
+    amps = ef.region_amplitudes(theta, f, density, cfg["region_margin"])
+    z = density.sqrt_mass()
+    law = np.where(q > 0, lam * q.astype(float) ** 2 / z**2, np.nan)
+    proj = peaks = None
+    if cfg.get("projection_kappa"):
+        kappa = cfg["projection_kappa"]
+        proj = ef.projection(w, f, np.sin(kappa * theta))
+        peaks = ef.predicted_peaks(kappa, density)
+    log.info("spectral %s: Z = %.4f, law lambda q^2/Z^2 median %.4f (1/pi = %.4f)", density.describe(), z,
+             float(np.nanmedian(law[q >= cfg["law_q_range"][0]])), 1 / np.pi)
+    return io.spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, law, proj, peaks, cfg)
+
+
+def spectral_claims(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
+    """C7 and C8 rows for every spectral entry."""
+    from . import analysis
+
+    rows = []
+    for name, spec in specs.items():
+        cfg = cfgs[name]
+        c7 = analysis.claim_c7(spec, name, cfg["local_q_min"], cfg["law_q_range"][1], cfg["ratio_tolerance"])
+        if c7 is not None:
+            rows.append(c7)
+        rows.append(analysis.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
+    for row in rows:
+        log.info("%s %s: ours %s -> %s", row.claim, row.experiment, row.our_value, row.verdict)
+    return analysis.claims_frame(rows)

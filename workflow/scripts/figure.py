@@ -15,6 +15,14 @@ elif kind == "convergence":
     fig = plots.convergence(io.read(sm.input.convergence), sm.params.fit_kappa_min)
 elif kind == "ntk_spectrum":
     fig = plots.ntk_spectrum(io.read(sm.input.eigen), sm.params.bias, sm.params.fit_range)
+elif kind == "eigenfunctions":
+    fig = plots.eigenfunctions(io.read(sm.input.spectrum), sm.params.spectral["show_q"])
+elif kind == "local_frequency":
+    fig = plots.local_frequency(io.read(sm.input.spectrum), sm.params.spectral["local_q_min"])
+elif kind == "projection":
+    fig = plots.projection(io.read(sm.input.spectrum))
+elif kind == "eigenvalue_law":
+    fig = plots.eigenvalue_law(dict(zip(sm.params.names, (io.read(p) for p in sm.input.spectra))))
 else:
     raise ValueError(f"unknown figure kind {kind!r}")
 stem = Path(sm.output[0]).with_suffix("")

@@ -1,0 +1,12 @@
+"""Rule spectral_claims: C7 and C8 for every density."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from pathlib import Path  # noqa: E402
+
+from specbias import io, stages  # noqa: E402
+
+sm = snakemake  # noqa: F821
+specs = {Path(p).parent.name: io.read(p) for p in sm.input.spectra}
+io.write_csv(stages.spectral_claims(specs, sm.params.spectral), sm.output.claims)
