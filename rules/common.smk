@@ -35,8 +35,13 @@ def use_gpu():
 FIGURES = ["heatmap", "convergence", "ntk_spectrum"]
 
 
+def per_region(exp):
+    return config["experiments"][exp]["train"]["criterion"]["kind"] == "per_region"
+
+
 def figure_files(exp):
-    return expand("results/{exp}/figures/{fig}.{fmt}", exp=exp, fig=FIGURES, fmt=config["figures"]["formats"])
+    figs = FIGURES + (["region_convergence"] if per_region(exp) else [])
+    return expand("results/{exp}/figures/{fig}.{fmt}", exp=exp, fig=figs, fmt=config["figures"]["formats"])
 
 
 SPECTRAL_FIGURES = ["eigenfunctions"]

@@ -40,6 +40,26 @@ rule figure_convergence:
         "../workflow/scripts/figure.py"
 
 
+rule figure_region_convergence:
+    input:
+        convergence="results/{exp}/analysis/convergence.nc",
+    output:
+        report(
+            multiext("results/{exp}/figures/region_convergence", *[f".{f}" for f in config["figures"]["formats"]]),
+            category="{exp}",
+            caption="../report/region_convergence.rst",
+        ),
+    params:
+        figures=config["figures"],
+        kind="region_convergence",
+    log:
+        "results/{exp}/logs/figures/region_convergence.log",
+    benchmark:
+        "results/{exp}/benchmarks/figures/region_convergence.tsv"
+    script:
+        "../workflow/scripts/figure.py"
+
+
 rule figure_ntk_spectrum:
     input:
         eigen="results/{exp}/ntk/ntk.nc",

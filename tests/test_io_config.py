@@ -108,6 +108,8 @@ def _bad(mutate):
          "experiments.uniform_circle.data.density", "positive finite number"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1]}),
          "experiments.uniform_circle.data.density", "weights"),
+        (lambda e: e["train"].update(criterion={"kind": "per_region", "threshold": 0.05}),
+         "experiments.uniform_circle.train.criterion.kind", "piecewise"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1], "weights": [1]}, sampling="grid"),
          "experiments.uniform_circle.data.sampling", "uniform"),
     ],

@@ -33,10 +33,14 @@ def test_outputs_exist_and_read_back(finished):
     spec = io.read(res / "spectral" / "arcs" / "spectral.nc")
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
-    assert list(card["claim"]) == ["C1", "C3", "C7", "C8", "C11"]
+    assert list(card["claim"]) == ["C1", "C3", "C3", "C5", "C7", "C8", "C11", "C11"]
+    assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
+    regions = io.read(res / "regions" / "analysis" / "convergence.nc")
+    assert regions.sizes["region_index"] == 2 and "region_predicted_step" in regions
+    assert (res / "regions" / "figures" / "region_convergence.png").exists()
     assert set(card["verdict"]) <= {"pass", "fail", "not_evaluated"}
-    c3 = card.set_index("claim").loc["C3"]
-    assert c3["verdict"] == "pass", c3.to_dict()  # the kernel's decay does not depend on size
+    c3 = card[card.claim == "C3"]
+    assert (c3.verdict == "pass").all(), c3.to_dict()  # the kernel's decay does not depend on size
     conv = io.read(res / "tiny" / "analysis" / "convergence.nc")
     assert (conv.measured_step > 0).all(), conv.measured_step.values
     log = (res / "tiny" / "logs" / "train" / "kappa_3.log").read_text()
@@ -61,12 +65,12 @@ def _with(work, mutate):
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
     assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "figure_spectral",
-                         "figure_eigenvalue_law", "all"}, jobs
+                         "figure_eigenvalue_law", "figure_region_convergence", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
     jobs = _with(finished, lambda c: c["experiments"]["tiny"]["train"].update(lr=0.01))
-    assert jobs.get("train") == 3 and jobs.get("predict") == 3 and jobs.get("analysis") == 1, jobs
+    assert jobs.get("train") == 3 and jobs.get("predict") == 3 and jobs.get("analysis") == 1, jobs  # the other experiment stays
     assert "sample" not in jobs and "ntk" not in jobs and "figure_ntk_spectrum" not in jobs, jobs
     assert "spectral" not in jobs and "figure_spectral" not in jobs, jobs
 

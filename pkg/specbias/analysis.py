@@ -220,3 +220,62 @@ def claim_c8(spec: xr.Dataset, name: str, q_range, tolerance: float) -> ClaimRow
                     f"|median x pi - 1| <= {tolerance:g} and spread <= {2 * tolerance:g}", _verdict(ok),
                     f"q in [{lo}, {hi}], spread (max-min)/median = {spread:.4f}; Z = {float(spec.sqrt_mass):.4f}; "
                     f"Nystrom/quadrature eigenvalue ratio {np.median(nys):.3f} (range {nys.min():.3f}-{nys.max():.3f})")
+
+
+def region_table(trains: list[xr.Dataset], predicts: list[xr.Dataset]) -> xr.Dataset | None:
+    """Measured and predicted per-region convergence steps (kappa, seed, region_index), or None."""
+    if "region_converged_step" not in trains[0]:
+        return None
+    order = np.argsort([int(t.kappa) for t in trains])
+    meas = np.stack([trains[i].region_converged_step.values for i in order])
+    pred = np.stack([predicts[i].region_converged_step.values for i in order])
+    status = np.stack([trains[i].status.values for i in order])
+    meas = np.where(status[:, :, None] == STATUS["diverged"], -1, meas)
+    return xr.Dataset(
+        {
+            "region_measured_step": (("kappa", "seed", "region_index"), meas, meta("measured per-region convergence step (-1: never or diverged)")),
+            "region_predicted_step": (("kappa", "seed", "region_index"), pred, meta("linearised-GD predicted per-region convergence step (-1: never)")),
+            "region_density": ("region_index", trains[0].region_density.values, meta("density in the arc", "rad-1")),
+        },
+        coords={"kappa": ("kappa", np.sort([int(t.kappa) for t in trains]), meta("target frequency", "cycles per 2 pi")),
+                "seed": ("seed", trains[0].seed.values, meta("initialisation seed")),
+                "region_index": ("region_index", trains[0].region_index.values, meta("arc index, counter-clockwise from -pi"))},
+    )
+
+
+def region_time_ratios(steps: np.ndarray, density: np.ndarray) -> np.ndarray:
+    """Median over (kappa, seed) of t_j / t_densest, for every region j (NaN where never converged)."""
+    steps = np.where(steps > 0, steps.astype(float), np.nan)
+    ref = int(np.argmax(density))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian((steps / steps[..., [ref]]).reshape(-1, steps.shape[-1]), axis=0)
+
+
+def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float) -> ClaimRow:
+    """C5: convergence-time ratio across regions = inverse density ratio (1:2:4 for 4:2:1)."""
+    p = regions.region_density.values
+    theory = p.max() / p
+    meas = region_time_ratios(regions.region_measured_step.values, p)
+    pred = region_time_ratios(regions.region_predicted_step.values, p)
+    order = np.argsort(-p)  # densest first, as P1 writes 1 : 2 : 4
+    fmt = lambda v: " : ".join(f"{x:.2f}" for x in v[order])  # noqa: E731
+    rel = np.abs(meas / theory - 1)
+    ok = None if not np.all(np.isfinite(rel)) else bool(np.all(rel <= tolerance))
+    slopes = []
+    for j in order:
+        s = regions.region_measured_step.isel(region_index=j)
+        k, v = xr.broadcast(regions.kappa, s)
+        m = v.values > 0
+        if len(np.unique(k.values[m])) >= 2:
+            slopes.append(f"{fit_power_law(k.values[m], v.values[m]).slope:.2f}")
+        else:
+            slopes.append("n/a")
+    never = int((regions.region_measured_step.values < 0).sum())
+    note = (f"median over kappa in {regions.kappa.values.tolist()} and seeds, densest region first; linearised-NTK "
+            f"prediction {fmt(pred)}; log-log slope of time vs kappa per region {', '.join(slopes)} (theory 2)")
+    if never:
+        note += f"; {never} region-runs never converged (excluded)"
+    return ClaimRow(experiment, "C5", "convergence time ratio across regions (time proportional to kappa^2/p_j)",
+                    "1 : 2 : 4 for densities 4:2:1 (P1 measured 1 : 1.96 : 3.89)", fmt(meas),
+                    f"each ratio within {tolerance:.0%} of {fmt(theory)}", _verdict(ok), note)

@@ -68,6 +68,11 @@ def check_semantics(config: dict) -> None:
         if exp["data"]["sampling"] == "grid" and exp["data"]["density"]["kind"] != "uniform":
             raise ConfigError(f"config error at {where}.data.sampling: grid sampling needs the uniform density")
         n = exp["data"]["n"]
+        if exp["train"]["criterion"]["kind"] == "per_region":
+            dens = exp["data"]["density"]
+            if dens["kind"] != "piecewise" or sum(w > 0 for w in dens["weights"]) < 2:
+                raise ConfigError(f"config error at {where}.train.criterion.kind: per_region needs a piecewise density "
+                                  "with at least two arcs of positive density")
         nyquist = n // 2
         kappas = exp["target"]["kappas"]
         too_high = [k for k in kappas if k >= nyquist]

@@ -72,3 +72,45 @@ def predict_convergence_step(evals, evecs, r0, y, lr: float, criterion: Criterio
                 lo = mid
         out[run] = hi
     return out
+
+
+def predict_region_convergence(evals, evecs, r0, regions, limits, lr: float, max_steps: int, grid_points: int = 256):
+    """First step at which each region's linearised residual meets its bound: (run, region), −1 if never.
+
+    ``limits[j]`` bounds ``Σ_{i∈R_j} r_t(i)²`` (see :meth:`Criterion.region_limits`).  A region's
+    residual is not exactly monotone in t, so the first crossing is bracketed on a log-spaced grid
+    of steps and refined by bisection inside the bracket.
+    """
+    coeff = project(evecs, r0)  # (run, mode)
+    rho = decay_factors(evals, lr)
+    regions = np.asarray(regions)
+    n_regions = len(limits)
+    onehot = np.eye(n_regions)[regions]  # (n, J)
+    grid = np.unique(np.concatenate([[0], np.round(np.geomspace(1, max_steps, grid_points)).astype(np.int64)]))
+    out = np.full((coeff.shape[0], n_regions), -1, dtype=np.int64)
+    if not stability(evals, lr)[0]:
+        return out
+
+    def region_sq(run, steps):
+        resid = evecs @ (coeff[run][:, None] * np.power(rho[:, None], np.asarray(steps, dtype=np.float64)[None, :]))
+        return (resid**2).T @ onehot  # (steps, J)
+
+    for run in range(coeff.shape[0]):
+        ok = region_sq(run, grid) < np.asarray(limits)[None, :]  # (T, J)
+        for j in range(n_regions):
+            hits = np.nonzero(ok[:, j])[0]
+            if hits.size == 0:
+                continue
+            k = hits[0]
+            if k == 0:
+                out[run, j] = 0
+                continue
+            lo, hi = int(grid[k - 1]), int(grid[k])  # fails at lo, holds at hi
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if region_sq(run, [mid])[0, j] < limits[j]:
+                    hi = mid
+                else:
+                    lo = mid
+            out[run, j] = hi
+    return out

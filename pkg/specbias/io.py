@@ -149,7 +149,8 @@ def sample_dataset(theta, x, density, config: dict) -> xr.Dataset:
     return finalize(ds, "Training points on the circle", config, "sample")
 
 
-def train_dataset(result, kappa: int, seeds, y, theta, pdf, amplitudes, frequencies, config: dict, criterion, device: str) -> xr.Dataset:
+def train_dataset(result, kappa: int, seeds, y, points: xr.Dataset, amplitudes, frequencies, config: dict, criterion, device: str) -> xr.Dataset:
+    theta, pdf = points.theta.values, points.density.values
     status = np.where(
         result.diverged_step >= 0,
         STATUS["diverged"],
@@ -170,6 +171,8 @@ def train_dataset(result, kappa: int, seeds, y, theta, pdf, amplitudes, frequenc
             "diverged_step": ("seed", result.diverged_step, meta("first step with a non-finite or exploding loss (-1: never)")),
             "status": ("seed", status, meta("run outcome", flag_values=np.arange(3, dtype=np.int8), flag_meanings=STATUS_MEANINGS)),
             "steps_per_second": ((), result.steps_per_second, meta("training rate of the whole ensemble", "s-1", device=device)),
+            "region": ("sample", points.region.values, meta("index of the density's arc holding the point")),
+            "region_density": ("region_index", points.region_density.values, meta("density in the arc", "rad-1")),
         },
         coords={
             "seed": ("seed", np.asarray(seeds, dtype=np.int64), meta("initialisation seed")),
@@ -178,9 +181,13 @@ def train_dataset(result, kappa: int, seeds, y, theta, pdf, amplitudes, frequenc
             "frequency": ("frequency", np.asarray(frequencies), meta("frequency", "cycles per 2 pi")),
             "kappa": ((), int(kappa), meta("target frequency", "cycles per 2 pi")),
             "theta": ("sample", np.asarray(theta), meta("angle on the circle", "rad")),
+            "region_index": ("region_index", points.region_index.values, meta("arc index, counter-clockwise from -pi")),
         },
         attrs={"criterion": criterion.description},
     )
+    if result.region_converged_step is not None:
+        ds["region_converged_step"] = (("seed", "region_index"), result.region_converged_step,
+                                       meta("first step the region meets the per-region criterion (-1: never)", criterion=criterion.description))
     return finalize(ds, f"Two-layer ReLU nets trained on sin({kappa} theta)", config, "train")
 
 
@@ -206,7 +213,7 @@ def ntk_dataset(evals, evecs, dom_freq, dom_frac, theta, grid_freq, grid_eig, cl
     return finalize(ds, "Two-layer NTK on the circle: eigendecomposition", config, "ntk")
 
 
-def predict_dataset(train: xr.Dataset, residual, amplitudes, conv_step, lr: float, eta_lmax: float, config: dict) -> xr.Dataset:
+def predict_dataset(train: xr.Dataset, residual, amplitudes, conv_step, lr: float, eta_lmax: float, config: dict, region_conv=None) -> xr.Dataset:
     stable = eta_lmax < 2.0
     ds = xr.Dataset(
         {
@@ -216,9 +223,12 @@ def predict_dataset(train: xr.Dataset, residual, amplitudes, conv_step, lr: floa
             "lr_times_max_eigenvalue": ((), eta_lmax, meta("learning rate times the largest Gram eigenvalue (>= 2 diverges)")),
             "stable": ((), np.int8(stable), meta("linearised GD is stable", flag_values=np.arange(2, dtype=np.int8), flag_meanings="unstable stable")),
         },
-        coords={name: train[name] for name in ("seed", "sample", "step", "frequency", "kappa", "theta")},
+        coords={name: train[name] for name in ("seed", "sample", "step", "frequency", "kappa", "theta", "region_index")},
         attrs={"criterion": train.attrs["criterion"], "lr": lr},
     )
+    if region_conv is not None:
+        ds["region_converged_step"] = (("seed", "region_index"), region_conv,
+                                       meta("predicted first step the region meets the per-region criterion (-1: never)"))
     return finalize(ds, f"Linearised-GD prediction for sin({int(train.kappa)} theta)", config, "predict")
 
 

@@ -203,3 +203,23 @@ def projection(spec: xr.Dataset):
     ax.set_title(f"Target projected on the eigenfunctions ({spec.attrs['density']})")
     ax.legend(fontsize=7)
     return fig
+
+
+def region_convergence(conv: xr.Dataset):
+    """Per-region convergence step vs κ, measured (dots) and predicted (lines) (P1 F7)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    p = conv.region_density.values
+    for j in np.argsort(-p):
+        meas = conv.region_measured_step.isel(region_index=j)
+        k, v = xr.broadcast(conv.kappa, meas)
+        m = v.values > 0
+        ax.scatter(k.values[m], v.values[m], s=12, color=f"C{j}", alpha=0.7, label=f"region {j}, p = {p[j]:.3f}: trained")
+        pred = conv.region_predicted_step.isel(region_index=j).where(lambda d: d > 0).median("seed")
+        ax.plot(conv.kappa, pred, "--", color=f"C{j}", lw=1, label=f"region {j}: linearised NTK")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label(conv.kappa))
+    ax.set_ylabel("per-region convergence step [GD steps]")
+    ax.set_title("Time to learn sin(kappa theta) per region (theory: kappa^2 / p)")
+    ax.legend(fontsize=7)
+    return fig

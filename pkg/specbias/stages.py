@@ -47,6 +47,7 @@ def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train
     result = train.train_two_layer_gd(
         net, x, torch.tensor(y, dtype=dtype, device=dev), train_cfg["lr"], train_cfg["max_steps"], snaps, crit,
         divergence_factor=train_cfg["divergence_factor"], label=f"train kappa={kappa}",
+        regions=points.region.values if crit.per_region else None,
     )
     for seed, step in zip(seeds, result.diverged_step):
         if step >= 0:
@@ -54,7 +55,7 @@ def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train
     freqs = frequencies_for(len(theta))
     amps = spectra.harmonic_amplitudes(theta, result.residual, freqs, points.density.values)
     cfg = {"kappa": kappa, "model": model, "target": target, "train": train_cfg, "device": str(dev)}
-    return io.train_dataset(result, kappa, seeds, y, theta, points.density.values, amps, freqs, cfg, crit, str(dev))
+    return io.train_dataset(result, kappa, seeds, y, points, amps, freqs, cfg, crit, str(dev))
 
 
 def ntk_eigen(points: xr.Dataset, model: dict, ntk_cfg: dict) -> xr.Dataset:
@@ -90,8 +91,16 @@ def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
     resid = dynamics.predict_residuals(evals, evecs, r0, lr, steps)
     amps = spectra.harmonic_amplitudes(trained.theta.values, resid, trained.frequency.values, trained.density.values)
     crit = Criterion(**tcfg["criterion"])
-    conv = dynamics.predict_convergence_step(evals, evecs, r0, trained.target.values, lr, crit, tcfg["max_steps"])
-    return io.predict_dataset(trained, resid, amps, conv, lr, eta_lmax, {"train": tcfg, "kappa": int(trained.kappa)})
+    region_conv = None
+    if crit.per_region:
+        labels = trained.region.values
+        counts = np.bincount(labels, minlength=trained.sizes["region_index"]).astype(np.float64)
+        limits = crit.region_limits(counts, len(labels))
+        region_conv = dynamics.predict_region_convergence(evals, evecs, r0, labels, limits, lr, tcfg["max_steps"])
+        conv = np.where((region_conv >= 0).all(1), region_conv.max(1), -1)
+    else:
+        conv = dynamics.predict_convergence_step(evals, evecs, r0, trained.target.values, lr, crit, tcfg["max_steps"])
+    return io.predict_dataset(trained, resid, amps, conv, lr, eta_lmax, {"train": tcfg, "kappa": int(trained.kappa)}, region_conv)
 
 
 
@@ -107,6 +116,10 @@ def analyse(trains: list[xr.Dataset], predicts: list[xr.Dataset], eig: xr.Datase
         for name, fit in fits.items():
             conv.attrs[f"{name}_slope"] = fit.slope
             conv.attrs[f"{name}_slope_ci"] = [fit.ci_low, fit.ci_high]
+    regions = analysis.region_table(trains, predicts)
+    if regions is not None:
+        conv = conv.merge(regions)
+        rows.append(analysis.claim_c5(regions, experiment, cfg["region_ratio_tolerance"]))
     rows.append(analysis.claim_c3(eig, experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])[0])
     rows.append(analysis.claim_c11(conv, experiment, cfg["agreement_tolerance"], width))
     for row in rows:

@@ -72,6 +72,7 @@ class TrainResult:
     diverged_step: np.ndarray  # (R,) first step with a non-finite or exploding loss, −1 if never
     steps_per_second: float
     wall_seconds: float
+    region_converged_step: np.ndarray | None = None  # (R, J) per_region criterion only
 
 
 def train_two_layer_gd(
@@ -85,6 +86,7 @@ def train_two_layer_gd(
     divergence_factor: float = 1e6,
     progress_interval: float = 5.0,
     label: str = "train",
+    regions: np.ndarray | None = None,
 ) -> TrainResult:
     """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
 
@@ -92,6 +94,8 @@ def train_two_layer_gd(
     *before* update t, so step 0 is the initial residual.  A run is declared diverged at the
     first step whose loss is non-finite or exceeds ``divergence_factor`` × its initial loss
     (or ½‖y‖² if larger); from the next snapshot on it is frozen and its later losses are NaN.
+    With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
+    converged step is tracked too; the run's converged step is when the last region gets there.
     """
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"learning rate must be positive and finite, got {lr}")
@@ -108,7 +112,17 @@ def train_two_layer_gd(
     conv = torch.full((R,), -1, device=dev, dtype=torch.int64)
     div = torch.full((R,), -1, device=dev, dtype=torch.int64)
     active = torch.ones(R, device=dev, dtype=torch.bool)
-    limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
+    if criterion.per_region:
+        if regions is None:
+            raise ValueError("the per_region criterion needs region labels for the points")
+        labels = torch.as_tensor(np.asarray(regions), device=dev)
+        n_regions = int(labels.max()) + 1
+        onehot = torch.nn.functional.one_hot(labels, n_regions).to(dt)  # (n, J)
+        counts = onehot.sum(0)
+        region_limit = criterion.region_limits(counts.double(), n).to(dt)
+        region_conv = torch.full((R, n_regions), -1, device=dev, dtype=torch.int64)
+    else:
+        limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
     blowup = None
     prog = Progress(max_steps, label, progress_interval)
     chunk = model.chunk_size(n)
@@ -118,7 +132,13 @@ def train_two_layer_gd(
         sq = (r * r).sum(1)
         if blowup is None:
             blowup = divergence_factor * torch.maximum(0.5 * sq, 0.5 * (y * y).sum(1))
-        conv = torch.where((conv < 0) & (sq < limit) & (div < 0), step, conv)
+        if criterion.per_region:
+            region_sq = (r * r) @ onehot  # (R, J)
+            hit = (region_conv < 0) & (region_sq < region_limit) & (div < 0)[:, None]
+            region_conv = torch.where(hit, step, region_conv)
+            conv = torch.where((conv < 0) & (region_conv >= 0).all(1), step, conv)
+        else:
+            conv = torch.where((conv < 0) & (sq < limit) & (div < 0), step, conv)
         bad = ~torch.isfinite(sq) | (0.5 * sq > blowup)
         div = torch.where((div < 0) & bad, step, div)
         if step in snap_index:
@@ -145,4 +165,5 @@ def train_two_layer_gd(
         diverged_step=div.cpu().numpy(),
         steps_per_second=(max_steps + 1) / wall if wall > 0 else float("nan"),
         wall_seconds=wall,
+        region_converged_step=region_conv.cpu().numpy() if criterion.per_region else None,
     )

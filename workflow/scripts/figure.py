@@ -13,6 +13,8 @@ if kind == "heatmap":
     fig = plots.heatmap([io.read(p) for p in sm.input.runs], [io.read(p) for p in sm.input.predictions], sm.params.figures["cmap"])
 elif kind == "convergence":
     fig = plots.convergence(io.read(sm.input.convergence), sm.params.fit_kappa_min)
+elif kind == "region_convergence":
+    fig = plots.region_convergence(io.read(sm.input.convergence))
 elif kind == "ntk_spectrum":
     fig = plots.ntk_spectrum(io.read(sm.input.eigen), sm.params.bias, sm.params.fit_range)
 elif kind == "eigenfunctions":
