@@ -74,6 +74,7 @@ def test_c5_on_constructed_times():
     row = analysis.claim_c5(_regions(exact, exact), "t", 0.15)
     assert row.verdict == "pass" and row.our_value == "1.00 : 2.00 : 4.00"
     assert "2.00, 2.00, 2.00" in row.note  # slope of time vs kappa in each region
+    assert "time vs density p -1.00" in row.note
     off = [[[200, 200, 100]], [[800, 800, 400]]]  # the sparsest region only 2x slower
     assert analysis.claim_c5(_regions(off, exact), "t", 0.15).verdict == "fail"
     never = [[[-1, 200, 100]], [[-1, 800, 400]]]

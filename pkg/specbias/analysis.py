@@ -235,7 +235,7 @@ def region_table(trains: list[xr.Dataset], predicts: list[xr.Dataset]) -> xr.Dat
         {
             "region_measured_step": (("kappa", "seed", "region_index"), meas, meta("measured per-region convergence step (-1: never or diverged)")),
             "region_predicted_step": (("kappa", "seed", "region_index"), pred, meta("linearised-GD predicted per-region convergence step (-1: never)")),
-            "region_density": ("region_index", trains[0].region_density.values, meta("density in the arc", "rad-1")),
+            "region_density": ("region_index", trains[0].region_density.values, meta("mean density in the arc", "rad-1")),
         },
         coords={"kappa": ("kappa", np.sort([int(t.kappa) for t in trains]), meta("target frequency", "cycles per 2 pi")),
                 "seed": ("seed", trains[0].seed.values, meta("initialisation seed")),
@@ -272,8 +272,14 @@ def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float) -> ClaimRow
         else:
             slopes.append("n/a")
     never = int((regions.region_measured_step.values < 0).sum())
+    # time vs density at fixed kappa: slope of log t_j vs log p_j, median over kappa and seeds (theory -1)
+    t = np.where(regions.region_measured_step.values > 0, regions.region_measured_step.values.astype(float), np.nan)
+    p_slopes = [fit_power_law(p, row).slope for row in t.reshape(-1, t.shape[-1])
+                if np.isfinite(row).sum() >= 2 and len(np.unique(p[np.isfinite(row)])) >= 2]
+    p_slope = f"{np.median(p_slopes):.2f}" if p_slopes else "n/a"
     note = (f"median over kappa in {regions.kappa.values.tolist()} and seeds, densest region first; linearised-NTK "
-            f"prediction {fmt(pred)}; log-log slope of time vs kappa per region {', '.join(slopes)} (theory 2)")
+            f"prediction {fmt(pred)}; log-log slope of time vs kappa per region {', '.join(slopes)} (theory 2); "
+            f"slope of time vs density p {p_slope} (theory -1, median over kappa and seeds)")
     if never:
         note += f"; {never} region-runs never converged (excluded)"
     return ClaimRow(experiment, "C5", "convergence time ratio across regions (time proportional to kappa^2/p_j)",
