@@ -169,7 +169,12 @@ def local_frequency(spec: xr.Dataset, q_min: int = 1):
     ax.plot([0, top], [0, top], "k--", lw=1, label="theory q sqrt(p_j)/Z")
     ax.set_xlabel(label(spec.predicted_local_frequency))
     ax.set_ylabel(label(spec.local_frequency))
-    ax.set_title("Local frequency of NTK eigenfunctions follows sqrt(p)")
+    q20 = np.nonzero(q == 20)[0]
+    ours = ""
+    if q20.size:
+        ours = ("\nq = 20, ours: " + "/".join(f"{v:.2f}" for v in spec.local_frequency.values[q20[0]])
+                + " vs theory " + "/".join(f"{v:.2f}" for v in spec.predicted_local_frequency.values[q20[0]]))
+    ax.set_title("Local frequency of NTK eigenfunctions follows sqrt(p)" + ours, fontsize=10)
     ax.legend(fontsize=8)
     return fig
 
@@ -180,7 +185,9 @@ def eigenvalue_law(specs: dict):
     for i, (name, spec) in enumerate(specs.items()):
         q = spec.frequency_index.values
         sel = q >= 1
-        ax.plot(q[sel], spec.eigenvalue_law.values[sel], ".", ms=3, color=f"C{i}", label=f"{name}: {spec.attrs['density']}")
+        tail = spec.eigenvalue_law.values[q >= 20]
+        med = f", median q>=20: {np.median(tail):.4f}" if tail.size else ""
+        ax.plot(q[sel], spec.eigenvalue_law.values[sel], ".", ms=3, color=f"C{i}", label=f"{name}: {spec.attrs['density']}{med}")
     ax.axhline(1 / np.pi, color="k", ls="--", lw=1, label="1/pi (science.md 3)")
     ax.axhline(1 / np.pi**2, color="0.5", ls=":", lw=1, label="1/pi^2 (P1 eq. 20 constant)")
     ax.set_xscale("log")
@@ -220,6 +227,14 @@ def region_convergence(conv: xr.Dataset):
     ax.set_yscale("log")
     ax.set_xlabel(label(conv.kappa))
     ax.set_ylabel("per-region convergence step [GD steps]")
-    ax.set_title("Time to learn sin(kappa theta) per region (theory: kappa^2 / p)")
+    from .analysis import region_time_ratios
+
+    order = np.argsort(-p)
+    meas = region_time_ratios(conv.region_measured_step.values, p)[order]
+    pred = region_time_ratios(conv.region_predicted_step.values, p)[order]
+    fmt = lambda v: " : ".join(f"{x:.2f}" for x in v)  # noqa: E731
+    ax.set_title("Time to learn sin(kappa theta) per region (theory: kappa^2 / p)\n"
+                 f"median ratio dense->sparse: trained {fmt(meas)}, NTK {fmt(pred)}, theory {fmt(p.max() / p[order])}",
+                 fontsize=9)
     ax.legend(fontsize=7)
     return fig
