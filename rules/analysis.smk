@@ -35,6 +35,22 @@ rule spectral_claims:
         "../workflow/scripts/spectral_claims.py"
 
 
+rule depth_claims:
+    """Scorecard rows C3 (every depth), C4 and C10 from the depth spectra."""
+    input:
+        spectra=expand("results/depth/{sphere}/spectrum.nc", sphere=list(config["depth_spectra"])),
+    output:
+        claims="results/depth/claims.csv",
+    params:
+        depth=config["depth_spectra"],
+    log:
+        "results/depth/logs/claims.log",
+    benchmark:
+        "results/depth/benchmarks/claims.tsv"
+    script:
+        "../workflow/scripts/depth_claims.py"
+
+
 rule scorecard:
     """All experiments' claims in one table (CSV and Markdown)."""
     input:

@@ -15,6 +15,7 @@ def validate_config(cfg, schema_path):
 wildcard_constraints:
     exp="[A-Za-z][A-Za-z0-9_]*",
     density="[A-Za-z][A-Za-z0-9_]*",
+    sphere="[A-Za-z][A-Za-z0-9_]*",
     kappa="[0-9]+",
 
 
@@ -61,6 +62,8 @@ def claim_files():
     out = expand("results/{exp}/analysis/claims.csv", exp=list(config["experiments"]))
     if config["spectral"]:
         out.append("results/spectral/claims.csv")
+    if config["depth_spectra"]:
+        out.append("results/depth/claims.csv")
     return out
 
 
@@ -72,6 +75,8 @@ def all_targets():
         out += spectral_figure_files(name)
     if config["spectral"]:
         out += expand("results/spectral/figures/eigenvalue_law.{fmt}", fmt=config["figures"]["formats"])
+    out += expand("results/depth/{sphere}/figures/depth_spectrum.{fmt}", sphere=list(config["depth_spectra"]),
+                  fmt=config["figures"]["formats"])
     return out
 
 

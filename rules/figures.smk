@@ -126,3 +126,24 @@ rule figure_eigenvalue_law:
         "results/spectral/benchmarks/figures/eigenvalue_law.tsv"
     script:
         "../workflow/scripts/figure.py"
+
+
+rule figure_depth_spectrum:
+    """Eigenvalue decay vs depth (P1 F12)."""
+    input:
+        spectrum="results/depth/{sphere}/spectrum.nc",
+    output:
+        report(
+            multiext("results/depth/{sphere}/figures/depth_spectrum", *[f".{f}" for f in config["figures"]["formats"]]),
+            category="depth",
+            caption="../report/depth_spectrum.rst",
+        ),
+    params:
+        figures=config["figures"],
+        kind="depth_spectrum",
+    log:
+        "results/depth/{sphere}/logs/figures/depth_spectrum.log",
+    benchmark:
+        "results/depth/{sphere}/benchmarks/figures/depth_spectrum.tsv"
+    script:
+        "../workflow/scripts/figure.py"

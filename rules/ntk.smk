@@ -29,3 +29,17 @@ rule spectral:
         "results/spectral/{density}/benchmarks/spectral.tsv"
     script:
         "../workflow/scripts/spectral.py"
+
+
+rule depth_spectrum:
+    """Deep ReLU NTK eigenvalues vs depth on one sphere of the config's `depth_spectra:` section."""
+    output:
+        spectrum="results/depth/{sphere}/spectrum.nc",
+    params:
+        depth=lambda wc: config["depth_spectra"][wc.sphere],
+    log:
+        "results/depth/{sphere}/logs/spectrum.log",
+    benchmark:
+        "results/depth/{sphere}/benchmarks/spectrum.tsv"
+    script:
+        "../workflow/scripts/depth_spectrum.py"

@@ -135,3 +135,14 @@ def test_spectral_section_errors_name_the_key():
     cfg["spectral"]["three_arcs"]["grid_size"] = 256
     with pytest.raises(ConfigError, match=r"spectral\.three_arcs\.grid_size: .*points per period"):
         validate(cfg, SCHEMA)
+
+
+def test_depth_spectra_ranges_are_checked():
+    cfg = default_config()
+    cfg["depth_spectra"]["circle"]["large_k_range"] = [50, 5000]
+    with pytest.raises(ConfigError, match=r"depth_spectra\.circle\.large_k_range: upper degree 5000 exceeds max_degree"):
+        validate(cfg, SCHEMA)
+    cfg = default_config()
+    cfg["depth_spectra"]["circle"]["depths"] = [1, 3]
+    with pytest.raises(ConfigError, match=r"depth_spectra\.circle\.depths"):
+        validate(cfg, SCHEMA)

@@ -33,7 +33,9 @@ def test_outputs_exist_and_read_back(finished):
     spec = io.read(res / "spectral" / "arcs" / "spectral.nc")
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
-    assert list(card["claim"]) == ["C1", "C3", "C3", "C5", "C7", "C8", "C11", "C11"]
+    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C7", "C8", "C10", "C11", "C11"]
+    depth = io.read(res / "depth" / "ring" / "spectrum.nc")
+    assert depth.sizes["depth"] == 3 and (res / "depth" / "ring" / "figures" / "depth_spectrum.png").exists()
     assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
     regions = io.read(res / "regions" / "analysis" / "convergence.nc")
     assert regions.sizes["region_index"] == 2 and "region_predicted_step" in regions
@@ -65,7 +67,7 @@ def _with(work, mutate):
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
     assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "figure_spectral",
-                         "figure_eigenvalue_law", "figure_region_convergence", "all"}, jobs
+                         "figure_eigenvalue_law", "figure_region_convergence", "figure_depth_spectrum", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):

@@ -22,6 +22,9 @@ TINY = {
             "show_q": [2, 5], "projection_kappa": 4,
         }
     },
+    "depth_spectra": {
+        "ring": {"dim": 2, "depths": [2, 3, 5], "max_degree": 60, "large_k_range": [10, 50], "low_k_range": [1, 5]},
+    },
     "experiments": {
         "tiny": {
             "data": {"n": 64, "seed": 0},

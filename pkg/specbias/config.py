@@ -59,6 +59,13 @@ def check_semantics(config: dict) -> None:
     """Checks across keys that JSON Schema cannot express."""
     for name, spec in config.get("spectral", {}).items():
         check_spectral(name, spec)
+    for name, dspec in config.get("depth_spectra", {}).items():
+        for key in ("large_k_range", "low_k_range"):
+            lo, hi = dspec[key]
+            if not lo < hi:
+                raise ConfigError(f"config error at depth_spectra.{name}.{key}: need lower < upper, got [{lo}, {hi}]")
+            if hi > dspec["max_degree"]:
+                raise ConfigError(f"config error at depth_spectra.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
     experiments = config.get("experiments", {})
     if not experiments:
         raise ConfigError("config error at experiments: define at least one experiment")

@@ -296,3 +296,22 @@ def spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, l
         attrs={"density": density.describe(), "kernel": "P1's two-layer NTK normalisation (science.md 2)"},
     )
     return finalize(ds, "NTK eigenfunctions under a non-uniform density on the circle", config, "spectral")
+
+
+def depth_spectrum_dataset(lam, config: dict) -> xr.Dataset:
+    from .deep import multiplicity
+
+    dim = config["dim"]
+    k = np.arange(lam.shape[1])
+    ds = xr.Dataset(
+        {
+            "eigenvalue": (("depth", "degree"), lam, meta("eigenvalue of the deep ReLU NTK operator (uniform probability measure)")),
+            "multiplicity": ("degree", multiplicity(dim, k), meta("number of degree-k spherical harmonics")),
+        },
+        coords={
+            "depth": ("depth", np.asarray(config["depths"]), meta("network depth (weight layers; depth - 1 hidden ReLU layers)")),
+            "degree": ("degree", k, meta("spherical-harmonic degree (frequency on S1)")),
+        },
+        attrs={"sphere": f"S^{dim - 1} in R^{dim}", "method": "Funk-Hecke integral, Gauss-Legendre quadrature in the angle"},
+    )
+    return finalize(ds, f"Deep ReLU NTK eigenvalues vs depth on S^{dim - 1}", config, "depth_spectrum")

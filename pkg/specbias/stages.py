@@ -180,3 +180,23 @@ def spectral_claims(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     for row in rows:
         log.info("%s %s: ours %s -> %s", row.claim, row.experiment, row.our_value, row.verdict)
     return analysis.claims_frame(rows)
+
+
+def depth_spectrum(cfg: dict) -> xr.Dataset:
+    """Funk–Hecke eigenvalues of the bias-free deep ReLU NTK on S^{dim−1} for every depth (P1 F12)."""
+    from . import deep
+
+    dim, kmax = cfg["dim"], cfg["max_degree"]
+    lam = np.stack([deep.funk_hecke_eigenvalues(lambda c, d=d: deep.relu_ntk(c, d), dim, kmax) for d in cfg["depths"]])
+    log.info("depth spectrum on S^%d: depths %s, degrees 0..%d", dim - 1, cfg["depths"], kmax)
+    return io.depth_spectrum_dataset(lam, cfg)
+
+
+def depth_claims(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
+    """C3 (S¹) / C4 (S²) large-degree slopes for every depth, C10 low-degree flattening."""
+    from . import analysis
+
+    rows = []
+    for name, spec in specs.items():
+        rows += analysis.depth_claim_rows(spec, name, cfgs[name])
+    return analysis.claims_frame(rows)

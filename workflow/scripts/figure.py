@@ -15,6 +15,8 @@ elif kind == "convergence":
     fig = plots.convergence(io.read(sm.input.convergence), sm.params.fit_kappa_min)
 elif kind == "region_convergence":
     fig = plots.region_convergence(io.read(sm.input.convergence))
+elif kind == "depth_spectrum":
+    fig = plots.depth_spectrum(io.read(sm.input.spectrum))
 elif kind == "ntk_spectrum":
     fig = plots.ntk_spectrum(io.read(sm.input.eigen), sm.params.bias, sm.params.fit_range)
 elif kind == "eigenfunctions":

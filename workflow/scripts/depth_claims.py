@@ -1,0 +1,12 @@
+"""Rule depth_claims: C3, C4 and C10 from the depth spectra."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from pathlib import Path  # noqa: E402
+
+from specbias import io, stages  # noqa: E402
+
+sm = snakemake  # noqa: F821
+specs = {Path(p).parent.name: io.read(p) for p in sm.input.spectra}
+io.write_csv(stages.depth_claims(specs, sm.params.depth), sm.output.claims)
