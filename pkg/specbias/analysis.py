@@ -134,7 +134,7 @@ def claim_c3(ntk: xr.Dataset, experiment: str, fit_range, tolerance: float) -> t
     spec = ntk.operator_eigenvalue.sel(frequency=slice(lo, hi))
     fit = fit_power_law(spec.frequency.values, spec.values)
     ok = abs(fit.slope + 2.0) <= tolerance
-    row = ClaimRow(experiment, "C3", "NTK eigenvalue slope at large k, S1 (two-layer net with bias; deep nets: issue 4)",
+    row = ClaimRow(experiment, "C3", "NTK eigenvalue slope at large k, S1 (two-layer net with bias; deep nets: the depth_spectra rows)",
                    "-2 (P1 fits 1.94 from k = 50)", fit.describe(), f"|slope + 2| <= {tolerance:g}", _verdict(ok),
                    f"operator eigenvalues by circulant FFT on {ntk.attrs.get('grid_size', '?')} grid points, fit over k in [{lo}, {hi}]")
     return row, fit
@@ -289,8 +289,12 @@ def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float) -> ClaimRow
 
 def degree_slope(k, lam, lo: int, hi: int) -> float:
     """Log-log slope of λ_k over k ∈ [lo, hi], numerically zero eigenvalues left out."""
+    from .deep import nonzero_degrees
+
     k, lam = np.asarray(k), np.asarray(lam)
-    keep = (k >= lo) & (k <= hi) & (np.abs(lam) > 1e-10 * np.abs(lam).max()) & (lam > 0)
+    keep = np.zeros(len(k), dtype=bool)
+    keep[nonzero_degrees(lam)] = True
+    keep &= (k >= lo) & (k <= hi) & (lam > 0)
     return fit_power_law(k[keep], lam[keep]).slope
 
 
