@@ -159,11 +159,15 @@ def claims_frame(rows: list[ClaimRow]) -> pd.DataFrame:
     return pd.DataFrame([asdict(r) for r in rows])
 
 
+def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered by claim number (C1, C3, …, C11), then experiment."""
+    number = frame["claim"].str.extract(r"(\d+)", expand=False).astype(int)
+    return frame.assign(_n=number).sort_values(["_n", "experiment"], kind="stable").drop(columns="_n").reset_index(drop=True)
+
+
 def scorecard_markdown(frame: pd.DataFrame) -> str:
     """The scorecard as a Markdown table (claims sorted by id, then experiment)."""
-    frame = frame.copy()
-    frame["_num"] = frame["claim"].str.extract(r"(\d+)").astype(int)
-    frame = frame.sort_values(["_num", "experiment"]).drop(columns="_num")
+    frame = sort_claims(frame)
     cols = ["claim", "experiment", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, row in frame.iterrows():

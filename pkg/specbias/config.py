@@ -10,6 +10,7 @@ import copy
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import yaml
 
 from .sampling import DensityError, make_density
@@ -61,9 +62,7 @@ def check_semantics(config: dict) -> None:
         check_spectral(name, spec)
     for name, dspec in config.get("depth_spectra", {}).items():
         for key in ("large_k_range", "low_k_range"):
-            lo, hi = dspec[key]
-            if not lo < hi:
-                raise ConfigError(f"config error at depth_spectra.{name}.{key}: need lower < upper, got [{lo}, {hi}]")
+            _, hi = _check_range(dspec[key], f"depth_spectra.{name}.{key}")
             if hi > dspec["max_degree"]:
                 raise ConfigError(f"config error at depth_spectra.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
     experiments = config.get("experiments", {})
@@ -98,9 +97,7 @@ def check_semantics(config: dict) -> None:
                 f"{train['snapshots'] - 1} steps, but max_steps is {train['max_steps']}"
             )
         ntk = exp["ntk"]
-        lo, hi = exp["analysis"]["eigen_fit_range"]
-        if not lo < hi:
-            raise ConfigError(f"config error at {where}.analysis.eigen_fit_range: need lower < upper, got [{lo}, {hi}]")
+        _, hi = _check_range(exp["analysis"]["eigen_fit_range"], f"{where}.analysis.eigen_fit_range")
         if hi > ntk["grid_size"] // 2:
             raise ConfigError(
                 f"config error at {where}.analysis.eigen_fit_range: upper frequency {hi} exceeds the NTK grid's "
@@ -115,9 +112,7 @@ def check_semantics(config: dict) -> None:
 def check_spectral(name: str, cfg: dict) -> None:
     where = f"spectral.{name}"
     _check_density(cfg["density"], f"{where}.density")
-    lo, hi = cfg["law_q_range"]
-    if not lo < hi:
-        raise ConfigError(f"config error at {where}.law_q_range: need lower < upper, got [{lo}, {hi}]")
+    _, hi = _check_range(cfg["law_q_range"], f"{where}.law_q_range")
     need = max(2 * hi + 1, 2 * max(cfg["show_q"]) + 1, 2 * cfg["local_q_min"] + 1)
     if cfg["modes"] < need:
         raise ConfigError(f"config error at {where}.modes: {cfg['modes']} modes do not reach q = {(need - 1) // 2} "
@@ -125,12 +120,18 @@ def check_spectral(name: str, cfg: dict) -> None:
     if cfg["modes"] > min(cfg["grid_size"], cfg["nystrom_n"]):
         raise ConfigError(f"config error at {where}.modes: {cfg['modes']} exceeds grid_size or nystrom_n")
     density = make_density(cfg["density"])
-    import numpy as np
-
     omega = (cfg["modes"] // 2) * np.sqrt(max(density.pdf(np.linspace(-np.pi, np.pi, 4097)))) / density.sqrt_mass()
     if cfg["grid_size"] < 8 * omega:
         raise ConfigError(f"config error at {where}.grid_size: {cfg['grid_size']} points resolve the fastest eigenfunction "
                           f"(local frequency {omega:.1f} rad^-1) with fewer than 8 points per period; use >= {int(np.ceil(8 * omega))}")
+
+
+def _check_range(pair, where: str) -> tuple:
+    """A [lower, upper] pair with lower < upper; returns it."""
+    lo, hi = pair
+    if not lo < hi:
+        raise ConfigError(f"config error at {where}: need lower < upper, got [{lo}, {hi}]")
+    return lo, hi
 
 
 def _check_density(cfg: dict, where: str) -> None:

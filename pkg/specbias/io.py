@@ -125,6 +125,20 @@ def read(path: str | os.PathLike) -> xr.Dataset:
 # Builders, one per stage.
 
 
+def _region_variables(density) -> dict:
+    """The density's arc table (dim ``region_index``) and its constant Z."""
+    return {
+        "region_density": ("region_index", np.asarray(density.values), meta("mean density in the arc (the arc is the whole circle unless piecewise)", "rad-1")),
+        "region_start": ("region_index", np.asarray(density.edges[:-1]), meta("start angle of the arc", "rad")),
+        "region_end": ("region_index", np.asarray(density.edges[1:]), meta("end angle of the arc", "rad")),
+        "sqrt_mass": ((), density.sqrt_mass(), meta("Z = (1/(2 pi)) int sqrt(p) dtheta", "rad-1/2")),
+    }
+
+
+def _region_coordinate(density):
+    return ("region_index", np.arange(density.regions), meta("arc index, counter-clockwise from -pi"))
+
+
 def sample_dataset(theta, x, density, config: dict) -> xr.Dataset:
     """Points on the circle with their density, region label and the density's region table."""
     n = len(theta)
@@ -134,15 +148,12 @@ def sample_dataset(theta, x, density, config: dict) -> xr.Dataset:
             "x": (("sample", "component"), np.asarray(x), meta("point on the unit circle", "1")),
             "density": ("sample", density.pdf(theta), meta("sampling density w.r.t. arc length", "rad-1")),
             "region": ("sample", density.region_of(theta), meta("index of the density's arc holding the point")),
-            "region_density": ("region_index", np.asarray(density.values), meta("mean density in the arc (the arc is the whole circle unless piecewise)", "rad-1")),
-            "region_start": ("region_index", np.asarray(density.edges[:-1]), meta("start angle of the arc", "rad")),
-            "region_end": ("region_index", np.asarray(density.edges[1:]), meta("end angle of the arc", "rad")),
-            "sqrt_mass": ((), density.sqrt_mass(), meta("Z = (1/(2 pi)) int sqrt(p) dtheta", "rad-1/2")),
+            **_region_variables(density),
         },
         coords={
             "sample": ("sample", np.arange(n), meta("training point index")),
             "component": ("component", np.arange(x.shape[1]), meta("embedding coordinate index")),
-            "region_index": ("region_index", np.arange(density.regions), meta("arc index, counter-clockwise from -pi")),
+            "region_index": _region_coordinate(density),
         },
         attrs={"density": density.describe()},
     )
@@ -277,10 +288,7 @@ def spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, l
         "predicted_local_frequency": (("mode", "region_index"), pred, meta("q sqrt(p_j) / Z", "rad-1")),
         "region_amplitude": (("mode", "region_index"), amps, meta("max |f| inside the arc")),
         "eigenvalue_law": ("mode", law, meta("lambda_q q^2 / Z^2 (science.md 3: tends to 1/pi)")),
-        "region_density": ("region_index", np.asarray(density.values), meta("mean density in the arc", "rad-1")),
-        "region_start": ("region_index", np.asarray(density.edges[:-1]), meta("start angle of the arc", "rad")),
-        "region_end": ("region_index", np.asarray(density.edges[1:]), meta("end angle of the arc", "rad")),
-        "sqrt_mass": ((), density.sqrt_mass(), meta("Z = (1/(2 pi)) int sqrt(p) dtheta", "rad-1/2")),
+        **_region_variables(density),
     }
     if proj is not None:
         data["projection"] = ("mode", proj, meta(f"coefficient <sin({config['projection_kappa']} theta), f_k>_p"))
@@ -291,7 +299,7 @@ def spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, l
             "grid_point": ("grid_point", np.arange(len(theta)), meta("quadrature grid point")),
             "theta": ("grid_point", np.asarray(theta), meta("angle on the circle", "rad")),
             "mode": ("mode", modes, meta("eigenpair index, decreasing eigenvalue")),
-            "region_index": ("region_index", np.arange(density.regions), meta("arc index, counter-clockwise from -pi")),
+            "region_index": _region_coordinate(density),
         },
         attrs={"density": density.describe(), "kernel": "P1's two-layer NTK normalisation (science.md 2)"},
     )

@@ -132,10 +132,8 @@ def scorecard(frames):
 
     from . import analysis
 
-    frame = pd.concat(frames, ignore_index=True)
-    number = frame["claim"].str.extract(r"(\d+)", expand=False).astype(int)
-    frame = frame.assign(_n=number).sort_values(["_n", "experiment"], kind="stable").drop(columns="_n")
-    return frame.reset_index(drop=True), analysis.scorecard_markdown(frame)
+    frame = analysis.sort_claims(pd.concat(frames, ignore_index=True))
+    return frame, analysis.scorecard_markdown(frame)
 
 
 def spectral(cfg: dict) -> xr.Dataset:
