@@ -1,13 +1,14 @@
 # specbias: the two commands of the README.
 #   make run    set up .venv and run the whole workflow on config.yaml (+ HTML report)
 #   make test   set up .venv and run the test suite
+#   make bench  time every fast path against its reference (bench/results/)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.specbias-installed
 CORES ?= all
 
-.PHONY: setup run report test test-fast lint clean
+.PHONY: setup run report test test-fast lint bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +31,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q tests -m "not workflow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --out bench/results
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -13,6 +13,7 @@ rule train:
         target=lambda wc: {k: v for k, v in exp_cfg(wc)["target"].items() if k != "kappas"},
         train=lambda wc: exp_cfg(wc)["train"],
         device=config["device"],
+        compile=config["compile"],
     resources:
         gpu=use_gpu(),
     threads: 1

@@ -75,3 +75,45 @@ def test_bias_free_depth_two_has_no_odd_frequencies():
     assert list(deep.nonzero_degrees(lam)[:5]) == [0, 1, 2, 4, 6]
     lam3 = deep.funk_hecke_eigenvalues(lambda c: deep.relu_ntk(c, 3), 2, 40)
     assert np.min(lam3[3::2]) > 1e-6 * lam3[0]  # deeper nets learn odd frequencies (P1 F10)
+
+
+def test_deep_ensemble_gradient_matches_autograd_and_single_nets():
+    """Hand-written back-propagation of the batched ensemble = autograd of each single net."""
+    torch.manual_seed(0)
+    x = torch.nn.functional.normalize(torch.randn(20, 3, dtype=torch.float64), dim=1)
+    y = torch.randn(2, 20, dtype=torch.float64)
+    ens = deep.init_deep_ensemble([3, 4], 3, 16, 4, dtype=torch.float64)
+    r, grads = ens.residual_and_grad(x, y)
+    for run, seed in enumerate([3, 4]):
+        ws = [w.requires_grad_(True) for w in deep.init_mlp(3, 16, 4, seed)]
+        f = deep.mlp_forward(ws, x)
+        torch.testing.assert_close(r[run], (f - y[run]).detach())
+        auto = torch.autograd.grad(0.5 * ((f - y[run]) ** 2).sum(), ws)
+        for g, a in zip(grads, auto):
+            torch.testing.assert_close(g[run], a, rtol=1e-10, atol=1e-12)
+
+
+def test_deep_ensemble_trains_and_freezes_stopped_runs():
+    x = torch.nn.functional.normalize(torch.randn(40, 2, dtype=torch.float64), dim=1)
+    theta = torch.atan2(x[:, 1], x[:, 0])
+    y = torch.sin(2 * theta) / torch.sin(2 * theta).norm()
+    ens = deep.init_deep_ensemble([0, 1], 2, 64, 3, dtype=torch.float64)
+    before = [w.clone() for w in ens.weights]
+    loss0 = 0.5 * ((ens.forward(x) - y) ** 2).sum(1)
+    for _ in range(50):
+        _, g = ens.residual_and_grad(x, y.expand(2, -1))
+        ens.update(g, 0.05, torch.tensor([True, False]))
+    loss1 = 0.5 * ((ens.forward(x) - y) ** 2).sum(1)
+    assert loss1[0] < 0.5 * loss0[0]
+    assert torch.equal(ens.weights[1][1], before[1][1])  # the frozen run did not move
+
+
+@pytest.mark.parametrize("depth", [2, 5])
+def test_blocked_gram_equals_numpy_recursion_also_in_place(depth):
+    x = np.random.default_rng(1).standard_normal((300, 3))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    cos = x @ x.T
+    ref = deep.relu_ntk(cos, depth)
+    np.testing.assert_allclose(deep.relu_ntk_gram(cos, depth, rows=7), ref, rtol=1e-13, atol=1e-14)
+    deep.relu_ntk_gram(cos, depth, out=cos)  # overwrite the cosines
+    np.testing.assert_allclose(cos, ref, rtol=1e-13, atol=1e-14)

@@ -21,6 +21,29 @@ def test_predicted_residuals_equal_matrix_powers(rng):
         np.testing.assert_allclose(pred[:, :, j], r0 @ np.linalg.matrix_power(A, t).T, atol=1e-12)
 
 
+def test_truncated_eigenpairs_predict_the_rank_k_kernel(rng):
+    """With only the k largest pairs, the prediction is exact GD on V_k Λ_k V_kᵀ (the rest frozen)."""
+    n, k = 40, 9
+    theta = rng.uniform(-np.pi, np.pi, n)
+    H = ntk.circle_gram(theta, rows=7)
+    np.testing.assert_allclose(H, ntk.two_layer_ntk(np.cos(theta[:, None] - theta[None, :])), rtol=0, atol=1e-15)
+    evals, evecs = ntk.eigendecompose(H, count=k)
+    full_vals, full_vecs = ntk.eigendecompose(H)
+    np.testing.assert_allclose(evals, full_vals[:k], rtol=1e-10)
+    np.testing.assert_allclose(np.abs(np.sum(evecs * full_vecs[:, :k], axis=0)), 1.0, atol=1e-8)
+    Hk = (evecs * evals) @ evecs.T
+    lr = 0.9 / evals[0]
+    r0 = rng.normal(size=(2, n))
+    steps = np.array([0, 3, 40])
+    pred = dynamics.predict_residuals(evals, evecs, r0, lr, steps)
+    for j, t in enumerate(steps):
+        np.testing.assert_allclose(pred[:, :, j], r0 @ np.linalg.matrix_power(np.eye(n) - lr * Hk, t).T, atol=1e-10)
+    crit = Criterion("half_sq_norm", 0.5 * np.sum(dynamics.complement(evecs, r0[:1]) ** 2) + 1e-3)
+    got = dynamics.predict_convergence_step(evals, evecs, r0[:1], np.ones(n), lr, crit, 100000)[0]
+    norms = [np.sum(r**2) for r in dynamics.predict_residuals(evals, evecs, r0[:1], lr, np.arange(got + 1))[0].T]
+    assert got > 0 and crit.holds_sq_norm(norms[got], np.ones(n)) and not crit.holds_sq_norm(norms[got - 1], np.ones(n))
+
+
 def test_predicted_convergence_step_matches_brute_force(rng):
     n = 30
     theta = rng.uniform(-np.pi, np.pi, n)

@@ -110,6 +110,7 @@ def _bad(mutate):
          "experiments.uniform_circle.data.density", "weights"),
         (lambda e: e["train"].update(criterion={"kind": "per_region", "threshold": 0.05}),
          "experiments.uniform_circle.train.criterion.kind", "piecewise"),
+        (lambda e: e["ntk"].update(eigenpairs=10**6), "experiments.uniform_circle.ntk.eigenpairs", "exceeds"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1], "weights": [1]}, sampling="grid"),
          "experiments.uniform_circle.data.sampling", "uniform"),
     ],
@@ -145,4 +146,14 @@ def test_depth_spectra_ranges_are_checked():
     cfg = default_config()
     cfg["depth_spectra"]["circle"]["depths"] = [1, 3]
     with pytest.raises(ConfigError, match=r"depth_spectra\.circle\.depths"):
+        validate(cfg, SCHEMA)
+
+
+@pytest.mark.parametrize("value, expected", [(True, "on"), (False, "off"), ("auto", "auto")])
+def test_compile_accepts_bare_yaml_on_off(value, expected):
+    cfg = default_config()
+    cfg["compile"] = value
+    assert validate(cfg, SCHEMA)["compile"] == expected
+    cfg["compile"] = "fast"
+    with pytest.raises(ConfigError, match="compile"):
         validate(cfg, SCHEMA)

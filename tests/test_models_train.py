@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from specbias import dynamics, models, ntk, train
+from specbias import accel, dynamics, models, ntk, train
 from specbias.criteria import Criterion
 
 
@@ -19,7 +19,7 @@ def test_manual_gradient_matches_autograd(bias):
     if bias:
         net.wb[..., -1] = 0.2 * torch.randn(2, 17, dtype=torch.float64)
     y = torch.randn(2, 30, dtype=torch.float64)
-    r, grad = net.residual_and_grad(x, y, chunk=7)
+    r, grad = net.residual_and_grad(x, y, models.StepPlan(1, 7, models._block_matmul))
     wb = net.wb.clone().requires_grad_(True)
     net.wb = wb
     loss = 0.5 * ((net.forward(x) - y) ** 2).sum()
@@ -28,15 +28,43 @@ def test_manual_gradient_matches_autograd(bias):
     torch.testing.assert_close(r, (net.forward(x) - y).detach())
 
 
-def test_chunk_size_does_not_change_the_step():
+@pytest.mark.parametrize("block", [models._block_matmul, models._block_unrolled])
+def test_blocking_does_not_change_the_step(block):
     _, x = circle(50)
     x = x.float()
     net = models.init_two_layer([0, 1, 2], 64, 2, tau=1.0)
     y = torch.randn(3, 50)
-    r1, g1 = net.residual_and_grad(x, y, chunk=50)
-    r2, g2 = net.residual_and_grad(x, y, chunk=3)
+    r1, g1 = net.residual_and_grad(x, y, models.StepPlan(3, 50, models._block_matmul))
+    r2, g2 = net.residual_and_grad(x, y, models.StepPlan(2, 7, block))
     torch.testing.assert_close(r1, r2, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(g1, g2, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_step_matches_eager_and_falls_back(monkeypatch):
+    """The fused compiled block gives the eager step's numbers; a failing compiler means eager."""
+    _, x = circle(96)
+    x = x.float()
+    net = models.init_two_layer([0, 1, 2, 3], 32, 2, tau=1.0)
+    y = torch.randn(4, 96)
+    plan = net.plan(96, "auto", block_elements=2 * 48 * 32)
+    assert (plan.run_chunk, plan.sample_chunk) == (1, 96)  # fewer than 64 samples' worth per run
+    r1, g1 = net.residual_and_grad(x, y, net.plan(96, "off"))
+    r2, g2 = net.residual_and_grad(x, y, plan)
+    torch.testing.assert_close(r1, r2, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(g1, g2, rtol=1e-5, atol=1e-5)
+    if accel.compiler_available(x.device)[0]:
+        assert plan.block.is_compiled
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("inductor exploded")
+
+    bad = net.plan(96, "auto")
+    monkeypatch.setattr(bad.block, "compiled", broken)
+    r3, g3 = net.residual_and_grad(x, y, bad)
+    assert not bad.block.is_compiled
+    torch.testing.assert_close(r1, r3)
+    with pytest.raises(ValueError, match="compile must be one of"):
+        net.plan(96, "fast")
 
 
 def test_init_is_seeded_and_antisymmetric_starts_at_zero():
@@ -63,7 +91,7 @@ def test_wide_net_follows_linearised_prediction():
     lr = 0.5 / evals[0]
     steps = np.array([0, 10, 30, 100, 300])
     crit = Criterion("half_sq_norm", 0.05)
-    res = train.train_two_layer_gd(net, x, torch.tensor(y), lr, 300, steps, crit)
+    res = train.train_gd(net, x, torch.tensor(y), lr, 300, steps, crit)
     pred = dynamics.predict_residuals(evals, evecs, res.residual[:, :, 0], lr, steps)
     rel = np.linalg.norm(res.residual - pred, axis=1) / np.linalg.norm(y)
     assert rel.max() < 0.03, rel
@@ -78,7 +106,7 @@ def test_convergence_step_is_the_first_step_meeting_the_criterion():
     net = models.init_two_layer([0, 1], 200, 2, tau=1.0, dtype=torch.float64)
     crit = Criterion("half_sq_norm", 0.05)
     steps = np.arange(0, 151)
-    res = train.train_two_layer_gd(net, x, y, 0.02, 150, steps, crit)
+    res = train.train_gd(net, x, y, 0.02, 150, steps, crit)
     for run in range(2):
         ok = np.nonzero(res.loss[run] < 0.05)[0]
         assert len(ok) and res.converged_step[run] == steps[ok[0]]
@@ -95,14 +123,14 @@ def test_divergence_is_detected_and_the_run_frozen():
     evals, _ = ntk.eigendecompose(ntk.circle_gram(theta))
     assert not dynamics.stability(evals, 1e9 / evals[0])[0]
     net = models.init_two_layer([0, 1], 100, 2, tau=1.0, dtype=torch.float64)
-    res = train.train_two_layer_gd(net, x, y, 1e9 / evals[0], 300, steps, crit)
+    res = train.train_gd(net, x, y, 1e9 / evals[0], 300, steps, crit)
     assert np.all(res.diverged_step == 1)  # the first update explodes the loss
     assert np.all(res.converged_step == -1)
     assert np.all(np.isnan(res.loss[:, 2:]))  # frozen: no loss reported after divergence
 
     net = models.init_two_layer([0, 1], 100, 2, tau=1.0, dtype=torch.float64)
     net.wb[1, 0, 0] = float("nan")  # run 1 is broken from the start
-    res = train.train_two_layer_gd(net, x, y, 0.5 / evals[0], 300, steps, crit)
+    res = train.train_gd(net, x, y, 0.5 / evals[0], 300, steps, crit)
     assert res.diverged_step[1] == 0 and res.converged_step[1] == -1
     assert res.diverged_step[0] == -1 and res.converged_step[0] > 0
     assert np.all(np.isfinite(res.loss[0]))
@@ -114,7 +142,7 @@ def test_same_seed_same_numbers_on_cpu():
     out = []
     for _ in range(2):
         net = models.init_two_layer([4, 9], 64, 2, tau=1.0)
-        res = train.train_two_layer_gd(net, x.float(), y, 0.01, 50, train.log_spaced_steps(50, 8), Criterion("half_sq_norm", 0.05))
+        res = train.train_gd(net, x.float(), y, 0.01, 50, train.log_spaced_steps(50, 8), Criterion("half_sq_norm", 0.05))
         out.append(res.residual)
     np.testing.assert_array_equal(out[0], out[1])
 

@@ -31,7 +31,7 @@ def test_training_tracks_each_region_exactly():
     net = models.init_two_layer([0, 1], 300, 2, tau=1.0, init="antisymmetric", dtype=torch.float64)
     crit = Criterion("per_region", 0.02)
     steps = np.arange(0, 801)
-    res = train.train_two_layer_gd(net, x, y, 0.5 / 0.36 / len(theta), 800, steps, crit, regions=regions)
+    res = train.train_gd(net, x, y, 0.5 / 0.36 / len(theta), 800, steps, crit, regions=regions)
     limits = crit.region_limits(np.bincount(regions, minlength=3).astype(float), len(theta))
     for run in range(2):
         per_region = np.stack([(res.residual[run, regions == j] ** 2).sum(0) for j in range(3)])  # (J, step)
@@ -40,7 +40,7 @@ def test_training_tracks_each_region_exactly():
             assert len(ok) and res.region_converged_step[run, j] == steps[ok[0]], (run, j)
         assert res.converged_step[run] == res.region_converged_step[run].max()
     with pytest.raises(ValueError, match="region labels"):
-        train.train_two_layer_gd(net, x, y, 0.01, 5, np.arange(6), crit)
+        train.train_gd(net, x, y, 0.01, 5, np.arange(6), crit)
 
 
 def test_predicted_region_convergence_matches_brute_force():

@@ -45,6 +45,8 @@ def load_schema(path: str | Path) -> dict:
 
 def validate(config: dict, schema: dict) -> dict:
     """Validate ``config`` in place (defaults filled in) and return it; raise ConfigError."""
+    if isinstance(config.get("compile"), bool):  # YAML 1.1 reads a bare on/off as a boolean
+        config["compile"] = "on" if config["compile"] else "off"
     cls = jsonschema.validators.validator_for(schema)
     validator = _with_defaults(cls)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
@@ -103,6 +105,9 @@ def check_semantics(config: dict) -> None:
                 f"config error at {where}.analysis.eigen_fit_range: upper frequency {hi} exceeds the NTK grid's "
                 f"Nyquist frequency {ntk['grid_size'] // 2} (raise ntk.grid_size)"
             )
+        pairs = ntk["eigenpairs"]
+        if pairs != "all" and pairs > exp["data"]["n"]:
+            raise ConfigError(f"config error at {where}.ntk.eigenpairs: {pairs} exceeds the {exp['data']['n']} samples (data.n)")
         if exp["analysis"]["fit_kappa_min"] > max(kappas):
             raise ConfigError(
                 f"config error at {where}.analysis.fit_kappa_min: {exp['analysis']['fit_kappa_min']} is above every kappa in target.kappas"

@@ -3,6 +3,11 @@
 For full-batch GD on ``Φ = ½ Σ (y − f)²`` with learning rate η and Gram matrix H (eigenpairs
 Λ_i, v_i), the linearised residual is ``r_t = (I − ηH)^t r_0``: its component on v_i is
 multiplied by ``(1 − ηΛ_i)`` every step (Arora et al. 2019, arXiv:1901.08584; P1 §5).
+
+When only the k largest eigenpairs are known (``ntk.eigenpairs: k``), the part of r_0 outside
+their span is carried along unchanged, as if its eigenvalues were 0: exact for the modes that
+matter over the steps simulated when Λ_k η t ≪ 1, and never optimistic (it can only delay the
+predicted convergence).
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ def project(evecs: np.ndarray, r0: np.ndarray) -> np.ndarray:
     return np.asarray(r0, dtype=np.float64) @ evecs
 
 
+def complement(evecs: np.ndarray, r0: np.ndarray) -> np.ndarray:
+    """Part of ``r0`` (run, sample) outside the span of the eigenvectors (zero when they are all known)."""
+    r0 = np.asarray(r0, dtype=np.float64)
+    if evecs.shape[1] >= evecs.shape[0]:
+        return np.zeros_like(r0)
+    return r0 - project(evecs, r0) @ evecs.T
+
+
 def predict_residuals(evals, evecs, r0, lr: float, steps) -> np.ndarray:
     """Linearised residuals at the given steps: array (run, sample, step)."""
     coeff = project(evecs, r0)  # (run, mode)
@@ -39,7 +52,8 @@ def predict_residuals(evals, evecs, r0, lr: float, steps) -> np.ndarray:
     # (mode, step): rho^t, with 0^0 = 1
     powers = np.power(rho[:, None], steps[None, :])
     # r_t[run, sample] = Σ_mode V[sample, mode] coeff[run, mode] rho[mode]^t
-    return np.einsum("sm,rm,mt->rst", evecs, coeff, powers, optimize=True)
+    out = np.einsum("sm,rm,mt->rst", evecs, coeff, powers, optimize=True)
+    return out + complement(evecs, r0)[:, :, None]
 
 
 def predict_convergence_step(evals, evecs, r0, y, lr: float, criterion: Criterion, max_steps: int):
@@ -49,6 +63,7 @@ def predict_convergence_step(evals, evecs, r0, y, lr: float, criterion: Criterio
     GD is stable, so a bisection over integer t is exact.  Unstable cases return −1.
     """
     coeff2 = project(evecs, r0) ** 2  # (run, mode)
+    rest2 = np.sum(complement(evecs, r0) ** 2, axis=1)  # (run,)
     rho2 = decay_factors(evals, lr) ** 2
     y = np.atleast_2d(np.asarray(y, dtype=np.float64))
     out = np.full(coeff2.shape[0], -1, dtype=np.int64)
@@ -58,7 +73,7 @@ def predict_convergence_step(evals, evecs, r0, y, lr: float, criterion: Criterio
     for run in range(coeff2.shape[0]):
 
         def sq_norm(t: int) -> float:
-            return float(np.sum(coeff2[run] * rho2**t))
+            return float(np.sum(coeff2[run] * rho2**t) + rest2[run])
 
         yr = y[run if y.shape[0] > 1 else 0]
         if not criterion.holds_sq_norm(sq_norm(max_steps), yr):
@@ -82,6 +97,7 @@ def predict_region_convergence(evals, evecs, r0, regions, limits, lr: float, max
     of steps and refined by bisection inside the bracket.
     """
     coeff = project(evecs, r0)  # (run, mode)
+    rest = complement(evecs, r0)  # (run, sample)
     rho = decay_factors(evals, lr)
     regions = np.asarray(regions)
     n_regions = len(limits)
@@ -93,6 +109,7 @@ def predict_region_convergence(evals, evecs, r0, regions, limits, lr: float, max
 
     def region_sq(run, steps):
         resid = evecs @ (coeff[run][:, None] * np.power(rho[:, None], np.asarray(steps, dtype=np.float64)[None, :]))
+        resid = resid + rest[run][:, None]
         return (resid**2).T @ onehot  # (steps, J)
 
     for run in range(coeff.shape[0]):

@@ -214,7 +214,7 @@ def ntk_dataset(evals, evecs, dom_freq, dom_frac, theta, grid_freq, grid_eig, cl
             "closed_form_eigenvalue": ("frequency", closed_eig, meta("closed-form eigenvalue from the cosine coefficients (science.md 2)")),
         },
         coords={
-            "mode": ("mode", np.arange(n), meta("eigenpair index, decreasing eigenvalue")),
+            "mode": ("mode", np.arange(len(evals)), meta("eigenpair index, decreasing eigenvalue")),
             "sample": ("sample", np.arange(n), meta("training point index")),
             "frequency": ("frequency", np.asarray(grid_freq), meta("frequency", "cycles per 2 pi")),
             "theta": ("sample", np.asarray(theta), meta("angle on the circle", "rad")),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from . import accel
+
 INITS = ("independent", "antisymmetric")
 
 
@@ -60,34 +62,80 @@ class TwoLayerEnsemble:
         """Outputs (R, n)."""
         return torch.matmul(torch.relu(self.preactivation(x)), self.a[:, :, None])[..., 0] * self.scale
 
-    def chunk_size(self, n: int, cache_bytes: int = 1 << 20) -> int:
-        """Samples per chunk so that one (R, chunk, m) temporary stays near ``cache_bytes``."""
-        per_sample = self.runs * self.width * self.wb.element_size()
-        return int(max(1, min(n, cache_bytes // max(per_sample, 1))))
+    def plan(self, n: int, compile: str = "auto", block_elements: int | None = None) -> "StepPlan":
+        """How one GD step is cut into blocks of (runs, samples), and which block function runs.
 
-    def residual_and_grad(self, x: torch.Tensor, y: torch.Tensor, chunk: int | None = None):
+        A block's temporaries are (runs, samples, m); they are sized to ``block_elements``
+        (cache on the CPU, memory on a GPU), runs first: fewer, wider blocks cost less Python
+        overhead.  Compiled, the block is one fused loop nest that never stores the
+        pre-activations; eager, it is three batched matrix products.
+        """
+        device = self.wb.device
+        block = accel.MaybeCompiled(_block_unrolled, _block_matmul, compile, device, "two-layer GD step")
+        if device.type == "cpu":
+            accel.keep_freed_memory()
+        target = block_elements or accel.block_elements(device, block.is_compiled)
+        per_run = max(1, min(n, 64)) * self.width
+        run_chunk = int(max(1, min(self.runs, target // per_run)))
+        sample_chunk = int(max(1, min(n, target // (run_chunk * self.width))))
+        return StepPlan(run_chunk, sample_chunk, block)
+
+    def residual_and_grad(self, x: torch.Tensor, y: torch.Tensor, plan: "StepPlan | None" = None):
         """Residual ``f − y`` (R, n) and the gradient of ``½Σ(f − y)²`` w.r.t. ``wb``.
 
-        ``∂Φ/∂wb_r = (a_r/√m) Σ_i r_i 1[pre_ir > 0] [x_i | 1]``.  Samples are processed in
-        chunks (one pass: a sample's residual needs only its own row), which keeps the
-        (R, chunk, m) temporaries in cache; this was about 3× faster than the unchunked step
-        on a 2-core CPU at n = 512, m = 2000.
+        ``∂Φ/∂wb_r = (a_r/√m) Σ_i r_i 1[pre_ir > 0] [x_i | 1]``.  A sample's residual needs only
+        its own row, so one pass over blocks of (runs, samples) gives both; the block size keeps
+        the (runs, samples, m) temporaries in cache.
         """
         xa = self.augment(x)
         n = xa.shape[0]
-        chunk = chunk or self.chunk_size(n)
-        wt = self.wb.transpose(1, 2)
-        a_col = self.a[:, :, None]
-        grad = torch.zeros_like(self.wb)
+        plan = plan or self.plan(n, compile="off")
+        wt = self.wb.transpose(1, 2).contiguous()  # (R, K, m): unit index contiguous for the blocks
+        grad = torch.zeros_like(wt)
         r = torch.empty_like(y)
-        for i in range(0, n, chunk):
-            xc = xa[i : i + chunk]
-            pre = torch.matmul(xc, wt)  # (R, c, m)
-            rc = torch.matmul(torch.relu(pre), a_col)[..., 0] * self.scale - y[:, i : i + chunk]
-            r[:, i : i + chunk] = rc
-            grad.baddbmm_((pre > 0).to(xa.dtype).transpose(1, 2), rc[:, :, None] * xc)
-        grad *= (self.a * self.scale)[:, :, None]
-        return r, grad
+        rc, sc = plan.run_chunk, plan.sample_chunk
+        for j in range(0, self.runs, rc):
+            w, a = wt[j : j + rc], self.a[j : j + rc]
+            for i in range(0, n, sc):
+                rr, gg = plan.block(w, a, xa[i : i + sc], y[j : j + rc, i : i + sc], self.scale)
+                r[j : j + rc, i : i + sc] = rr
+                grad[j : j + rc] += gg
+        return r, grad.transpose(1, 2) * (self.a * self.scale)[:, :, None]
+
+    def update(self, grad: torch.Tensor, lr: float, keep: torch.Tensor) -> None:
+        """θ ← θ − η∇Φ for the runs where ``keep`` (R,) holds; the others stay frozen."""
+        self.wb = torch.where(keep[:, None, None], self.wb - lr * grad, self.wb)
+
+
+@dataclass
+class StepPlan:
+    run_chunk: int
+    sample_chunk: int
+    block: "accel.MaybeCompiled"
+
+
+def _block_matmul(wt, a, xa, y, scale: float):
+    """Eager block.  ``wt`` (r, K, m) holds [w | b] transposed, ``xa`` (c, K) the inputs [x | 1].
+
+    Returns the residual (r, c) and Σ_i r_i 1[pre_i > 0] [x_i | 1] as (r, K, m)."""
+    pre = torch.matmul(xa, wt)  # (r, c, m)
+    res = torch.matmul(torch.relu(pre), a[:, :, None])[..., 0] * scale - y
+    grad = torch.matmul((res[:, :, None] * xa).transpose(1, 2), (pre > 0).to(xa.dtype))
+    return res, grad
+
+
+def _block_unrolled(wt, a, xa, y, scale: float):
+    """The same block with the K = d + 1 ≤ 4 inner products unrolled into elementwise ops, so
+    that the compiler fuses pre-activation, ReLU and both reductions into two loop nests whose
+    inner loop runs over contiguous units."""
+    K = xa.shape[1]
+    pre = xa[None, :, 0, None] * wt[:, None, 0, :]
+    for k in range(1, K):
+        pre = pre + xa[None, :, k, None] * wt[:, None, k, :]
+    res = (torch.relu(pre) * a[:, None, :]).sum(-1) * scale - y
+    masked = torch.where(pre > 0, res[:, :, None], 0.0)
+    grad = torch.stack([(masked * xa[None, :, k, None]).sum(1) for k in range(K)], 1)
+    return res, grad
 
 
 def init_two_layer(

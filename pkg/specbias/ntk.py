@@ -93,23 +93,49 @@ def uniform_operator_eigenvalues(q, coefficients: np.ndarray) -> np.ndarray:
     return np.where(q == 0, coefficients, coefficients / 2)
 
 
-def circle_gram(theta: np.ndarray, bias: bool = True) -> np.ndarray:
-    """Gram matrix ``H(x_i, x_j)`` of the network's NTK on angles θ_i (float64)."""
+def circle_gram(theta: np.ndarray, bias: bool = True, rows: int = 512) -> np.ndarray:
+    """Gram matrix ``H(x_i, x_j)`` of the network's NTK on angles θ_i (float64).
+
+    Filled in blocks of ``rows`` rows, so the only n × n array is the result itself (the
+    temporaries of one block are rows × n)."""
     theta = np.asarray(theta, dtype=np.float64)
-    cos_angle = np.cos(theta[:, None] - theta[None, :])
-    return two_layer_ntk(cos_angle, bias)
+    n = len(theta)
+    out = np.empty((n, n))
+    for i in range(0, n, rows):
+        out[i : i + rows] = two_layer_ntk(np.cos(theta[i : i + rows, None] - theta[None, :]), bias)
+    return out
 
 
-def eigendecompose(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenpairs of a symmetric Gram matrix in float64, sorted by decreasing eigenvalue."""
+def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool = False, seed: int = 0):
+    """Eigenpairs of a symmetric Gram matrix in float64, sorted by decreasing eigenvalue.
+
+    ``count=None``: all n pairs by LAPACK's divide-and-conquer ``syevd`` (workspace about 2n²
+    doubles besides the matrix).  ``count=k``: the k largest by implicitly restarted Lanczos
+    (ARPACK), which needs only matrix-vector products and O(nk) memory; the start vector is
+    seeded, so reruns agree.  ``overwrite`` lets LAPACK destroy ``gram`` instead of copying it.
+    """
+    from scipy import linalg
+    from scipy.sparse.linalg import eigsh
+
     gram = np.asarray(gram, dtype=np.float64)
     if gram.ndim != 2 or gram.shape[0] != gram.shape[1]:
         raise ValueError(f"Gram matrix must be square, got shape {gram.shape}")
+    n = gram.shape[0]
     if not np.all(np.isfinite(gram)):
         raise ValueError("Gram matrix has non-finite entries")
-    evals, evecs = np.linalg.eigh(gram)
+    if count is not None and not 1 <= count <= n:
+        raise ValueError(f"eigenpair count must lie in [1, {n}], got {count}")
+    if count is None or count >= n - 1:  # ARPACK needs k < n
+        # A symmetric C-ordered matrix is its own Fortran-ordered transpose: no copy needed.
+        evals, evecs = linalg.eigh(gram.T, driver="evd", overwrite_a=overwrite, check_finite=False)
+        evals, evecs = evals[::-1], evecs[:, ::-1]
+        if count is not None:
+            evals, evecs = evals[:count], evecs[:, :count]
+        return np.ascontiguousarray(evals), np.ascontiguousarray(evecs)
+    v0 = np.random.default_rng(seed).standard_normal(n)
+    evals, evecs = eigsh(gram, k=count, which="LA", v0=v0)
     order = np.argsort(evals)[::-1]
-    return evals[order], evecs[:, order]
+    return evals[order], np.ascontiguousarray(evecs[:, order])
 
 
 def circulant_operator_spectrum(kernel_of_cos, n_grid: int, max_frequency: int) -> np.ndarray:

@@ -41,7 +41,9 @@ def dominant_frequency(theta, vectors, pdf, max_frequency: int) -> tuple[np.ndar
     pure the mode is; near 1 for a clean harmonic).
     """
     q = np.arange(max_frequency + 1)
-    amps = harmonic_amplitudes(theta, np.asarray(vectors).T, q, pdf)  # (mode, q)
+    vt = np.asarray(vectors).T
+    # frequency blocks keep the (frequency, sample) basis small when n is large
+    amps = np.concatenate([harmonic_amplitudes(theta, vt, q[i : i + 256], pdf) for i in range(0, len(q), 256)], axis=1)
     power = amps**2 * np.where(q == 0, 2.0, 1.0)  # A_0² counts twice in Parseval
     best = np.argmax(power, axis=1)
     frac = power[np.arange(len(best)), best] / np.maximum(power.sum(axis=1), 1e-300)

@@ -31,7 +31,8 @@ def frequencies_for(n: int) -> np.ndarray:
     return np.arange(n // 2 + 1)
 
 
-def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train_cfg: dict, device: str = "auto") -> xr.Dataset:
+def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train_cfg: dict, device: str = "auto",
+                compile: str = "auto") -> xr.Dataset:
     """Train one ensemble (one run per seed) on the target of frequency κ."""
     dev = train.pick_device(device)
     dtype = DTYPES[train_cfg["dtype"]]
@@ -44,10 +45,10 @@ def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train
     snaps = train.log_spaced_steps(train_cfg["max_steps"], train_cfg["snapshots"])
     log.info("training %d runs (kappa=%d, width=%d, n=%d) on %s, %d steps, criterion: %s",
              len(seeds), kappa, model["width"], len(theta), dev, train_cfg["max_steps"], crit.description)
-    result = train.train_two_layer_gd(
+    result = train.train_gd(
         net, x, torch.tensor(y, dtype=dtype, device=dev), train_cfg["lr"], train_cfg["max_steps"], snaps, crit,
         divergence_factor=train_cfg["divergence_factor"], label=f"train kappa={kappa}",
-        regions=points.region.values if crit.per_region else None,
+        regions=points.region.values if crit.per_region else None, compile=compile,
     )
     for seed, step in zip(seeds, result.diverged_step):
         if step >= 0:
@@ -63,9 +64,14 @@ def ntk_eigen(points: xr.Dataset, model: dict, ntk_cfg: dict) -> xr.Dataset:
     and the exact operator spectrum on an evenly spaced grid (circulant FFT)."""
     theta = points.theta.values
     bias = model["bias"]
-    gram = ntk.circle_gram(theta, bias)
-    evals, evecs = ntk.eigendecompose(gram)
     n = len(theta)
+    pairs = ntk_cfg.get("eigenpairs", "all")
+    count = None if pairs == "all" else int(pairs)
+    log.info("NTK Gram matrix n=%d (%.2f GB), %s", n, n * n * 8 / 1e9,
+             "all eigenpairs (dense eigh)" if count is None else f"the {count} largest eigenpairs (Lanczos)")
+    gram = ntk.circle_gram(theta, bias)
+    evals, evecs = ntk.eigendecompose(gram, count, overwrite=True)
+    del gram
     dom, frac = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
     grid = ntk_cfg["grid_size"]
     q = np.arange(grid // 2 + 1)

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from .criteria import Criterion
-from .models import TwoLayerEnsemble
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,8 @@ class TrainResult:
     region_converged_step: np.ndarray | None = None  # (R, J) per_region criterion only
 
 
-def train_two_layer_gd(
-    model: TwoLayerEnsemble,
+def train_gd(
+    model,
     x: torch.Tensor,
     y: torch.Tensor,
     lr: float,
@@ -87,13 +86,19 @@ def train_two_layer_gd(
     progress_interval: float = 5.0,
     label: str = "train",
     regions: np.ndarray | None = None,
+    compile: str = "auto",
 ) -> TrainResult:
     """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
+
+    ``model`` is an ensemble with ``runs``, ``plan(n, compile)``, ``residual_and_grad(x, y, plan)``
+    and ``update(grad, lr, keep)``: :class:`~specbias.models.TwoLayerEnsemble` or
+    :class:`~specbias.deep.DeepEnsemble`.
 
     ``x``: (n, d) shared inputs; ``y``: (R, n) or (n,) targets.  Step t's residual is the one
     *before* update t, so step 0 is the initial residual.  A run is declared diverged at the
     first step whose loss is non-finite or exceeds ``divergence_factor`` × its initial loss
     (or ½‖y‖² if larger); from the next snapshot on it is frozen and its later losses are NaN.
+    ``compile`` (auto/on/off) chooses the fused compiled step (:meth:`TwoLayerEnsemble.plan`).
     With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
     converged step is tracked too; the run's converged step is when the last region gets there.
     """
@@ -125,10 +130,13 @@ def train_two_layer_gd(
         limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
     blowup = None
     prog = Progress(max_steps, label, progress_interval)
-    chunk = model.chunk_size(n)
+    plan = model.plan(n, compile)
+    if plan is not None:
+        log.info("%s: step in blocks of %d runs x %d samples, %s", label, plan.run_chunk, plan.sample_chunk,
+                 "compiled" if plan.block.is_compiled else "eager")
     t0 = time.perf_counter()
     for step in range(max_steps + 1):
-        r, grad = model.residual_and_grad(x, y, chunk)
+        r, grad = model.residual_and_grad(x, y, plan)
         sq = (r * r).sum(1)
         if blowup is None:
             blowup = divergence_factor * torch.maximum(0.5 * sq, 0.5 * (y * y).sum(1))
@@ -151,8 +159,7 @@ def train_two_layer_gd(
             prog.update(step, force=False, extra=f"{n_conv}/{R} converged, {n_div} diverged")
         if step == max_steps:
             break
-        keep = (active & (div < 0))[:, None, None]
-        model.wb = torch.where(keep, model.wb - lr * grad, model.wb)
+        model.update(grad, lr, active & (div < 0))
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     wall = time.perf_counter() - t0
@@ -167,3 +174,4 @@ def train_two_layer_gd(
         wall_seconds=wall,
         region_converged_step=region_conv.cpu().numpy() if criterion.per_region else None,
     )
+

@@ -10,5 +10,6 @@ from specbias import io, stages  # noqa: E402
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
 points = io.read(sm.input.points)
-ds = stages.train_kappa(points, int(sm.wildcards.kappa), sm.params.model, sm.params.target, sm.params.train, sm.params.device)
+ds = stages.train_kappa(points, int(sm.wildcards.kappa), sm.params.model, sm.params.target, sm.params.train, sm.params.device,
+                        sm.params.compile)
 io.write(ds, sm.output.runs)

@@ -1,0 +1,392 @@
+"""specbias benchmarks: each fast path timed side by side with its plain reference in one run.
+
+    python bench/run.py                 # full suite, writes bench/results/<machine>-<date>.{md,json}
+    python bench/run.py --quick         # tiny sizes: checks the harness, not the speed
+    python bench/run.py --only two_layer deep
+
+Every row has a correctness gate (the fast result against the reference) besides the timing;
+a failed gate is reported in the table.  Times are medians over repeats, with min-max; on CUDA
+the clock waits for the device (torch.cuda.synchronize) before reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from specbias import accel, deep, models, ntk, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# timing and the table
+
+
+def sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timeit(fn, repeats: int, device="cpu", warmup: int = 1):
+    """Median, min, max wall seconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), max(times)
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, group, case, ref_name, ref_t, fast_name, fast_t, target, gate, check, note=""):
+        ratio = ref_t[0] / fast_t[0] if fast_t and ref_t else float("nan")
+        met = ratio >= target if target else None
+        row = dict(group=group, case=case, reference=ref_name, ref_median_s=ref_t[0] if ref_t else None,
+                   ref_min_s=ref_t[1] if ref_t else None, ref_max_s=ref_t[2] if ref_t else None,
+                   fast=fast_name, fast_median_s=fast_t[0] if fast_t else None,
+                   fast_min_s=fast_t[1] if fast_t else None, fast_max_s=fast_t[2] if fast_t else None,
+                   ratio=ratio, target=target, target_met=met, gate=gate, gate_passed=bool(check), note=note)
+        self.rows.append(row)
+        flag = "" if met is None else (" (target met)" if met else f" (BELOW target {target}x)")
+        print(f"[{group}] {case}: {ref_name} {_fmt(ref_t)} | {fast_name} {_fmt(fast_t)} | "
+              f"ratio {ratio:.2f}{flag} | gate {'ok' if check else 'FAILED'}: {gate} {note}", flush=True)
+
+    def markdown(self, machine: dict) -> str:
+        lines = ["# specbias benchmark", "", "| machine | |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in machine.items()]
+        lines += ["", "Times: median (min-max) of the repeats, seconds.  Ratio = reference median / fast median.", "",
+                  "| group | case | reference | time | fast path | time | ratio | target | correctness gate | note |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in self.rows:
+            tgt = "-" if not r["target"] else (f">= {r['target']}x: " + ("met" if r["target_met"] else "**not met**"))
+            gate = ("ok: " if r["gate_passed"] else "**FAILED**: ") + r["gate"]
+            lines.append(f"| {r['group']} | {r['case']} | {r['reference']} | {_fmt((r['ref_median_s'], r['ref_min_s'], r['ref_max_s']))} "
+                         f"| {r['fast']} | {_fmt((r['fast_median_s'], r['fast_min_s'], r['fast_max_s']))} | {r['ratio']:.2f} "
+                         f"| {tgt} | {gate} | {r['note']} |")
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(t):
+    if not t or t[0] is None:
+        return "-"
+    return f"{t[0]:.4g} ({t[1]:.3g}-{t[2]:.3g})"
+
+
+def machine_info(device) -> dict:
+    cpu = platform.processor()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
+            "device": str(device), "date": dt.datetime.now().isoformat(timespec="seconds")}
+    if torch.device(device).type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name()
+    try:
+        info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                            text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return info
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. two-layer ensemble: naive per-model loop vs batched eager vs fused compiled
+
+
+class NaiveTwoLayer(torch.nn.Module):
+    """What one would write by hand: one nn.Module per run, autograd, torch.optim.SGD."""
+
+    def __init__(self, wb: torch.Tensor, a: torch.Tensor):
+        super().__init__()
+        d = wb.shape[1] - 1
+        self.lin = torch.nn.Linear(d, wb.shape[0])
+        with torch.no_grad():
+            self.lin.weight.copy_(wb[:, :d])
+            self.lin.bias.copy_(wb[:, d])
+        self.register_buffer("a", a.clone())
+
+    def forward(self, x):
+        return torch.relu(self.lin(x)) @ self.a / math.sqrt(self.a.numel())
+
+
+def naive_two_layer(net0, x, y, lr, steps):
+    losses = []
+    for r in range(net0.runs):
+        mod = NaiveTwoLayer(net0.wb[r], net0.a[r]).to(x.device)
+        opt = torch.optim.SGD(mod.parameters(), lr=lr)
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = 0.5 * ((mod(x) - y[r]) ** 2).sum()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            losses.append(float(0.5 * ((mod(x) - y[r]) ** 2).sum()))
+    return np.array(losses)
+
+
+def batched_two_layer(net0, x, y, lr, steps, plan):
+    net = models.TwoLayerEnsemble(net0.wb.clone(), net0.a, net0.bias)
+    keep = torch.ones(net.runs, dtype=torch.bool, device=x.device)
+    for _ in range(steps):
+        _, grad = net.residual_and_grad(x, y, plan)
+        net.update(grad, lr, keep)
+    r, _ = net.residual_and_grad(x, y, plan)
+    return (0.5 * (r.double() ** 2).sum(1)).cpu().numpy()
+
+
+def bench_two_layer(table, device, quick, repeats):
+    n, runs, steps = (128, 4, 3) if quick else (1024, 16, 10)
+    widths = [64] if quick else [256, 1024, 4096]
+    g = torch.Generator().manual_seed(0)
+    theta = torch.rand(n, generator=g, dtype=torch.float64) * 2 * math.pi
+    x = torch.stack([torch.cos(theta), torch.sin(theta)], 1).float().to(device)
+    y = torch.sin(5 * theta).float().to(device).expand(runs, n).contiguous()
+    for m in widths:
+        net0 = models.init_two_layer(range(runs), m, 2, tau=1.0, device=device)
+        net0.wb[..., -1] = 0.1  # a non-zero bias, so its gradient is exercised
+        lr = 0.2 / n
+        ref_t = timeit(lambda: naive_two_layer(net0, x, y, lr, steps), repeats, device)
+        ref_loss = naive_two_layer(net0, x, y, lr, steps)
+        for label, mode in (("batched eager", "off"), ("fused compiled", "auto")):
+            plan = net0.plan(n, mode)
+            fast_t = timeit(lambda: batched_two_layer(net0, x, y, lr, steps, plan), repeats, device, warmup=2)
+            loss = batched_two_layer(net0, x, y, lr, steps, plan)
+            err = float(np.max(np.abs(loss - ref_loss) / np.abs(ref_loss)))
+            compiled = plan.block.is_compiled
+            table.add("two-layer GD", f"d=2 n={n} runs={runs} m={m}, {steps} steps", "naive per-model loop", ref_t,
+                      f"{label}{'' if compiled or mode == 'off' else ' (eager fallback)'}", fast_t,
+                      8.0 if mode == "auto" else None, f"per-run loss rel. err {err:.1e} <= 1e-5", err <= 1e-5,
+                      f"blocks {plan.run_chunk} runs x {plan.sample_chunk} samples")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. deep nets: GD step FLOP rate vs the matmul rate
+
+
+def bench_deep(table, device, quick, repeats):
+    n, runs, depth = (64, 2, 4) if quick else (1024, 4, 4)
+    widths = [32] if quick else [256, 1024]
+    dtype = torch.float32
+    for w in widths:
+        x = torch.nn.functional.normalize(torch.randn(n, 3, generator=torch.Generator().manual_seed(1)), dim=1).to(device)
+        y = torch.randn(runs, n, generator=torch.Generator().manual_seed(2)).to(device)
+        ens = deep.init_deep_ensemble(range(runs), 3, w, depth, dtype=dtype, device=device)
+        keep = torch.ones(runs, dtype=torch.bool, device=device)
+        ens.plan(n)
+
+        def step():
+            _, g = ens.residual_and_grad(x, y)
+            ens.update(g, 1e-4, keep)
+
+        # FLOPs of one step: forward 2·n·Σ fan_in·fan_out, backward twice that (weights and signals)
+        flops = runs * 6 * n * ens.parameters
+        a = torch.randn(n, w, device=device, dtype=dtype)
+        b = torch.randn(w, w, device=device, dtype=dtype)
+        mm_t = timeit(lambda: torch.mm(a, b), max(repeats, 20), device)
+        st_t = timeit(step, repeats, device)
+        mm_rate = 2 * n * w * w / mm_t[0]
+        step_rate = flops / st_t[0]
+        # gate: the batched step's gradient equals autograd's on one net
+        ws = [wt[0].double().detach().requires_grad_(True) for wt in ens.weights]
+        f = deep.mlp_forward(ws, x.double())
+        auto = torch.autograd.grad(0.5 * ((f - y[0].double()) ** 2).sum(), ws)
+        _, mine = deep.DeepEnsemble([wt.double() for wt in ens.weights]).residual_and_grad(x.double(), y.double())
+        err = max(float((m[0] - a_).abs().max() / a_.abs().max()) for m, a_ in zip(mine, auto))
+        ratio = step_rate / mm_rate
+        table.rows.append(dict(group="deep GD", case=f"depth={depth} width={w} n={n} runs={runs}", reference="torch.mm (n x w)(w x w)",
+                               ref_median_s=mm_t[0], ref_min_s=mm_t[1], ref_max_s=mm_t[2], fast="batched GD step",
+                               fast_median_s=st_t[0], fast_min_s=st_t[1], fast_max_s=st_t[2], ratio=ratio, target=0.8,
+                               target_met=ratio >= 0.8, gate=f"gradient vs autograd rel. err {err:.1e} <= 1e-10",
+                               gate_passed=err <= 1e-10,
+                               note=f"ratio = step GFLOP/s {step_rate / 1e9:.1f} / matmul GFLOP/s {mm_rate / 1e9:.1f}"))
+        print(f"[deep GD] width {w}: step {step_rate / 1e9:.1f} GFLOP/s, matmul {mm_rate / 1e9:.1f} GFLOP/s, "
+              f"ratio {ratio:.2f} (target 0.8), grad err {err:.1e}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. analytic deep NTK build; 4. circulant spectrum; 5. empirical NTK
+
+
+def bench_analytic(table, device, quick, repeats):
+    sizes = [300] if quick else [4000, 8000]
+    depth = 4
+    for n in sizes:
+        x = np.random.default_rng(3).standard_normal((n, 3))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        cos = x @ x.T
+        ref_t = timeit(lambda: deep.relu_ntk(cos, depth), repeats, warmup=0)
+        out = np.empty_like(cos)
+        fast_t = timeit(lambda: deep.relu_ntk_gram(cos, depth, out=out), repeats, warmup=1)
+        err = float(np.max(np.abs(out - deep.relu_ntk(cos, depth))) / np.max(np.abs(out)))
+        table.add("analytic NTK", f"depth={depth} n={n} float64", "numpy recursion", ref_t, "blocked torch", fast_t, 3.0,
+                  f"max rel. err {err:.1e} <= 1e-10", err <= 1e-10, "same cosine matrix in both")
+
+
+def bench_circulant(table, device, quick, repeats):
+    n = 256 if quick else 8000
+    angles = 2 * np.pi * np.arange(n) / n
+
+    def fft_path():
+        row = ntk.two_layer_ntk(np.cos(angles))
+        return np.fft.rfft(row).real
+
+    dense = ntk.circle_gram(angles)
+    ref_t = timeit(lambda: np.linalg.eigvalsh(dense), 1 if not quick else repeats, warmup=0)
+    fast_t = timeit(fft_path, max(repeats, 50))
+    ev = np.sort(np.linalg.eigvalsh(dense))[::-1]
+    half = fft_path()
+    full = np.concatenate([half, half[1 : (n + 1) // 2]])  # q and n − q share an eigenvalue
+    err = float(np.max(np.abs(np.sort(full)[::-1] - ev)) / ev[0])
+    ok = err <= 1e-10
+    table.add("circulant spectrum", f"two-layer NTK, n={n} evenly spaced", "dense eigvalsh", ref_t,
+              "one rFFT of one row", fast_t, None, f"max|dλ|/λmax {err:.1e} <= 1e-10", ok,
+              f"target <= 1 ms: {'met' if fast_t[0] <= 1e-3 else 'NOT met'} ({fast_t[0] * 1e3:.3f} ms)")
+
+
+def jacobian_ntk_blocked(weights, x, block):
+    """torch.func reference: per-sample Jacobians of a block of samples, contracted block by block."""
+    from torch.func import jacrev
+
+    def jac(xb):
+        js = jacrev(lambda *ws: deep.mlp_forward(list(ws), xb), argnums=tuple(range(len(weights))))(*weights)
+        return torch.cat([j.reshape(xb.shape[0], -1) for j in js], 1)
+
+    n = x.shape[0]
+    out = torch.empty(n, n, dtype=x.dtype, device=x.device)
+    for i in range(0, n, block):
+        ji = jac(x[i : i + block])
+        for j in range(i, n, block):
+            jj = ji if j == i else jac(x[j : j + block])
+            out[i : i + block, j : j + block] = ji @ jj.T
+            out[j : j + block, i : i + block] = out[i : i + block, j : j + block].T
+            del jj
+    return out
+
+
+def bench_empirical(table, device, quick, repeats):
+    n, w, depth, block = (64, 32, 4, 32) if quick else (1000, 1024, 4, 250)
+    x = torch.nn.functional.normalize(torch.randn(n, 3, generator=torch.Generator().manual_seed(4)), dim=1).to(device)
+    weights = [wt.float().to(device) for wt in deep.init_mlp(3, w, depth, seed=5)]
+    ref_t = timeit(lambda: jacobian_ntk_blocked(weights, x, block), 1, device, warmup=0)
+    fast_t = timeit(lambda: deep.empirical_ntk(weights, x), repeats, device)
+    a, b = deep.empirical_ntk(weights, x), jacobian_ntk_blocked(weights, x, block)
+    err = float((a - b).abs().max() / b.abs().max())
+    table.add("empirical NTK", f"depth={depth} width={w} n={n} float32", "torch.func jacrev contraction", ref_t,
+              "layer-wise Gram", fast_t, 100.0, f"max rel. err {err:.1e} <= 1e-5", err <= 1e-5,
+              f"reference in blocks of {block} samples (one Jacobian of all {n} would be "
+              f"{n * sum(wt.numel() for wt in weights) * 4 / 1e9:.1f} GB)")
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. memory of the NTK stage, through Snakemake's benchmark: file
+
+
+def bench_memory(table, device, quick, repeats):
+    n, pairs = (2000, 64) if quick else (16000, 256)
+    matrix_gb = n * n * 8 / 1e9
+    with tempfile.TemporaryDirectory(prefix="specbias-mem-") as tmp:
+        cfg = {"experiments": {"mem": {
+            "data": {"n": n, "seed": 0},
+            "model": {"width": 64, "tau": 1.0},
+            "target": {"kappas": [2]},
+            "train": {"lr": 0.001, "max_steps": 2, "snapshots": 2},
+            "ntk": {"grid_size": 1024, "eigenpairs": pairs},
+            "analysis": {"eigen_fit_range": [10, 100]},
+        }}}
+        cfg_path = Path(tmp) / "config.yaml"
+        cfg_path.write_text(json.dumps(cfg))
+        target = "results/mem/ntk/ntk.nc"
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", tmp,
+                               "--configfile", str(cfg_path), "--cores", str(os.cpu_count()), "--", target],
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if proc.returncode:
+            print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+            table.add("NTK stage memory", f"n={n}", "-", None, "snakemake rule ntk", (wall, wall, wall), None,
+                      "workflow failed", False, "see stderr")
+            return
+        tsv = (Path(tmp) / "results/mem/benchmarks/ntk.tsv").read_text().splitlines()
+        head, vals = tsv[0].split("\t"), tsv[1].split("\t")
+        rec = dict(zip(head, vals))
+        rss_gb = float(rec["max_rss"]) * 1.048576e6 / 1e9  # Snakemake reports MiB
+        secs = float(rec["s"])
+        ratio = rss_gb / matrix_gb
+        table.rows.append(dict(group="NTK stage memory", case=f"rule ntk, n={n}, eigenpairs={pairs} (Lanczos)",
+                               reference=f"n x n float64 matrix {matrix_gb:.2f} GB", ref_median_s=None, ref_min_s=None,
+                               ref_max_s=None, fast="peak RSS (benchmark: max_rss)", fast_median_s=secs, fast_min_s=secs,
+                               fast_max_s=secs, ratio=ratio, target=None, target_met=None,
+                               gate=f"peak RSS {rss_gb:.2f} GB = {ratio:.2f}x matrix <= 3x" + (" (quick: not checked, the interpreter dominates)" if quick else ""),
+                               gate_passed=quick or ratio <= 3.0,
+                               note=f"ratio column = RSS / matrix; time column = the rule's wall time ({wall:.0f} s incl. sampling and Snakemake)"))
+        print(f"[memory] n={n}: peak RSS {rss_gb:.2f} GB = {ratio:.2f}x the {matrix_gb:.2f} GB matrix, rule {secs:.1f} s", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+GROUPS = {"two_layer": bench_two_layer, "deep": bench_deep, "analytic": bench_analytic, "circulant": bench_circulant,
+          "empirical": bench_empirical, "memory": bench_memory}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (harness check, not a measurement)")
+    ap.add_argument("--only", nargs="+", choices=sorted(GROUPS), help="run only these groups")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    args = ap.parse_args(argv)
+    device = train.pick_device(args.device)
+    # the same allocator setting for references and fast paths (specbias sets it when training)
+    malloc = accel.keep_freed_memory()
+    machine = machine_info(device)
+    machine["glibc_keep_freed_memory"] = malloc
+    print("machine:", json.dumps(machine), flush=True)
+    table = Table()
+    t0 = time.perf_counter()
+    for name in args.only or list(GROUPS):
+        GROUPS[name](table, device, args.quick, args.repeats)
+    machine["bench_wall_s"] = round(time.perf_counter() - t0, 1)
+    machine["bench_peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    kind = "gpu" if device.type == "cuda" else "cpu"
+    stem = out / f"{kind}-{machine['date'][:10]}{'-quick' if args.quick else ''}"
+    stem.with_suffix(".md").write_text(table.markdown(machine))
+    stem.with_suffix(".json").write_text(json.dumps({"machine": machine, "rows": table.rows}, indent=1))
+    print(f"wrote {stem}.md and .json ({machine['bench_wall_s']} s)")
+    failed = [r for r in table.rows if not r["gate_passed"]]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
