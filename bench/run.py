@@ -43,17 +43,21 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def timeit(fn, repeats: int, device="cpu", warmup: int = 1):
-    """Median, min, max wall seconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
+def timeit(fn, repeats: int, device="cpu", warmup: int = 1, keep: list | None = None):
+    """Median, min, max wall seconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls.
+
+    ``keep``: a list that receives the last call's result (so a slow reference runs only once)."""
     for _ in range(warmup):
         fn()
     sync(device)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
+        out = fn()
         sync(device)
         times.append(time.perf_counter() - t0)
+    if keep is not None:
+        keep.append(out)
     return statistics.median(times), min(times), max(times)
 
 
@@ -173,12 +177,14 @@ def bench_two_layer(table, device, quick, repeats):
         net0 = models.init_two_layer(range(runs), m, 2, tau=1.0, device=device)
         net0.wb[..., -1] = 0.1  # a non-zero bias, so its gradient is exercised
         lr = 0.2 / n
-        ref_t = timeit(lambda: naive_two_layer(net0, x, y, lr, steps), repeats, device)
-        ref_loss = naive_two_layer(net0, x, y, lr, steps)
+        got = []
+        ref_t = timeit(lambda: naive_two_layer(net0, x, y, lr, steps), repeats, device, keep=got)
+        ref_loss = got[0]
         for label, mode in (("batched eager", "off"), ("fused compiled", "auto")):
             plan = net0.plan(n, mode)
-            fast_t = timeit(lambda: batched_two_layer(net0, x, y, lr, steps, plan), repeats, device, warmup=2)
-            loss = batched_two_layer(net0, x, y, lr, steps, plan)
+            got = []
+            fast_t = timeit(lambda: batched_two_layer(net0, x, y, lr, steps, plan), repeats, device, warmup=2, keep=got)
+            loss = got[0]
             err = float(np.max(np.abs(loss - ref_loss) / np.abs(ref_loss)))
             compiled = plan.block.is_compiled
             table.add("two-layer GD", f"d=2 n={n} runs={runs} m={m}, {steps} steps", "naive per-model loop", ref_t,
@@ -242,10 +248,11 @@ def bench_analytic(table, device, quick, repeats):
         x = np.random.default_rng(3).standard_normal((n, 3))
         x /= np.linalg.norm(x, axis=1, keepdims=True)
         cos = x @ x.T
-        ref_t = timeit(lambda: deep.relu_ntk(cos, depth), repeats, warmup=0)
+        got = []
+        ref_t = timeit(lambda: deep.relu_ntk(cos, depth), repeats, warmup=0, keep=got)
         out = np.empty_like(cos)
         fast_t = timeit(lambda: deep.relu_ntk_gram(cos, depth, out=out), repeats, warmup=1)
-        err = float(np.max(np.abs(out - deep.relu_ntk(cos, depth))) / np.max(np.abs(out)))
+        err = float(np.max(np.abs(out - got[0])) / np.max(np.abs(out)))
         table.add("analytic NTK", f"depth={depth} n={n} float64", "numpy recursion", ref_t, "blocked torch", fast_t, 3.0,
                   f"max rel. err {err:.1e} <= 1e-10", err <= 1e-10, "same cosine matrix in both")
 
@@ -259,9 +266,10 @@ def bench_circulant(table, device, quick, repeats):
         return np.fft.rfft(row).real
 
     dense = ntk.circle_gram(angles)
-    ref_t = timeit(lambda: np.linalg.eigvalsh(dense), 1 if not quick else repeats, warmup=0)
+    got = []
+    ref_t = timeit(lambda: np.linalg.eigvalsh(dense), 1 if not quick else repeats, warmup=0, keep=got)
     fast_t = timeit(fft_path, max(repeats, 50))
-    ev = np.sort(np.linalg.eigvalsh(dense))[::-1]
+    ev = np.sort(got[0])[::-1]
     half = fft_path()
     full = np.concatenate([half, half[1 : (n + 1) // 2]])  # q and n − q share an eigenvalue
     err = float(np.max(np.abs(np.sort(full)[::-1] - ev)) / ev[0])
@@ -295,9 +303,10 @@ def bench_empirical(table, device, quick, repeats):
     n, w, depth, block = (64, 32, 4, 32) if quick else (1000, 1024, 4, 250)
     x = torch.nn.functional.normalize(torch.randn(n, 3, generator=torch.Generator().manual_seed(4)), dim=1).to(device)
     weights = [wt.float().to(device) for wt in deep.init_mlp(3, w, depth, seed=5)]
-    ref_t = timeit(lambda: jacobian_ntk_blocked(weights, x, block), 1, device, warmup=0)
+    got = []
+    ref_t = timeit(lambda: jacobian_ntk_blocked(weights, x, block), 1, device, warmup=0, keep=got)
     fast_t = timeit(lambda: deep.empirical_ntk(weights, x), repeats, device)
-    a, b = deep.empirical_ntk(weights, x), jacobian_ntk_blocked(weights, x, block)
+    a, b = deep.empirical_ntk(weights, x), got[0]
     err = float((a - b).abs().max() / b.abs().max())
     table.add("empirical NTK", f"depth={depth} width={w} n={n} float32", "torch.func jacrev contraction", ref_t,
               "layer-wise Gram", fast_t, 100.0, f"max rel. err {err:.1e} <= 1e-5", err <= 1e-5,
@@ -375,6 +384,9 @@ def main(argv=None):
     t0 = time.perf_counter()
     for name in args.only or list(GROUPS):
         GROUPS[name](table, device, args.quick, args.repeats)
+    if device.type != "cuda":
+        machine["gpu_targets"] = ("not measured: torch sees no CUDA device here; run `make bench` on a GPU machine "
+                                  "(it picks CUDA itself) for the GPU table")
     machine["bench_wall_s"] = round(time.perf_counter() - t0, 1)
     machine["bench_peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
     out = Path(args.out)
