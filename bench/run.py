@@ -187,10 +187,12 @@ def bench_two_layer(table, device, quick, repeats):
             loss = got[0]
             err = float(np.max(np.abs(loss - ref_loss) / np.abs(ref_loss)))
             compiled = plan.block.is_compiled
+            per_el = 1e9 / (steps + 1) / (runs * n * m)  # ns per unit x sample of one step
+            cost = f"ns per unit x sample: naive {ref_t[0] * per_el:.2f}, this {fast_t[0] * per_el:.2f}"
             table.add("two-layer GD", f"d=2 n={n} runs={runs} m={m}, {steps} steps", "naive per-model loop", ref_t,
                       f"{label}{'' if compiled or mode == 'off' else ' (eager fallback)'}", fast_t,
                       8.0 if mode == "auto" else None, f"per-run loss rel. err {err:.1e} <= 1e-5", err <= 1e-5,
-                      f"blocks {plan.run_chunk} runs x {plan.sample_chunk} samples")
+                      f"blocks {plan.run_chunk} runs x {plan.sample_chunk} samples; {cost}")
 
 
 # ---------------------------------------------------------------------------------------------
