@@ -19,6 +19,7 @@ include: "rules/ntk.smk"
 include: "rules/predict.smk"
 include: "rules/analysis.smk"
 include: "rules/figures.smk"
+include: "rules/convergence.smk"
 
 
 rule all:

@@ -17,6 +17,8 @@ wildcard_constraints:
     density="[A-Za-z][A-Za-z0-9_]*",
     sphere="[A-Za-z][A-Za-z0-9_]*",
     kappa="[0-9]+",
+    study="[A-Za-z][A-Za-z0-9_]*",
+    degree="[0-9]+",
 
 
 def exp_cfg(wildcards):
@@ -64,7 +66,13 @@ def claim_files():
         out.append("results/spectral/claims.csv")
     if config["depth_spectra"]:
         out.append("results/depth/claims.csv")
+    out += expand("results/convergence/{study}/analysis/claims.csv", study=list(config["convergence"]))
     return out
+
+
+def convergence_figure_files(study):
+    figs = ["steps_vs_degree"] + (["sphere_eigenfunctions"] if config["convergence"][study]["data"]["dim"] == 3 else [])
+    return expand("results/convergence/{study}/figures/{fig}.{fmt}", study=study, fig=figs, fmt=config["figures"]["formats"])
 
 
 def all_targets():
@@ -77,6 +85,8 @@ def all_targets():
         out += expand("results/spectral/figures/eigenvalue_law.{fmt}", fmt=config["figures"]["formats"])
     out += expand("results/depth/{sphere}/figures/depth_spectrum.{fmt}", sphere=list(config["depth_spectra"]),
                   fmt=config["figures"]["formats"])
+    for study in config["convergence"]:
+        out += convergence_figure_files(study)
     return out
 
 

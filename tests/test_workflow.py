@@ -33,7 +33,12 @@ def test_outputs_exist_and_read_back(finished):
     spec = io.read(res / "spectral" / "arcs" / "spectral.nc")
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
-    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C7", "C8", "C10", "C11", "C11"]
+    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11"]
+    ball = io.read(res / "convergence" / "ball" / "analysis" / "convergence.nc")
+    assert ball.sizes["region_index"] == 2 and ball.sizes["degree"] == 3
+    for fig in ("steps_vs_degree", "sphere_eigenfunctions"):
+        assert (res / "convergence" / "ball" / "figures" / f"{fig}.png").stat().st_size > 1000
+    assert not (res / "convergence" / "ring_deep" / "figures" / "sphere_eigenfunctions.png").exists()  # S1: no map
     depth = io.read(res / "depth" / "ring" / "spectrum.nc")
     assert depth.sizes["depth"] == 3 and (res / "depth" / "ring" / "figures" / "depth_spectrum.png").exists()
     assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
@@ -67,7 +72,8 @@ def _with(work, mutate):
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
     assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "figure_spectral",
-                         "figure_eigenvalue_law", "figure_region_convergence", "figure_depth_spectrum", "all"}, jobs
+                         "figure_eigenvalue_law", "figure_region_convergence", "figure_depth_spectrum",
+                         "figure_steps_vs_degree", "figure_sphere_eigenfunctions", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
@@ -97,6 +103,12 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert proc.returncode != 0
     assert "experiments.tiny.train.lr" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_adding_a_degree_trains_only_that_degree(finished):
+    jobs = _with(finished, lambda c: c["convergence"]["ring_deep"]["target"].update(degrees=[1, 2, 3, 4]))
+    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_analysis") == 1, jobs
+    assert "convergence_sample" not in jobs and "train" not in jobs, jobs
 
 
 def test_spectral_density_change_reruns_only_its_branch(finished):

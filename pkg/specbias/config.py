@@ -67,6 +67,8 @@ def check_semantics(config: dict) -> None:
             _, hi = _check_range(dspec[key], f"depth_spectra.{name}.{key}")
             if hi > dspec["max_degree"]:
                 raise ConfigError(f"config error at depth_spectra.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
+    for name, study in config.get("convergence", {}).items():
+        check_convergence(name, study)
     experiments = config.get("experiments", {})
     if not experiments:
         raise ConfigError("config error at experiments: define at least one experiment")
@@ -129,6 +131,57 @@ def check_spectral(name: str, cfg: dict) -> None:
     if cfg["grid_size"] < 8 * omega:
         raise ConfigError(f"config error at {where}.grid_size: {cfg['grid_size']} points resolve the fastest eigenfunction "
                           f"(local frequency {omega:.1f} rad^-1) with fewer than 8 points per period; use >= {int(np.ceil(8 * omega))}")
+
+
+def check_convergence(name: str, cfg: dict) -> None:
+    """Cross-key checks of one ``convergence:`` study: impossible combinations stop here."""
+    where = f"convergence.{name}"
+    data, model, train = cfg["data"], cfg["model"], cfg["train"]
+    dens = data["density"]
+    if dens["kind"] == "hemispheres":
+        if "ratio" not in dens:
+            raise ConfigError(f"config error at {where}.data.density: hemispheres needs a ratio (dense/sparse density)")
+        n_sparse = round(data["n"] / (1 + dens["ratio"]))
+        if n_sparse < 1 or data["n"] - n_sparse < 1:
+            raise ConfigError(f"config error at {where}.data.n: {data['n']} points with ratio {dens['ratio']} leave a hemisphere empty")
+    elif "ratio" in dens:
+        raise ConfigError(f"config error at {where}.data.density.ratio: only the hemispheres density takes a ratio")
+    if train["criterion"]["kind"] == "per_region" and dens["kind"] != "hemispheres":
+        raise ConfigError(f"config error at {where}.train.criterion.kind: per_region needs the hemispheres density")
+    if model["kind"] == "deep":
+        if "depth" not in model:
+            raise ConfigError(f"config error at {where}.model.depth: a deep model needs its depth (>= 2)")
+        if model.get("bias", False):
+            raise ConfigError(f"config error at {where}.model.bias: the deep nets (P1's NTK parameterisation) are bias-free")
+        if "tau" in model:
+            raise ConfigError(f"config error at {where}.model.tau: deep nets draw weights N(0, 1); tau is for two_layer")
+        model["bias"] = False
+    elif "depth" in model:
+        raise ConfigError(f"config error at {where}.model.depth: depth is for kind: deep (the two-layer net has depth 2)")
+    else:
+        model.setdefault("bias", True)
+        model.setdefault("tau", 1.0)
+    if model["kind"] == "two_layer" and model["init"] == "antisymmetric" and model["width"] % 2:
+        raise ConfigError(f"config error at {where}.model.width: antisymmetric init needs an even width, got {model['width']}")
+    if train["lr_relative"] >= 2:
+        raise ConfigError(f"config error at {where}.train.lr_relative: {train['lr_relative']} >= 2 makes gradient descent "
+                          "diverge along the top eigenvector")
+    if train["snapshots"] > train["max_steps"] + 1:
+        raise ConfigError(f"config error at {where}.train.snapshots: {train['snapshots']} snapshots need at least "
+                          f"{train['snapshots'] - 1} steps, but max_steps is {train['max_steps']}")
+    top = max(cfg["target"]["degrees"])
+    harmonics = sum(int(m) for m in _multiplicities(data["dim"], top))
+    if harmonics > data["n"]:
+        raise ConfigError(f"config error at {where}.target.degrees: degree {top} needs {harmonics} harmonics up to it on "
+                          f"S^{data['dim'] - 1}, more than the {data['n']} points can resolve (raise data.n)")
+    if cfg["analysis"]["fit_degree_min"] > top:
+        raise ConfigError(f"config error at {where}.analysis.fit_degree_min: above every degree in target.degrees")
+
+
+def _multiplicities(dim: int, top: int):
+    from .deep import multiplicity
+
+    return multiplicity(dim, np.arange(top + 1))
 
 
 def _check_range(pair, where: str) -> tuple:

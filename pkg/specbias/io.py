@@ -323,3 +323,80 @@ def depth_spectrum_dataset(lam, config: dict) -> xr.Dataset:
         attrs={"sphere": f"S^{dim - 1} in R^{dim}", "method": "Funk-Hecke integral, Gauss-Legendre quadrature in the angle"},
     )
     return finalize(ds, f"Deep ReLU NTK eigenvalues vs depth on S^{dim - 1}", config, "depth_spectrum")
+
+
+# ----------------------------------------------------------------------------------------
+# The convergence-time studies on S^{d-1} (``convergence:`` section)
+
+
+def sphere_points_dataset(x, region, pdf, evals, evecs, model: dict, config: dict) -> xr.Dataset:
+    """Points on S^{d-1}, their hemisphere and density, and the analytic NTK's eigenpairs on them."""
+    n, dim = x.shape
+    ds = xr.Dataset(
+        {
+            "x": (("sample", "component"), np.asarray(x), meta("point on the unit sphere S^(d-1)")),
+            "region": ("sample", np.asarray(region, dtype=np.int64), meta("hemisphere: 0 sparse (x_d < 0), 1 dense (x_d >= 0); 0 for the uniform density")),
+            "density": ("sample", np.asarray(pdf), meta("density relative to the uniform probability measure on the sphere")),
+            "eigenvalue": ("mode", np.asarray(evals), meta("eigenvalue of the analytic NTK Gram matrix on the samples")),
+            "eigenvector": (("sample", "mode"), np.asarray(evecs), meta("unit eigenvector of the Gram matrix")),
+        },
+        coords={
+            "sample": ("sample", np.arange(n), meta("training point index")),
+            "component": ("component", np.arange(dim), meta("coordinate index")),
+            "mode": ("mode", np.arange(len(evals)), meta("eigenpair index, decreasing eigenvalue")),
+        },
+        attrs={"sphere": f"S^{dim - 1} in R^{dim}", "model": json.dumps(model, sort_keys=True)},
+    )
+    return finalize(ds, f"Points on S^{dim - 1} and the NTK eigenpairs on them", config, "sphere_sample")
+
+
+def sphere_train_dataset(result, degree: int, seeds, y, lr: float, predicted, predicted_region, config: dict,
+                         criterion, device: str) -> xr.Dataset:
+    status = np.where(result.diverged_step >= 0, STATUS["diverged"],
+                      np.where(result.converged_step >= 0, STATUS["converged"], STATUS["not_converged"])).astype(np.int8)
+    ds = xr.Dataset(
+        {
+            "target": ("sample", np.asarray(y), meta(f"target: zonal harmonic of degree {degree}, normalised as configured")),
+            "loss": (("seed", "step"), result.loss, meta("training loss 0.5*sum((f-y)^2)")),
+            "initial_residual": (("seed", "sample"), result.residual[:, :, 0], meta("residual f(x_i) - y_i before training")),
+            "converged_step": ("seed", result.converged_step, meta("first step meeting the convergence criterion (-1: never)", criterion=criterion.description)),
+            "predicted_step": ("seed", np.asarray(predicted), meta("linearised-GD prediction of converged_step from the NTK eigenpairs and the run's own initial residual (-1: never)")),
+            "diverged_step": ("seed", result.diverged_step, meta("first step with a non-finite or exploding loss (-1: never)")),
+            "status": ("seed", status, meta("run outcome", flag_values=np.arange(3, dtype=np.int8), flag_meanings=STATUS_MEANINGS)),
+            "lr": ((), float(lr), meta("learning rate used (lr_relative / largest Gram eigenvalue)")),
+            "steps_per_second": ((), result.steps_per_second, meta("training rate of the whole ensemble", "s-1", device=device)),
+        },
+        coords={
+            "seed": ("seed", np.asarray(seeds, dtype=np.int64), meta("initialisation seed")),
+            "sample": ("sample", np.arange(len(y)), meta("training point index")),
+            "step": ("step", result.snapshot_steps, meta("gradient-descent step")),
+            "degree": ((), int(degree), meta("degree of the target harmonic (frequency on S1)")),
+        },
+        attrs={"criterion": criterion.description},
+    )
+    if result.region_converged_step is not None:
+        ds["region_converged_step"] = (("seed", "region_index"), result.region_converged_step,
+                                       meta("first step the hemisphere meets the per-region criterion (-1: never)", criterion=criterion.description))
+        ds["predicted_region_step"] = (("seed", "region_index"), np.asarray(predicted_region),
+                                       meta("linearised-GD prediction of region_converged_step (-1: never)"))
+        ds = ds.assign_coords(region_index=("region_index", np.arange(result.region_converged_step.shape[1]), meta("hemisphere: 0 sparse, 1 dense")))
+    return finalize(ds, f"Nets trained on a degree-{degree} zonal harmonic on a sphere", config, "sphere_train")
+
+
+def sphere_convergence_dataset(runs: list[xr.Dataset], config: dict) -> xr.Dataset:
+    """Measured and predicted convergence steps, stacked over degree."""
+    deg = np.array([int(r.degree) for r in runs])
+    order = np.argsort(deg)
+    runs = [runs[i] for i in order]
+    data = {
+        "converged_step": (("degree", "seed"), np.stack([r.converged_step.values for r in runs]), meta("measured first converged step (-1: never)", criterion=runs[0].attrs["criterion"])),
+        "predicted_step": (("degree", "seed"), np.stack([r.predicted_step.values for r in runs]), meta("linearised-GD prediction (-1: never)")),
+        "status": (("degree", "seed"), np.stack([r.status.values for r in runs]), meta("run outcome", flag_values=np.arange(3, dtype=np.int8), flag_meanings=STATUS_MEANINGS)),
+    }
+    coords = {"degree": ("degree", deg[order], meta("degree of the target harmonic")), "seed": runs[0].seed}
+    if "region_converged_step" in runs[0]:
+        data["region_converged_step"] = (("degree", "seed", "region_index"), np.stack([r.region_converged_step.values for r in runs]), meta("measured per-hemisphere converged step (-1: never)"))
+        data["predicted_region_step"] = (("degree", "seed", "region_index"), np.stack([r.predicted_region_step.values for r in runs]), meta("predicted per-hemisphere converged step (-1: never)"))
+        coords["region_index"] = runs[0].region_index
+    ds = xr.Dataset(data, coords=coords, attrs={"criterion": runs[0].attrs["criterion"]})
+    return finalize(ds, "Convergence steps vs degree: measured and predicted", config, "sphere_analysis")

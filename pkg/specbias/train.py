@@ -87,6 +87,7 @@ def train_gd(
     label: str = "train",
     regions: np.ndarray | None = None,
     compile: str = "auto",
+    stop_early: bool = False,
 ) -> TrainResult:
     """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
 
@@ -99,6 +100,8 @@ def train_gd(
     first step whose loss is non-finite or exceeds ``divergence_factor`` × its initial loss
     (or ½‖y‖² if larger); from the next snapshot on it is frozen and its later losses are NaN.
     ``compile`` (auto/on/off) chooses the fused compiled step (:meth:`TwoLayerEnsemble.plan`).
+    ``stop_early``: stop at the first snapshot step where every run has converged or diverged
+    (later snapshots stay NaN); the check rides on the snapshot's host synchronisation.
     With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
     converged step is tracked too; the run's converged step is when the last region gets there.
     """
@@ -157,20 +160,23 @@ def train_gd(
             n_conv = int((conv >= 0).sum())
             n_div = int((div >= 0).sum())
             prog.update(step, force=False, extra=f"{n_conv}/{R} converged, {n_div} diverged")
+            if stop_early and n_conv + int(((conv < 0) & (div >= 0)).sum()) == R:
+                log.info("%s: every run converged or diverged by step %d; stopping early", label, step)
+                break
         if step == max_steps:
             break
         model.update(grad, lr, active & (div < 0))
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     wall = time.perf_counter() - t0
-    prog.update(max_steps, force=True, extra=f"{int((conv >= 0).sum())}/{R} converged, {int((div >= 0).sum())} diverged")
+    prog.update(step, force=True, extra=f"{int((conv >= 0).sum())}/{R} converged, {int((div >= 0).sum())} diverged")
     return TrainResult(
         snapshot_steps=snapshot_steps,
         loss=losses.double().cpu().numpy(),
         residual=residuals.double().cpu().numpy(),
         converged_step=conv.cpu().numpy(),
         diverged_step=div.cpu().numpy(),
-        steps_per_second=(max_steps + 1) / wall if wall > 0 else float("nan"),
+        steps_per_second=(step + 1) / wall if wall > 0 else float("nan"),
         wall_seconds=wall,
         region_converged_step=region_conv.cpu().numpy() if criterion.per_region else None,
     )

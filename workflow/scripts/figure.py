@@ -27,6 +27,10 @@ elif kind == "projection":
     fig = plots.projection(io.read(sm.input.spectrum))
 elif kind == "eigenvalue_law":
     fig = plots.eigenvalue_law(dict(zip(sm.params.names, (io.read(p) for p in sm.input.spectra))))
+elif kind == "steps_vs_degree":
+    fig = plots.steps_vs_degree(io.read(sm.input.convergence), sm.params.study)
+elif kind == "sphere_eigenfunctions":
+    fig = plots.sphere_eigenfunctions(io.read(sm.input.points))
 else:
     raise ValueError(f"unknown figure kind {kind!r}")
 stem = Path(sm.output[0]).with_suffix("")

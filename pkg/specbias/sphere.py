@@ -1,0 +1,98 @@
+"""Points on the sphere S^{d−1} (d = 2, 3, ...), hemisphere densities, zonal harmonic targets, and
+the analytic NTK Gram matrix of either model family on those points.
+
+Hemisphere density with ratio r (P1 §7 F9): the half x_d ≥ 0 ("dense", region 1) carries r times
+the density of the half x_d < 0 ("sparse", region 0).  With n points, round(n/(1+r)) are drawn
+uniformly on the sparse half and the rest on the dense half (P1 placed 300 and 300·r points), so
+the empirical ratio is exact up to rounding.  The density w.r.t. the uniform probability measure
+on the sphere is 2/(1+r) on the sparse half and 2r/(1+r) on the dense half.
+
+Targets are zonal harmonics P_k^{(d)}(x·e) about the axis e = (1, 0, ..., 0), which lies in the
+plane that splits the hemispheres, so the target looks the same on both halves.  P_k^{(d)} is the
+Gegenbauer polynomial normalised to P_k(1) = 1: cos(kθ) on S¹, the Legendre polynomial on S².
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import deep, ntk
+
+DENSITIES = ("uniform", "hemispheres")
+
+
+def sample(n: int, dim: int, seed: int, density: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points (n, dim) on S^{dim−1}, region labels (0 sparse / 1 dense; all 0 for uniform) and the
+    density at each point relative to the uniform probability measure."""
+    if dim < 2:
+        raise ValueError(f"the sphere S^(d-1) needs d >= 2, got dim={dim}")
+    if n < 2:
+        raise ValueError(f"need at least 2 points, got n={n}")
+    kind = density.get("kind", "uniform")
+    rng = np.random.default_rng(seed)
+    if kind == "uniform":
+        x = rng.standard_normal((n, dim))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        return x, np.zeros(n, dtype=np.int64), np.ones(n)
+    if kind != "hemispheres":
+        raise ValueError(f"unknown sphere density {kind!r}; choose one of {DENSITIES}")
+    r = float(density["ratio"])
+    if not (np.isfinite(r) and r > 0):
+        raise ValueError(f"hemisphere density ratio must be positive and finite, got {r}")
+    n_sparse = int(round(n / (1.0 + r)))
+    if n_sparse < 1 or n - n_sparse < 1:
+        raise ValueError(f"n={n} with ratio {r} leaves a hemisphere without points")
+    x = rng.standard_normal((n, dim))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    region = np.zeros(n, dtype=np.int64)
+    region[n_sparse:] = 1
+    x[:, -1] = np.where(region == 1, np.abs(x[:, -1]), -np.abs(x[:, -1]))
+    pdf = np.where(region == 1, 2 * r / (1 + r), 2 / (1 + r))
+    return x, region, pdf
+
+
+def gegenbauer(t: np.ndarray, k: int, dim: int) -> np.ndarray:
+    """P_k^{(dim)}(t), normalised to P_k(1) = 1, by the three-term recurrence (stable at large k)."""
+    t = np.asarray(t, dtype=np.float64)
+    a = (dim - 2) / 2
+    p_prev, p = np.ones_like(t), t.copy()
+    if k == 0:
+        return p_prev
+    for j in range(1, k):
+        p_prev, p = p, 2 * (j + a) / (j + 2 * a) * t * p - j / (j + 2 * a) * p_prev
+    return p
+
+
+def zonal_target(x: np.ndarray, k: int, normalise: str = "unit_norm") -> np.ndarray:
+    """P_k(x·e) with e the first axis; ``unit_norm`` scales the sample vector to ‖y‖ = 1."""
+    y = gegenbauer(x[:, 0], k, x.shape[1])
+    if normalise == "unit_norm":
+        norm = np.linalg.norm(y)
+        if norm == 0:
+            raise ValueError(f"zonal harmonic of degree {k} vanishes on every sample")
+        y = y / norm
+    elif normalise != "none":
+        raise ValueError(f"unknown normalisation {normalise!r}")
+    return y
+
+
+def gram(x: np.ndarray, model: dict) -> np.ndarray:
+    """Analytic NTK Gram matrix (float64) of the configured model on unit vectors x.
+
+    two_layer: H = (xᵀx' + β)(π − θ)/(2π) (any dimension: E 1[wᵀx>0]1[wᵀx'>0] = (π − θ)/(2π));
+    deep: the arc-cosine recursion Θ^{(depth−1)} of :mod:`specbias.deep`."""
+    cos = np.clip(x @ x.T, -1.0, 1.0)
+    if model["kind"] == "two_layer":
+        return ntk.two_layer_ntk(cos, model["bias"])
+    if model["kind"] == "deep":
+        return deep.relu_ntk_gram(cos, model["depth"], out=cos)
+    raise ValueError(f"unknown model kind {model['kind']!r}")
+
+
+def zonal_eigenvalues(model: dict, dim: int, max_degree: int) -> np.ndarray:
+    """Operator eigenvalue per degree under the uniform measure (Funk–Hecke), for reference."""
+    if model["kind"] == "two_layer":
+        fn = lambda c: ntk.two_layer_ntk(c, model["bias"])  # noqa: E731
+    else:
+        fn = lambda c: deep.relu_ntk(c, model["depth"])  # noqa: E731
+    return deep.funk_hecke_eigenvalues(fn, dim, max_degree)
