@@ -364,6 +364,29 @@ def bench_memory(table, device, quick, repeats):
 # ---------------------------------------------------------------------------------------------
 
 
+def summary_table(rows) -> str:
+    """The condensed table the README quotes (one line per comparison)."""
+
+    def f(x):
+        return "-" if x is None else (f"{x * 1e3:.3g} ms" if x < 1 else f"{x:.3g} s")
+
+    lines = ["| comparison | reference | fast path | ratio | target | gate |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        tgt = "-" if not r["target"] else (f"≥ {r['target']:g}×: " + ("met" if r["target_met"] else "**not met**"))
+        ref, fast, ratio = f"{r['reference']} {f(r['ref_median_s'])}", f"{r['fast']} {f(r['fast_median_s'])}", f"{r['ratio']:.2f}×"
+        if r["group"] == "deep GD":
+            ratio, ref, fast = f"{r['ratio']:.2f} of the matmul rate", f"matmul {f(r['ref_median_s'])}", f"GD step {f(r['fast_median_s'])}"
+        elif r["group"] == "NTK stage memory":
+            ratio, ref, fast = f"peak RSS {r['ratio']:.2f}× the matrix", r["reference"], f"rule {f(r['fast_median_s'])}"
+            tgt = "≤ 3×: " + ("met" if r["gate_passed"] else "**not met**")
+        elif r["group"] == "circulant spectrum":
+            ratio = f"{r['ratio']:.3g}×"
+            tgt = "≤ 1 ms: " + ("met" if r["fast_median_s"] <= 1e-3 else "**not met**")
+        gate = ("ok: " if r["gate_passed"] else "**FAILED**: ") + r["gate"].split(" <=")[0]
+        lines.append(f"| {r['group']}: {r['case']} | {ref} | {fast} | {ratio} | {tgt} | {gate} |")
+    return "\n".join(lines)
+
+
 GROUPS = {"two_layer": bench_two_layer, "deep": bench_deep, "analytic": bench_analytic, "circulant": bench_circulant,
           "empirical": bench_empirical, "memory": bench_memory}
 
@@ -375,7 +398,11 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    ap.add_argument("--summarise", metavar="JSON", help="print the README's condensed table of a results file and exit")
     args = ap.parse_args(argv)
+    if args.summarise:
+        print(summary_table(json.loads(Path(args.summarise).read_text())["rows"]))
+        return 0
     device = train.pick_device(args.device)
     # the same allocator setting for references and fast paths (specbias sets it when training)
     malloc = accel.keep_freed_memory()

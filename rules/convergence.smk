@@ -33,7 +33,9 @@ rule convergence_train:
     output:
         runs="results/convergence/{study}/train/degree_{degree}.nc",
     params:
-        study=lambda wc: {k: study_cfg(wc)[k] for k in ("data", "model", "target", "train")},
+        # everything that shapes a run except the degree list, so a new degree trains only itself
+        study=lambda wc: {**{k: study_cfg(wc)[k] for k in ("data", "model", "train")},
+                          "target": {k: v for k, v in study_cfg(wc)["target"].items() if k != "degrees"}},
         device=config["device"],
         compile=config["compile"],
     resources:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from slurm_cluster import LocalSlurm, why_unavailable
+from specbias import io
 from wfutil import TINY, assert_same_numbers, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -53,10 +54,16 @@ def cluster(tmp_path_factory):
         signal.signal(signal.SIGTERM, previous)
 
 
+# The executor is what this test is about: the convergence studies' jobs (another dozen
+# submissions, ~40 s of scheduler latency each in this single-node cluster) run locally in
+# test_workflow instead.
+SLURM_CONFIG = {k: v for k, v in TINY.items() if k != "convergence"}
+
+
 def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):
     work = tmp_path / "wf"
     work.mkdir()
-    copy_workflow(work, TINY)
+    copy_workflow(work, SLURM_CONFIG)
     t0 = time.monotonic()
     proc = snakemake(work, *slurm_args(cluster), env=cluster.env, timeout=600)
     out = proc.stdout + proc.stderr
@@ -71,15 +78,18 @@ def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):
     train_log = next(p for p in slurm_logs if "rule_train" in p.parts)
     assert "gpu" in (train_log.read_text() + out).lower()
     # Same numbers as a local run of the same config.
-    assert_same_numbers(tiny_run / "results", work / "results")
-    assert (work / "results" / "scorecard.csv").read_text() == (tiny_run / "results" / "scorecard.csv").read_text()
+    assert_same_numbers(work / "results", tiny_run / "results")  # every file of the SLURM run
+    local = io.read_csv(tiny_run / "results" / "scorecard.csv")
+    remote = io.read_csv(work / "results" / "scorecard.csv")
+    local = local[local.experiment.isin(set(remote.experiment))].reset_index(drop=True)
+    assert remote.to_dict() == local.to_dict()
     print(f"SLURM run took {time.monotonic() - t0:.1f} s")
 
 
 def test_failed_job_is_reported_with_its_log(cluster, tmp_path):
     work = tmp_path / "wf"
     work.mkdir()
-    bad = yaml.safe_load(yaml.safe_dump(TINY))
+    bad = yaml.safe_load(yaml.safe_dump(SLURM_CONFIG))
     bad["device"] = "cuda"  # valid config, but the CI node has no CUDA: training fails at run time
     copy_workflow(work, bad)
     proc = snakemake(work, "results/tiny/train/kappa_1.nc", *slurm_args(cluster), check=False, env=cluster.env, timeout=300)

@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 TINY = {
     "device": "cpu",
+    # tiny jobs would spend most of their time in torch.compile; the compiled step is tested
+    # against the eager one in test_models_train, and `make run` uses compile: auto
+    "compile": "off",
     "figures": {"formats": ["png"], "dpi": 60, "cmap": "magma"},
     "spectral": {
         "arcs": {
