@@ -50,6 +50,16 @@ def test_zonal_targets_are_orthogonal_under_the_uniform_measure():
     np.testing.assert_allclose(gram, np.diag(1 / (2 * np.arange(5) + 1)), atol=0.01)
 
 
+def test_real_spherical_harmonics_are_orthonormal():
+    x, _, _ = sphere.sample(400000, 3, 4, {"kind": "uniform"})
+    ys = np.stack([sphere.real_spherical_harmonic(x, k, m) for k in range(3) for m in range(-k, k + 1)])
+    # orthonormal w.r.t. surface measure: E_uniform[Y Y'] = δ / (4π)
+    np.testing.assert_allclose(ys @ ys.T / len(x) * 4 * np.pi, np.eye(9), atol=0.02)
+    # degree 2, order 0 is the zonal Legendre harmonic about the third axis
+    np.testing.assert_allclose(sphere.real_spherical_harmonic(x[:5], 2, 0),
+                               np.sqrt(5 / (4 * np.pi)) * special.eval_legendre(2, x[:5, 2]), atol=1e-12)
+
+
 @pytest.mark.parametrize("model", [{"kind": "two_layer", "bias": True}, {"kind": "deep", "depth": 4}])
 def test_gram_spectrum_on_s2_matches_funk_hecke(model):
     n = 1500
@@ -113,6 +123,7 @@ def test_deep_gram_equals_the_recursion():
         ({"target": {"degrees": [30]}}, "convergence.s.target.degrees", "raise data.n"),
         ({"train": {"lr_relative": 2.5}}, "convergence.s.train.lr_relative", "diverge"),
         ({"data": {"dim": 1}}, "convergence.s.data.dim", "minimum"),
+        ({"target": {"kind": "real"}}, "convergence.s.target.kind", "dim: 3"),
     ],
 )
 def test_impossible_studies_are_rejected_naming_the_key(over, key, words):

@@ -169,6 +169,8 @@ def check_convergence(name: str, cfg: dict) -> None:
     if train["snapshots"] > train["max_steps"] + 1:
         raise ConfigError(f"config error at {where}.train.snapshots: {train['snapshots']} snapshots need at least "
                           f"{train['snapshots'] - 1} steps, but max_steps is {train['max_steps']}")
+    if cfg["target"]["kind"] == "real" and data["dim"] != 3:
+        raise ConfigError(f"config error at {where}.target.kind: real spherical harmonics need dim: 3 (S^2); use zonal")
     top = max(cfg["target"]["degrees"])
     harmonics = sum(int(m) for m in _multiplicities(data["dim"], top))
     if harmonics > data["n"]:

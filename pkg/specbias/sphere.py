@@ -76,6 +76,39 @@ def zonal_target(x: np.ndarray, k: int, normalise: str = "unit_norm") -> np.ndar
     return y
 
 
+def real_spherical_harmonic(x: np.ndarray, k: int, m: int) -> np.ndarray:
+    """Real spherical harmonic Y_{k,m} on S² (orthonormal w.r.t. surface measure), |m| ≤ k:
+    √2 (−1)^m Re Y_k^m for m > 0, Y_k^0 for m = 0, √2 (−1)^m Im Y_k^{|m|} for m < 0, with polar angle
+    measured from the third axis."""
+    from scipy.special import sph_harm_y
+
+    if x.shape[1] != 3:
+        raise ValueError(f"real spherical harmonics are defined here on S^2 (3 coordinates), got {x.shape[1]}")
+    if abs(m) > k:
+        raise ValueError(f"order m={m} must satisfy |m| <= degree {k}")
+    polar = np.arccos(np.clip(x[:, 2], -1.0, 1.0))
+    azimuth = np.arctan2(x[:, 1], x[:, 0])
+    y = sph_harm_y(k, abs(m), polar, azimuth)
+    if m == 0:
+        return y.real
+    sign = (-1.0) ** abs(m)
+    return np.sqrt(2.0) * sign * (y.real if m > 0 else y.imag)
+
+
+def target(x: np.ndarray, k: int, cfg: dict) -> np.ndarray:
+    """The configured target of degree k: ``zonal`` (P_k(x·e), any d) or ``real`` (Y_{k,m} with
+    m = min(order, k) on S²), normalised as ``cfg['normalise']`` says."""
+    if cfg.get("kind", "zonal") == "zonal":
+        return zonal_target(x, k, cfg["normalise"])
+    y = real_spherical_harmonic(x, k, min(int(cfg.get("order", 0)), k))
+    if cfg["normalise"] == "unit_norm":
+        norm = np.linalg.norm(y)
+        if norm == 0:
+            raise ValueError(f"spherical harmonic of degree {k} vanishes on every sample")
+        y = y / norm
+    return y
+
+
 def gram(x: np.ndarray, model: dict) -> np.ndarray:
     """Analytic NTK Gram matrix (float64) of the configured model on unit vectors x.
 

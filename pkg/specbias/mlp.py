@@ -1,0 +1,108 @@
+"""Coordinate MLPs of P2 (arXiv:2301.05816): plain ReLU MLPs with biases, PyTorch's default
+initialisation, trained by Adam on the mean squared error, as a batched ensemble of R runs.
+
+``weights[l]`` is (R, fan_out, fan_in) and ``biases[l]`` (R, fan_out); layer l < L−1 applies ReLU.
+Default init (``torch.nn.Linear``): W, b ~ U(−1/√fan_in, 1/√fan_in).  Adam is elementwise, so
+one Adam over the stacked parameters is exactly R independent Adams, and the loss Σ_r MSE_r
+gives every run its own gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class MLPEnsemble:
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor]
+
+    @property
+    def runs(self) -> int:
+        return self.weights[0].shape[0]
+
+    @property
+    def hidden_sizes(self) -> list[int]:
+        return [w.shape[1] for w in self.weights[:-1]]
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [*self.weights, *self.biases]
+
+    def preactivations(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Hidden pre-activations per layer (R, n, width) and the output (R, n, out)."""
+        h = x
+        pres = []
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = torch.matmul(h, w.transpose(1, 2)) + b[:, None, :]
+            if i < last:
+                pres.append(h)
+                h = torch.relu(h)
+        return pres, h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.preactivations(x)[1]
+
+
+def init_mlp_ensemble(seeds, in_dim: int, hidden: list[int], out_dim: int, dtype=torch.float32, device="cpu") -> MLPEnsemble:
+    """One net per seed with torch.nn.Linear's default init, drawn on the CPU in float64."""
+    if in_dim < 1 or out_dim < 1 or not hidden or min(hidden) < 1:
+        raise ValueError(f"bad MLP shape: in {in_dim}, hidden {hidden}, out {out_dim}")
+    sizes = [in_dim, *hidden, out_dim]
+    ws, bs = [[] for _ in sizes[1:]], [[] for _ in sizes[1:]]
+    for seed in seeds:
+        gen = torch.Generator().manual_seed(int(seed))
+        for l, (fi, fo) in enumerate(zip(sizes[:-1], sizes[1:])):
+            bound = 1.0 / math.sqrt(fi)
+            ws[l].append((torch.rand(fo, fi, generator=gen, dtype=torch.float64) * 2 - 1) * bound)
+            bs[l].append((torch.rand(fo, generator=gen, dtype=torch.float64) * 2 - 1) * bound)
+    return MLPEnsemble([torch.stack(w).to(device=device, dtype=dtype) for w in ws],
+                       [torch.stack(b).to(device=device, dtype=dtype) for b in bs])
+
+
+@dataclass
+class AdamResult:
+    record_steps: np.ndarray  # (S,) epochs at which ``record`` was called
+    loss: np.ndarray  # (R, S) full-data MSE at those epochs
+    records: list  # what ``record`` returned at each recorded epoch
+
+
+def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epochs: int, record_steps,
+               batch: int | None = None, seed: int = 0, record=None, progress=None) -> AdamResult:
+    """Adam on MSE for ``epochs`` epochs; full batch, or fixed minibatches of ``batch`` samples in a
+    seeded order drawn once (the same batches every epoch).  ``y``: (n, out) shared by all runs.
+    ``record(ens, epoch)`` is called at each epoch in ``record_steps`` (0 = before training)."""
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"learning rate must be positive and finite, got {lr}")
+    record_steps = np.asarray(sorted(set(int(s) for s in record_steps)), dtype=np.int64)
+    if record_steps.min() < 0 or record_steps.max() > epochs:
+        raise ValueError(f"record steps must lie in [0, {epochs}]")
+    params = [p.requires_grad_(True) for p in ens.parameters()]
+    opt = torch.optim.Adam(params, lr=lr)
+    n = x.shape[0]
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).to(x.device) if batch else None
+    batches = [order[i : i + batch] for i in range(0, n, batch)] if batch else [None]
+    losses, records = [], []
+    want = set(record_steps.tolist())
+    for epoch in range(epochs + 1):
+        if epoch in want:
+            with torch.no_grad():
+                losses.append(((ens.forward(x) - y) ** 2).mean(dim=(1, 2)).double().cpu().numpy())
+            records.append(record(ens, epoch) if record else None)
+            if progress:
+                progress(epoch)
+        if epoch == epochs:
+            break
+        for idx in batches:
+            xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss = ((ens.forward(xb) - yb) ** 2).mean(dim=(1, 2)).sum()
+            loss.backward()
+            opt.step()
+    for p in params:
+        p.requires_grad_(False)
+    return AdamResult(record_steps, np.stack(losses, axis=1), records)

@@ -1,0 +1,101 @@
+"""Activation regions, Hamming distances, dead units, distance to boundary and gradient
+confusion of ReLU MLPs (P2's definitions, science.md §7 "Metrics").
+
+* activation pattern: the on/off state of every hidden ReLU, all layers concatenated;
+* region count: distinct patterns over the given inputs (regions the data uses);
+* Hamming distance between the patterns of a pair of inputs;
+* dead unit: off for every input;
+* distance to boundary: per layer, min over units of |pre-activation| / ‖w_row‖;
+* gradient confusion: cosine similarity of the per-example loss gradients (all weights and
+  biases, residual factor included) of a pair of inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .mlp import MLPEnsemble
+
+
+def patterns(ens: MLPEnsemble, x: torch.Tensor) -> torch.Tensor:
+    """Activation patterns (R, n, total hidden units), bool."""
+    with torch.no_grad():
+        pres, _ = ens.preactivations(x)
+    return torch.cat([p > 0 for p in pres], dim=2)
+
+
+def region_count(pat: torch.Tensor) -> np.ndarray:
+    """Number of distinct patterns per run: (R,)."""
+    packed = np.packbits(pat.cpu().numpy(), axis=2)  # (R, n, bytes)
+    return np.array([len(np.unique(p, axis=0)) for p in packed])
+
+
+def hamming(pat: torch.Tensor, pairs: np.ndarray) -> np.ndarray:
+    """Hamming distance of each pair (P, 2) of input indices, per run: (R, P)."""
+    pairs = torch.as_tensor(np.asarray(pairs), device=pat.device)
+    return (pat[:, pairs[:, 0]] != pat[:, pairs[:, 1]]).sum(-1).cpu().numpy()
+
+
+def dead_units(pat: torch.Tensor) -> np.ndarray:
+    """Units off for every input, per run: (R,)."""
+    return (~pat.any(dim=1)).sum(-1).cpu().numpy()
+
+
+def boundary_distance(ens: MLPEnsemble, x: torch.Tensor) -> np.ndarray:
+    """Per run, layer and input: min over units of |pre-activation| / ‖w_row‖: (R, layers, n)."""
+    with torch.no_grad():
+        pres, _ = ens.preactivations(x)
+        out = [(p.abs() / ens.weights[i].norm(dim=2)[:, None, :]).min(dim=2).values for i, p in enumerate(pres)]
+    return torch.stack(out, dim=1).cpu().numpy()
+
+
+def per_example_gradients(ens: MLPEnsemble, run: int, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Gradient of the per-example loss (f(x_i) − y_i)² w.r.t. every weight and bias of one run,
+    flattened: (n, parameters).  ``torch.func.vmap(grad)``: one batched pass, no Python loop."""
+    from torch.func import functional_call, grad, vmap  # noqa: F401
+
+    params = [p[run].detach() for p in ens.parameters()]
+    L = len(ens.weights)
+
+    def loss(ps, xi, yi):
+        h = xi
+        for i in range(L):
+            h = ps[i] @ h + ps[L + i]
+            if i < L - 1:
+                h = torch.relu(h)
+        return ((h - yi) ** 2).sum()
+
+    g = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    return torch.cat([gi.reshape(x.shape[0], -1) for gi in g], dim=1)
+
+
+def confusion(grads: torch.Tensor, pairs: np.ndarray, eps: float = 1e-30) -> np.ndarray:
+    """Cosine similarity of the gradients of each pair (P, 2): (P,)."""
+    pairs = torch.as_tensor(np.asarray(pairs), device=grads.device)
+    a, b = grads[pairs[:, 0]], grads[pairs[:, 1]]
+    cos = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp_min(eps)
+    return cos.cpu().numpy()
+
+
+def local_pairs(shape: tuple[int, ...], count: int, window: int, seed: int) -> np.ndarray:
+    """``count`` pairs of grid points at most ``window`` apart along every axis (distinct points)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(shape)
+    a = np.stack([rng.integers(0, s, count) for s in shape], 1)
+    off = rng.integers(-window, window + 1, (count, len(shape)))
+    zero = ~off.any(1)
+    off[zero, 0] = 1  # never pair a point with itself
+    b = np.clip(a + off, 0, np.array(shape) - 1)
+    same = (a == b).all(1)
+    b[same, 0] = np.where(a[same, 0] > 0, a[same, 0] - 1, 1)
+    return np.stack([np.ravel_multi_index(a.T, shape), np.ravel_multi_index(b.T, shape)], 1)
+
+
+def global_pairs(shape: tuple[int, ...], count: int, margin: float, seed: int) -> np.ndarray:
+    """``count`` pairs far apart: one point in the first ``margin`` fraction of every axis, the
+    other in the last (opposite ends of a signal, opposite corners of an image)."""
+    rng = np.random.default_rng(seed)
+    lo = np.stack([rng.integers(0, max(1, int(s * margin)), count) for s in shape], 1)
+    hi = np.stack([rng.integers(s - max(1, int(s * margin)), s, count) for s in shape], 1)
+    return np.stack([np.ravel_multi_index(lo.T, shape), np.ravel_multi_index(hi.T, shape)], 1)

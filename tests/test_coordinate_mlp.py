@@ -1,0 +1,122 @@
+"""P2's building blocks: encodings against their formulas, the aliasing guard, the batched coordinate
+MLP against single nn.Modules, regions on a net whose regions are known, per-example gradients
+against a loop, and seeded pairs."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from specbias import encodings, mlp, regions
+
+
+def test_octave_encoding_formula_and_size():
+    x = torch.tensor([[0.1, 0.7], [0.25, 0.5]], dtype=torch.float64)
+    enc = encodings.octave(x, 3)
+    assert enc.shape == (2, 2 * 3 * 2)
+    # layout per coordinate j: [sin(2^l pi x_j) for l] then [cos(...) for l]
+    for j in range(2):
+        block = enc[:, j * 6 : (j + 1) * 6]
+        for l in range(3):
+            np.testing.assert_allclose(block[:, l], torch.sin(2**l * math.pi * x[:, j]), atol=1e-15)
+            np.testing.assert_allclose(block[:, 3 + l], torch.cos(2**l * math.pi * x[:, j]), atol=1e-15)
+
+
+def test_fourier_features_formula_and_seed():
+    x = torch.rand(5, 2, dtype=torch.float64)
+    B = encodings.gaussian_matrix(2, 7, sigma=10.0, seed=3, dtype=torch.float64)
+    assert torch.equal(B, encodings.gaussian_matrix(2, 7, sigma=10.0, seed=3, dtype=torch.float64))
+    enc = encodings.fourier(x, B)
+    np.testing.assert_allclose(enc[:, :7], torch.cos(2 * math.pi * x @ B.T), atol=1e-12)
+    np.testing.assert_allclose(enc[:, 7:], torch.sin(2 * math.pi * x @ B.T), atol=1e-12)
+    big = encodings.gaussian_matrix(2, 20000, sigma=10.0, seed=1, dtype=torch.float64)
+    assert abs(float(big.std()) - 10.0) < 0.2
+
+
+def test_raw_range_and_grid():
+    g = torch.tensor(encodings.grid((4,)))
+    np.testing.assert_allclose(g[:, 0], [0, 0.25, 0.5, 0.75])
+    np.testing.assert_allclose(encodings.raw(g, -1, 1)[:, 0], [-1, -0.5, 0, 0.5])
+    assert encodings.grid((3, 5)).shape == (15, 2)
+    with pytest.raises(ValueError, match="lo < hi"):
+        encodings.raw(g, 1, 1)
+
+
+def test_aliasing_guard():
+    encodings.check_aliasing(7, 64)  # top octave 32 cycles = Nyquist of 64 samples: allowed
+    with pytest.raises(ValueError, match="aliases; use at most 7 octaves"):
+        encodings.check_aliasing(8, 64)
+    with pytest.raises(ValueError, match="aliases"):
+        encodings.check_aliasing(7, 32)  # the same axis encoded on [-1, 1): 32 samples per unit
+
+
+def test_ensemble_matches_single_linear_modules_and_default_init():
+    ens = mlp.init_mlp_ensemble([0, 1], 3, [16, 8], 2, dtype=torch.float64)
+    x = torch.rand(10, 3, dtype=torch.float64)
+    out = ens.forward(x)
+    for r in range(2):
+        h = x
+        for i, (w, b) in enumerate(zip(ens.weights, ens.biases)):
+            h = torch.nn.functional.linear(h, w[r], b[r])
+            if i < 2:
+                h = torch.relu(h)
+        np.testing.assert_allclose(out[r], h, atol=1e-14)
+    for w, b in zip(ens.weights, ens.biases):
+        bound = 1 / math.sqrt(w.shape[2])
+        assert w.abs().max() <= bound and b.abs().max() <= bound
+
+
+def test_batched_adam_equals_independent_adams():
+    x = torch.rand(32, 1, dtype=torch.float64)
+    y = torch.sin(6 * x)
+    ens = mlp.init_mlp_ensemble([0, 1], 1, [16], 1, dtype=torch.float64)
+    single = mlp.init_mlp_ensemble([1], 1, [16], 1, dtype=torch.float64)
+    res = mlp.train_adam(ens, x, y, 1e-2, 30, [0, 30], batch=8, seed=4)
+    res1 = mlp.train_adam(single, x, y, 1e-2, 30, [0, 30], batch=8, seed=4)
+    np.testing.assert_allclose(res.loss[1], res1.loss[0], rtol=1e-10)
+    assert res.loss[0, -1] < 0.5 * res.loss[0, 0]
+
+
+def test_region_count_on_a_net_with_known_regions():
+    """One hidden layer of 1-D units with kinks at k/4: inputs between kinks share a pattern."""
+    kinks = torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64)
+    w = torch.ones(1, 3, 1, dtype=torch.float64)
+    b = -kinks[None, :]
+    ens = mlp.MLPEnsemble([w, torch.ones(1, 1, 3, dtype=torch.float64)], [b, torch.zeros(1, 1, dtype=torch.float64)])
+    x = torch.tensor([[0.1], [0.2], [0.3], [0.6], [0.9], [0.95]], dtype=torch.float64)
+    pat = regions.patterns(ens, x)
+    assert regions.region_count(pat).tolist() == [4]  # (0, .25), (.25, .5), (.5, .75), (.75, 1)
+    assert regions.hamming(pat, np.array([[0, 1], [0, 5], [2, 3]])).tolist() == [[0, 3, 1]]
+    assert regions.dead_units(pat).tolist() == [0]
+    dist = regions.boundary_distance(ens, x)
+    np.testing.assert_allclose(dist[0, 0], [0.15, 0.05, 0.05, 0.1, 0.15, 0.2], atol=1e-12)  # nearest kink
+    x_left = torch.tensor([[0.1], [0.2]], dtype=torch.float64)
+    assert regions.dead_units(regions.patterns(ens, x_left)).tolist() == [3]
+
+
+def test_per_example_gradients_equal_a_loop_of_autograd():
+    ens = mlp.init_mlp_ensemble([5, 6], 2, [12, 12], 1, dtype=torch.float64)
+    x = torch.rand(7, 2, dtype=torch.float64)
+    y = torch.rand(7, 1, dtype=torch.float64)
+    g = regions.per_example_gradients(ens, 1, x, y)
+    for i in range(7):
+        ps = [p[1].clone().requires_grad_(True) for p in ens.parameters()]
+        h = x[i]
+        for l in range(3):
+            h = ps[l] @ h + ps[3 + l]
+            if l < 2:
+                h = torch.relu(h)
+        auto = torch.autograd.grad(((h - y[i]) ** 2).sum(), ps)
+        np.testing.assert_allclose(g[i], torch.cat([a.reshape(-1) for a in auto]), atol=1e-12)
+    c = regions.confusion(g, np.array([[0, 0], [0, 1]]))
+    assert abs(c[0] - 1) < 1e-12 and -1 <= c[1] <= 1
+
+
+def test_pairs_are_seeded_local_and_global():
+    a = regions.local_pairs((64, 64), 500, 2, seed=3)
+    assert np.array_equal(a, regions.local_pairs((64, 64), 500, 2, seed=3))
+    ij0, ij1 = np.unravel_index(a[:, 0], (64, 64)), np.unravel_index(a[:, 1], (64, 64))
+    d = np.abs(np.stack(ij0) - np.stack(ij1))
+    assert d.max() <= 2 and (d.sum(0) > 0).all()
+    g = regions.global_pairs((2048,), 100, 0.1, seed=1)
+    assert (g[:, 0] < 205).all() and (g[:, 1] >= 2048 - 204).all()
