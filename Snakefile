@@ -20,6 +20,7 @@ include: "rules/predict.smk"
 include: "rules/analysis.smk"
 include: "rules/figures.smk"
 include: "rules/convergence.smk"
+include: "rules/coordinate.smk"
 
 
 rule all:

@@ -18,6 +18,8 @@ wildcard_constraints:
     sphere="[A-Za-z][A-Za-z0-9_]*",
     kappa="[0-9]+",
     study="[A-Za-z][A-Za-z0-9_]*",
+    cstudy="[A-Za-z][A-Za-z0-9_]*",
+    encoding="[A-Za-z][A-Za-z0-9_]*",
     degree="[0-9]+",
 
 
@@ -67,6 +69,7 @@ def claim_files():
     if config["depth_spectra"]:
         out.append("results/depth/claims.csv")
     out += expand("results/convergence/{study}/analysis/claims.csv", study=list(config["convergence"]))
+    out += expand("results/coordinate/{cstudy}/analysis/claims.csv", cstudy=list(config["coordinate"]))
     return out
 
 
@@ -87,6 +90,8 @@ def all_targets():
                   fmt=config["figures"]["formats"])
     for study in config["convergence"]:
         out += convergence_figure_files(study)
+    out += expand("results/coordinate/{cstudy}/figures/{cfig}.{fmt}", cstudy=list(config["coordinate"]),
+                  cfig=["heatmaps", "statistics"], fmt=config["figures"]["formats"])
     return out
 
 

@@ -120,3 +120,46 @@ def test_pairs_are_seeded_local_and_global():
     assert d.max() <= 2 and (d.sum(0) > 0).all()
     g = regions.global_pairs((2048,), 100, 0.1, seed=1)
     assert (g[:, 0] < 205).all() and (g[:, 1] >= 2048 - 204).all()
+
+
+def test_multi_sine_spectrum_has_the_amplitudes_at_the_frequencies():
+    from specbias import signals
+
+    t, y, phases = signals.multi_sine(256, [3, 10, 40], 2.0, seed=1)
+    amp = signals.spectrum_at(y, [3, 10, 40, 11])
+    np.testing.assert_allclose(amp[:3], 2.0 * 256 / 2, rtol=1e-10)
+    assert amp[3] < 1e-9
+    assert np.array_equal(phases, signals.multi_sine(256, [3, 10, 40], 2.0, seed=1)[2])
+    with pytest.raises(ValueError, match="Nyquist|frequencies"):
+        signals.multi_sine(64, [40], 1.0, seed=0)
+
+
+def _coord_cfg(**enc):
+    import yaml
+
+    from specbias.config import load_schema, validate
+    from wfutil import ROOT
+
+    cfg = {"signal": {"length": 64, "frequencies": [2, 8]}, "encodings": enc or {"pe": {"kind": "octave", "octaves": 4}},
+           "model": {"hidden": [16]}, "train": {"lr": 0.01, "epochs": 12}, "metrics": {"pairs": 10, "records": 3}}
+    full = {"experiments": yaml.safe_load((ROOT / "config.yaml").read_text())["experiments"], "coordinate": {"s": cfg}}
+    return validate(full, load_schema(ROOT / "schemas" / "config.schema.yaml"))["coordinate"]["s"]
+
+
+def test_coordinate_stage_is_seeded_and_records_its_pairs():
+    from specbias import stages_coord
+
+    cfg = _coord_cfg()
+    a, b = stages_coord.train_encoding(cfg, "pe", "cpu"), stages_coord.train_encoding(cfg, "pe", "cpu")
+    for name in ("residual_spectrum", "hamming_local", "confusion_global", "pair_local", "region_count"):
+        np.testing.assert_array_equal(a[name].values, b[name].values)
+    assert a.residual_spectrum.sizes["epoch"] == 13 and a.sizes["stat_epoch"] >= 2
+    d = np.abs(a.pair_local.values[:, 0] - a.pair_local.values[:, 1])
+    assert (d >= 1).all() and (d <= 2).all()
+
+
+def test_aliasing_octaves_are_rejected_in_the_config():
+    from specbias.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"coordinate.s.encodings.pe.octaves.*aliases"):
+        _coord_cfg(pe={"kind": "octave", "octaves": 8, "range": [0, 1]})  # 64 samples: top octave 64 cycles > Nyquist 32

@@ -54,10 +54,10 @@ def cluster(tmp_path_factory):
         signal.signal(signal.SIGTERM, previous)
 
 
-# The executor is what this test is about: the convergence studies' jobs (another dozen
+# The executor is what this test is about: the convergence and coordinate studies' jobs (another dozen
 # submissions, ~40 s of scheduler latency each in this single-node cluster) run locally in
 # test_workflow instead.
-SLURM_CONFIG = {k: v for k, v in TINY.items() if k != "convergence"}
+SLURM_CONFIG = {k: v for k, v in TINY.items() if k not in ("convergence", "coordinate")}
 
 
 def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):

@@ -33,7 +33,12 @@ def test_outputs_exist_and_read_back(finished):
     spec = io.read(res / "spectral" / "arcs" / "spectral.nc")
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
-    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11"]
+    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11",
+                                   "C12", "C13", "C14", "C15"]
+    wave = io.read(res / "coordinate" / "wave" / "train" / "octave4.nc")
+    assert wave.residual_spectrum.dims == ("seed", "frequency", "epoch") and wave.sizes["frequency"] == 3
+    for fig in ("heatmaps", "statistics"):
+        assert (res / "coordinate" / "wave" / "figures" / f"{fig}.png").stat().st_size > 1000
     ball = io.read(res / "convergence" / "ball" / "analysis" / "convergence.nc")
     assert ball.sizes["region_index"] == 2 and ball.sizes["degree"] == 3
     for fig in ("steps_vs_degree", "sphere_eigenfunctions"):
@@ -73,7 +78,7 @@ def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
     assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "figure_spectral",
                          "figure_eigenvalue_law", "figure_region_convergence", "figure_depth_spectrum",
-                         "figure_steps_vs_degree", "figure_sphere_eigenfunctions", "all"}, jobs
+                         "figure_steps_vs_degree", "figure_sphere_eigenfunctions", "figure_coordinate", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):

@@ -42,6 +42,16 @@ TINY = {
             "train": {"max_steps": 300, "snapshots": 6},
         },
     },
+    "coordinate": {
+        "wave": {
+            "signal": {"length": 64, "frequencies": [2, 4, 8]},
+            "encodings": {"raw01": {"kind": "raw", "range": [0, 1]}, "raw11": {"kind": "raw", "range": [-1, 1]},
+                          "octave4": {"kind": "octave", "octaves": 4}},
+            "model": {"hidden": [16, 16]},
+            "train": {"lr": 0.01, "epochs": 40},
+            "metrics": {"pairs": 20, "records": 4},
+        },
+    },
     "experiments": {
         "tiny": {
             "data": {"n": 64, "seed": 0},

@@ -69,6 +69,8 @@ def check_semantics(config: dict) -> None:
                 raise ConfigError(f"config error at depth_spectra.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
     for name, study in config.get("convergence", {}).items():
         check_convergence(name, study)
+    for name, study in config.get("coordinate", {}).items():
+        check_coordinate(name, study)
     experiments = config.get("experiments", {})
     if not experiments:
         raise ConfigError("config error at experiments: define at least one experiment")
@@ -178,6 +180,33 @@ def check_convergence(name: str, cfg: dict) -> None:
                           f"S^{data['dim'] - 1}, more than the {data['n']} points can resolve (raise data.n)")
     if cfg["analysis"]["fit_degree_min"] > top:
         raise ConfigError(f"config error at {where}.analysis.fit_degree_min: above every degree in target.degrees")
+
+
+def check_coordinate(name: str, cfg: dict) -> None:
+    """Cross-key checks of one ``coordinate:`` study, aliasing included (before any job runs)."""
+    from .encodings import check_aliasing
+
+    where = f"coordinate.{name}"
+    n = cfg["signal"]["length"]
+    if max(cfg["signal"]["frequencies"]) >= n / 2:
+        raise ConfigError(f"config error at {where}.signal.frequencies: {max(cfg['signal']['frequencies'])} is not below the "
+                          f"Nyquist frequency {n // 2} of a {n}-point grid")
+    for enc, ecfg in cfg["encodings"].items():
+        at = f"{where}.encodings.{enc}"
+        lo, hi = ecfg.get("range", (0.0, 1.0))
+        if not hi > lo:
+            raise ConfigError(f"config error at {at}.range: need lo < hi, got [{lo}, {hi}]")
+        if ecfg["kind"] == "octave":
+            if "octaves" not in ecfg:
+                raise ConfigError(f"config error at {at}.octaves: the octave encoding needs its number of octaves")
+            try:
+                check_aliasing(ecfg["octaves"], n / (hi - lo), f"{at}.octaves")
+            except ValueError as exc:
+                raise ConfigError(f"config error at {exc}") from None
+        if ecfg["kind"] == "fourier" and not {"features", "sigma"} <= set(ecfg):
+            raise ConfigError(f"config error at {at}: Fourier features need features and sigma")
+    if cfg["metrics"]["window"] >= n:
+        raise ConfigError(f"config error at {where}.metrics.window: {cfg['metrics']['window']} >= the signal length {n}")
 
 
 def _multiplicities(dim: int, top: int):

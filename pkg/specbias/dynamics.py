@@ -5,9 +5,9 @@ For full-batch GD on ``Φ = ½ Σ (y − f)²`` with learning rate η and Gram m
 multiplied by ``(1 − ηΛ_i)`` every step (Arora et al. 2019, arXiv:1901.08584; P1 §5).
 
 When only the k largest eigenpairs are known (``ntk.eigenpairs: k``), the part of r_0 outside
-their span is carried along unchanged, as if its eigenvalues were 0: exact for the modes that
-matter over the steps simulated when Λ_k η t ≪ 1, and never optimistic (it can only delay the
-predicted convergence).
+their span is carried along unchanged, as if its eigenvalues were 0.  The modes left out all
+have eigenvalues ≤ Λ_k, so this is accurate while η Λ_k t ≪ 1 (they have barely decayed by step
+t), and never optimistic: it can only delay the predicted convergence.
 """
 
 from __future__ import annotations

@@ -400,3 +400,48 @@ def sphere_convergence_dataset(runs: list[xr.Dataset], config: dict) -> xr.Datas
         coords["region_index"] = runs[0].region_index
     ds = xr.Dataset(data, coords=coords, attrs={"criterion": runs[0].attrs["criterion"]})
     return finalize(ds, "Convergence steps vs degree: measured and predicted", config, "sphere_analysis")
+
+
+# ----------------------------------------------------------------------------------------
+# P2's coordinate-MLP study (``coordinate:`` section)
+
+
+def coord_dataset(encoding: str, seeds, freqs, spectrum, result, stats: list[dict], local, far, phases, config: dict) -> xr.Dataset:
+    """One encoding's runs: residual spectrum (seed, frequency, epoch) and activation statistics
+    at the recorded epochs (dim ``stat_epoch``), with the seeded pairs they were measured on."""
+    st = {k: np.stack([s[k] for s in stats], -1) for k in stats[0] if k != "epoch"}
+    ds = xr.Dataset(
+        {
+            "residual_spectrum": (("seed", "frequency", "epoch"), spectrum,
+                                  meta("|DFT of the residual| at the signal frequency / |DFT of the target| there")),
+            "loss": (("seed", "epoch"), result.loss, meta("mean squared error over the grid")),
+            "region_count": (("seed", "stat_epoch"), st["regions"], meta("distinct activation patterns over the training inputs")),
+            "dead_units": (("seed", "stat_epoch"), st["dead"], meta("hidden units off for every training input")),
+            "hamming_local": (("seed", "pair", "stat_epoch"), st["ham_local"], meta("Hamming distance of activation patterns, local pairs")),
+            "hamming_global": (("seed", "pair", "stat_epoch"), st["ham_global"], meta("Hamming distance of activation patterns, global pairs")),
+            "confusion_local": (("pair", "stat_epoch"), st["conf_local"], meta("cosine of per-example loss gradients (run of the first seed), local pairs")),
+            "confusion_global": (("pair", "stat_epoch"), st["conf_global"], meta("cosine of per-example loss gradients (run of the first seed), global pairs")),
+            "pair_local": (("pair", "end"), np.asarray(local), meta("input indices of the local pairs (seeded)")),
+            "pair_global": (("pair", "end"), np.asarray(far), meta("input indices of the global pairs (seeded)")),
+            "phase": ("frequency", np.asarray(phases), meta("phase of the signal's sinusoid", "rad")),
+        },
+        coords={
+            "seed": ("seed", np.asarray(seeds, dtype=np.int64), meta("initialisation seed")),
+            "frequency": ("frequency", np.asarray(freqs), meta("signal frequency", "cycles per unit length")),
+            "epoch": ("epoch", np.asarray(result.record_steps), meta("training epoch")),
+            "stat_epoch": ("stat_epoch", np.asarray([s["epoch"] for s in stats]), meta("epoch of the activation statistics")),
+        },
+        attrs={"encoding": encoding, "inputs": int(config["signal"]["length"])},
+    )
+    return finalize(ds, f"Coordinate MLPs on a 1-D signal, encoding {encoding}", config, "coordinate_train")
+
+
+def coord_learning_dataset(runs: list[xr.Dataset], learned: dict, config: dict) -> xr.Dataset:
+    names = [ds.attrs["encoding"] for ds in runs]
+    ds = xr.Dataset(
+        {"learned_epoch": (("encoding", "seed", "frequency"), np.stack([learned[n] for n in names]),
+                           meta("first epoch the residual amplitude is below the threshold (-1: never)"))},
+        coords={"encoding": ("encoding", np.asarray(names), meta("input encoding")),
+                "seed": runs[0].seed, "frequency": runs[0].frequency},
+    )
+    return finalize(ds, "Learning epoch per frequency and encoding", config, "coordinate_analysis")

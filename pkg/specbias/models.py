@@ -67,8 +67,9 @@ class TwoLayerEnsemble:
 
         A block's temporaries are (runs, samples, m); they are sized to ``block_elements``
         (cache on the CPU, memory on a GPU), runs first: fewer, wider blocks cost less Python
-        overhead.  Compiled, the block is one fused loop nest that never stores the
-        pre-activations; eager, it is three batched matrix products.
+        overhead.  Compiled, pre-activation, ReLU and both reductions become two fused loop nests
+        (the block's pre-activations are stored once, in cache, between them); eager, the block
+        is three batched matrix products.
         """
         device = self.wb.device
         block = accel.MaybeCompiled(_block_unrolled, _block_matmul, compile, device, "two-layer GD step")

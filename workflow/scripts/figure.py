@@ -29,6 +29,10 @@ elif kind == "eigenvalue_law":
     fig = plots.eigenvalue_law(dict(zip(sm.params.names, (io.read(p) for p in sm.input.spectra))))
 elif kind == "steps_vs_degree":
     fig = plots.steps_vs_degree(io.read(sm.input.convergence), sm.params.study)
+elif kind == "coordinate_heatmaps":
+    fig = plots.coordinate_heatmaps([io.read(p) for p in sm.input.runs], sm.params.figures["cmap"])
+elif kind == "coordinate_statistics":
+    fig = plots.coordinate_statistics([io.read(p) for p in sm.input.runs])
 elif kind == "sphere_eigenfunctions":
     fig = plots.sphere_eigenfunctions(io.read(sm.input.points))
 else:

@@ -1,0 +1,11 @@
+"""Rule coordinate_analysis: learning epochs and claims C12-C15."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from specbias import analysis, io, stages_coord  # noqa: E402
+
+sm = snakemake  # noqa: F821
+learning, rows = stages_coord.analyse([io.read(p) for p in sm.input.runs], sm.wildcards.cstudy, sm.params.study)
+io.write(learning, sm.output.learning)
+io.write_csv(analysis.claims_frame(rows), sm.output.claims)
