@@ -17,6 +17,9 @@ rule convergence_sample:
         points="results/convergence/{study}/data/points.nc",
     params:
         study=lambda wc: {k: study_cfg(wc)[k] for k in ("data", "model")},
+        device=config["device"],
+    resources:
+        gpu=use_gpu(),
     threads: 2
     log:
         "results/convergence/{study}/logs/sample.log",

@@ -7,6 +7,9 @@ rule ntk:
     params:
         model=lambda wc: {"bias": exp_cfg(wc)["model"]["bias"]},
         ntk=lambda wc: exp_cfg(wc)["ntk"],
+        device=config["device"],
+    resources:
+        gpu=use_gpu(),
     threads: 2
     log:
         "results/{exp}/logs/ntk.log",

@@ -117,3 +117,11 @@ def test_blocked_gram_equals_numpy_recursion_also_in_place(depth):
     np.testing.assert_allclose(deep.relu_ntk_gram(cos, depth, rows=7), ref, rtol=1e-13, atol=1e-14)
     deep.relu_ntk_gram(cos, depth, out=cos)  # overwrite the cosines
     np.testing.assert_allclose(cos, ref, rtol=1e-13, atol=1e-14)
+
+
+def test_blocked_gram_on_an_explicit_device_equals_numpy():
+    x = np.random.default_rng(4).standard_normal((120, 3))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    cos = x @ x.T
+    got = deep.relu_ntk_gram(cos, 3, device=torch.device("cpu"), rows=50)
+    np.testing.assert_allclose(got, deep.relu_ntk(cos, 3), rtol=1e-13, atol=1e-14)

@@ -109,3 +109,19 @@ def test_eigendecompose_rejects_bad_input():
         ntk.eigendecompose(np.ones((3, 4)))
     with pytest.raises(ValueError, match="non-finite"):
         ntk.eigendecompose(np.full((2, 2), np.nan))
+
+
+def test_torch_eigensolver_path_equals_lapack():
+    """The path the stages take on a GPU (torch.linalg.eigh, float64), run here on the CPU."""
+    import torch
+
+    theta = np.random.default_rng(2).uniform(-np.pi, np.pi, 80)
+    H = ntk.circle_gram(theta)
+    w0, v0 = ntk.eigendecompose(H)
+    w1, v1 = ntk.eigendecompose(H, device=torch.device("cpu"))
+    np.testing.assert_allclose(w1, w0, rtol=1e-10, atol=1e-12)
+    gap = np.abs(np.diff(w0)) > 1e-8 * w0[0]
+    simple = np.concatenate([[gap[0]], gap[:-1] & gap[1:], [gap[-1]]])
+    np.testing.assert_allclose(np.abs(np.sum(v0 * v1, axis=0))[simple], 1.0, atol=1e-8)
+    w2, _ = ntk.eigendecompose(H, count=5, device=torch.device("cpu"))
+    np.testing.assert_allclose(w2, w0[:5], rtol=1e-10)

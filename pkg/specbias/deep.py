@@ -54,11 +54,13 @@ def _ntk_rows(block: torch.Tensor, depth: int) -> torch.Tensor:
     return theta
 
 
-def relu_ntk_gram(cos_angle: np.ndarray, depth: int, out: np.ndarray | None = None, rows: int | None = None) -> np.ndarray:
+def relu_ntk_gram(cos_angle: np.ndarray, depth: int, out: np.ndarray | None = None, rows: int | None = None,
+                  device=None) -> np.ndarray:
     """:func:`relu_ntk` on an n × n matrix of cosines, in row blocks with torch's threaded kernels.
 
     ``out`` may be ``cos_angle`` itself: the kernel then overwrites the cosines, and the build
-    needs no n × n array besides it (a block's temporaries are rows × n).  About 4× the plain
+    needs no n × n array besides it (a block's temporaries are rows × n).  ``device`` (a CUDA
+    device, say): each block is computed there, in larger blocks, and copied back.  About 4× the plain
     numpy recursion on a 2-core CPU (bench/results), and rounded like it: near ρ = ±1 the
     recursion amplifies a last-bit difference in Σ through √(1 − ρ²) to ~1e-8.
     """
@@ -67,10 +69,13 @@ def relu_ntk_gram(cos_angle: np.ndarray, depth: int, out: np.ndarray | None = No
     cos_angle = np.asarray(cos_angle, dtype=np.float64)
     n = cos_angle.shape[0]
     out = np.empty_like(cos_angle) if out is None else out
-    rows = rows or max(1, (1 << 17) // max(cos_angle.shape[1], 1))  # a 1 MB block: the passes stay in L2
+    on_cpu = device is None or torch.device(device).type == "cpu"
+    # CPU: a 1 MB block, so the passes stay in L2; GPU: ~256 MB blocks
+    rows = rows or max(1, (1 << (17 if on_cpu else 25)) // max(cos_angle.shape[1], 1))
     src, dst = torch.from_numpy(cos_angle), torch.from_numpy(out)
     for i in range(0, n, rows):
-        dst[i : i + rows] = _ntk_rows(src[i : i + rows], depth)
+        block = src[i : i + rows] if on_cpu else src[i : i + rows].to(device)
+        dst[i : i + rows] = _ntk_rows(block, depth).cpu()
     return out
 
 

@@ -106,13 +106,15 @@ def circle_gram(theta: np.ndarray, bias: bool = True, rows: int = 512) -> np.nda
     return out
 
 
-def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool = False, seed: int = 0):
+def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool = False, seed: int = 0, device=None):
     """Eigenpairs of a symmetric Gram matrix in float64, sorted by decreasing eigenvalue.
 
     ``count=None``: all n pairs by LAPACK's divide-and-conquer ``syevd`` (workspace about 2n²
     doubles besides the matrix).  ``count=k``: the k largest by implicitly restarted Lanczos
     (ARPACK), which needs only matrix-vector products and O(nk) memory; the start vector is
     seeded, so reruns agree.  ``overwrite`` lets LAPACK destroy ``gram`` instead of copying it.
+    ``device`` (a torch device, e.g. CUDA): the dense solve runs there with ``torch.linalg.eigh``
+    in float64 instead (the stages pass the GPU when there is one).
     """
     from scipy import linalg
     from scipy.sparse.linalg import eigsh
@@ -125,6 +127,12 @@ def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool =
         raise ValueError("Gram matrix has non-finite entries")
     if count is not None and not 1 <= count <= n:
         raise ValueError(f"eigenpair count must lie in [1, {n}], got {count}")
+    if device is not None and (count is None or count >= n - 1):
+        import torch
+
+        evals, evecs = torch.linalg.eigh(torch.from_numpy(gram).to(device=device, dtype=torch.float64))
+        evals, evecs = evals.flip(0)[:count].cpu().numpy(), evecs.flip(1)[:, :count].cpu().numpy()
+        return np.ascontiguousarray(evals), np.ascontiguousarray(evecs)
     if count is None or count >= n - 1:  # ARPACK needs k < n
         # A symmetric C-ordered matrix is its own Fortran-ordered transpose: no copy needed.
         evals, evecs = linalg.eigh(gram.T, driver="evd", overwrite_a=overwrite, check_finite=False)

@@ -109,7 +109,7 @@ def target(x: np.ndarray, k: int, cfg: dict) -> np.ndarray:
     return y
 
 
-def gram(x: np.ndarray, model: dict) -> np.ndarray:
+def gram(x: np.ndarray, model: dict, device=None) -> np.ndarray:
     """Analytic NTK Gram matrix (float64) of the configured model on unit vectors x.
 
     two_layer: H = (xᵀx' + β)(π − θ)/(2π) (any dimension: E 1[wᵀx>0]1[wᵀx'>0] = (π − θ)/(2π));
@@ -118,7 +118,7 @@ def gram(x: np.ndarray, model: dict) -> np.ndarray:
     if model["kind"] == "two_layer":
         return ntk.two_layer_ntk(cos, model["bias"])
     if model["kind"] == "deep":
-        return deep.relu_ntk_gram(cos, model["depth"], out=cos)
+        return deep.relu_ntk_gram(cos, model["depth"], out=cos, device=device)
     raise ValueError(f"unknown model kind {model['kind']!r}")
 
 

@@ -59,7 +59,7 @@ def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train
     return io.train_dataset(result, kappa, seeds, y, points, amps, freqs, cfg, crit, str(dev))
 
 
-def ntk_eigen(points: xr.Dataset, model: dict, ntk_cfg: dict) -> xr.Dataset:
+def ntk_eigen(points: xr.Dataset, model: dict, ntk_cfg: dict, device: str = "auto") -> xr.Dataset:
     """Analytic two-layer NTK on the samples, float64 eigendecomposition, dominant frequencies,
     and the exact operator spectrum on an evenly spaced grid (circulant FFT)."""
     theta = points.theta.values
@@ -69,8 +69,9 @@ def ntk_eigen(points: xr.Dataset, model: dict, ntk_cfg: dict) -> xr.Dataset:
     count = None if pairs == "all" else int(pairs)
     log.info("NTK Gram matrix n=%d (%.2f GB), %s", n, n * n * 8 / 1e9,
              "all eigenpairs (dense eigh)" if count is None else f"the {count} largest eigenpairs (Lanczos)")
+    dev = train.pick_device(device)
     gram = ntk.circle_gram(theta, bias)
-    evals, evecs = ntk.eigendecompose(gram, count, overwrite=True)
+    evals, evecs = ntk.eigendecompose(gram, count, overwrite=True, device=dev if dev.type == "cuda" else None)
     del gram
     dom, frac = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
     grid = ntk_cfg["grid_size"]

@@ -22,12 +22,15 @@ log = logging.getLogger(__name__)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def sample(cfg: dict) -> xr.Dataset:
-    """Points, hemisphere labels, density and the NTK eigenpairs of the study's model on them."""
+def sample(cfg: dict, device: str = "auto") -> xr.Dataset:
+    """Points, hemisphere labels, density and the NTK eigenpairs of the study's model on them
+    (kernel build and dense eigen-solve on the GPU when there is one, float64 either way)."""
     data, model = cfg["data"], cfg["model"]
+    dev = train.pick_device(device)
+    gpu = dev if dev.type == "cuda" else None
     x, region, pdf = sphere.sample(data["n"], data["dim"], data["seed"], data["density"])
     log.info("%d points on S^%d (%s); NTK Gram of the %s model", len(x), data["dim"] - 1, data["density"]["kind"], model["kind"])
-    evals, evecs = ntk.eigendecompose(sphere.gram(x, model), overwrite=True)
+    evals, evecs = ntk.eigendecompose(sphere.gram(x, model, gpu), overwrite=True, device=gpu)
     return io.sphere_points_dataset(x, region, pdf, evals, evecs, model, {"data": data, "model": model})
 
 

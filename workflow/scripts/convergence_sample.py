@@ -6,4 +6,4 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from specbias import io, stages_sphere  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(stages_sphere.sample(sm.params.study), sm.output.points)
+io.write(stages_sphere.sample(sm.params.study, sm.params.device), sm.output.points)

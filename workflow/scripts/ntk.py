@@ -6,4 +6,4 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from specbias import io, stages  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(stages.ntk_eigen(io.read(sm.input.points), sm.params.model, sm.params.ntk), sm.output.eigen)
+io.write(stages.ntk_eigen(io.read(sm.input.points), sm.params.model, sm.params.ntk, sm.params.device), sm.output.eigen)
