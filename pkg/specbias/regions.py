@@ -53,7 +53,7 @@ def boundary_distance(ens: MLPEnsemble, x: torch.Tensor) -> np.ndarray:
 def per_example_gradients(ens: MLPEnsemble, run: int, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Gradient of the per-example loss (f(x_i) − y_i)² w.r.t. every weight and bias of one run,
     flattened: (n, parameters).  ``torch.func.vmap(grad)``: one batched pass, no Python loop."""
-    from torch.func import functional_call, grad, vmap  # noqa: F401
+    from torch.func import grad, vmap
 
     params = [p[run].detach() for p in ens.parameters()]
     L = len(ens.weights)
