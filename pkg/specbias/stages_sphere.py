@@ -16,10 +16,9 @@ import xarray as xr
 from . import deep, dynamics, io, models, ntk, sphere, train
 from .analysis import ClaimRow, _verdict, fit_power_law
 from .criteria import Criterion
+from .stages import DTYPES
 
 log = logging.getLogger(__name__)
-
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 def sample(cfg: dict, device: str = "auto") -> xr.Dataset:
