@@ -95,6 +95,16 @@ class ClaimRow:
     note: str
 
 
+def median_converged(steps: np.ndarray, status: np.ndarray | None = None) -> np.ndarray:
+    """Median over the last axis (seeds) of the steps >= 0 (−1 = never; NaN where no run got there);
+    with ``status``, diverged runs are left out too."""
+    s = np.where(steps >= 0, steps, np.nan).astype(np.float64)
+    if status is not None:
+        s = np.where(status == STATUS["diverged"], np.nan, s)
+    with np.errstate(all="ignore"):
+        return np.array([np.nanmedian(row) if np.isfinite(row).any() else np.nan for row in s])
+
+
 def _verdict(ok: bool | None) -> str:
     return "not_evaluated" if ok is None else ("pass" if ok else "fail")
 

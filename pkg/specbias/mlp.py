@@ -75,7 +75,8 @@ def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, ep
                batch: int | None = None, seed: int = 0, record=None, progress=None) -> AdamResult:
     """Adam on MSE for ``epochs`` epochs; full batch, or fixed minibatches of ``batch`` samples in a
     seeded order drawn once (the same batches every epoch).  ``y``: (n, out) shared by all runs.
-    ``record(ens, epoch)`` is called at each epoch in ``record_steps`` (0 = before training)."""
+    ``record(ens, epoch, out)`` is called at each epoch in ``record_steps`` (0 = before training)
+    with ``out`` = the ensemble's outputs on x (R, n, out), the forward pass the loss was taken from."""
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"learning rate must be positive and finite, got {lr}")
     record_steps = np.asarray(sorted(set(int(s) for s in record_steps)), dtype=np.int64)
@@ -91,8 +92,9 @@ def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, ep
     for epoch in range(epochs + 1):
         if epoch in want:
             with torch.no_grad():
-                losses.append(((ens.forward(x) - y) ** 2).mean(dim=(1, 2)).double().cpu().numpy())
-            records.append(record(ens, epoch) if record else None)
+                out = ens.forward(x)
+                losses.append(((out - y) ** 2).mean(dim=(1, 2)).double().cpu().numpy())
+            records.append(record(ens, epoch, out) if record else None)
             if progress:
                 progress(epoch)
         if epoch == epochs:

@@ -14,7 +14,7 @@ import torch
 import xarray as xr
 
 from . import encodings, io, mlp, regions, signals
-from .analysis import ClaimRow, _verdict, fit_power_law
+from .analysis import ClaimRow, _verdict, fit_power_law, median_converged
 from .train import Progress, log_spaced_steps, pick_device
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,8 @@ def train_encoding(cfg: dict, encoding: str, device: str = "auto") -> xr.Dataset
     spectra, stats = [], []
     prog = Progress(tcfg["epochs"], f"train {encoding}")
 
-    def record(model, epoch):
-        with torch.no_grad():
-            res = (model.forward(x)[..., 0] - yt[:, 0]).double().cpu().numpy()
+    def record(model, epoch, out):
+        res = (out[..., 0] - yt[:, 0]).double().cpu().numpy()
         spectra.append(signals.spectrum_at(res, freqs) / target_amp)
         if epoch in stat_epochs:
             pat = regions.patterns(model, x)
@@ -111,8 +110,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
         slopes = {}
         freqs = conv.frequency.values
         for e in order:
-            ep = np.where(learned[e] >= 0, learned[e], np.nan).astype(float)
-            med = np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in ep.T])
+            med = median_converged(learned[e].T)  # (frequency,): median over seeds
             ok_f = np.isfinite(med) & (med > 0)
             slopes[e] = (fit_power_law(freqs[ok_f], med[ok_f]).slope if ok_f.sum() >= 2 else np.nan, int(ok_f.sum()))
         raw_s, pe_s = slopes[raws[0]], min((slopes[p] for p in pes), key=lambda s: s[0] if np.isfinite(s[0]) else np.inf)

@@ -14,7 +14,7 @@ import torch
 import xarray as xr
 
 from . import deep, dynamics, io, models, ntk, sphere, train
-from .analysis import ClaimRow, _verdict, fit_power_law
+from .analysis import ClaimRow, _verdict, fit_power_law, median_converged
 from .criteria import Criterion
 from .stages import DTYPES
 
@@ -77,15 +77,6 @@ def train_degree(points: xr.Dataset, degree: int, cfg: dict, device: str = "auto
     return io.sphere_train_dataset(result, degree, seeds, y, lr, pred, region_pred, conf, crit, str(dev))
 
 
-def _median_steps(steps: np.ndarray, status: np.ndarray | None = None) -> np.ndarray:
-    """Median over seeds of the converged runs (NaN where none converged); diverged runs excluded."""
-    s = np.where(steps >= 0, steps, np.nan).astype(np.float64)
-    if status is not None:
-        s = np.where(status == io.STATUS["diverged"], np.nan, s)
-    with np.errstate(all="ignore"):
-        return np.array([np.nanmedian(row) if np.isfinite(row).any() else np.nan for row in s])
-
-
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
     conv = io.sphere_convergence_dataset(runs, cfg)
     return conv, claims(conv, name, cfg)
@@ -109,12 +100,14 @@ def claims(conv: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
     model, data, acfg = cfg["model"], cfg["data"], cfg["analysis"]
     dim = data["dim"]
     k = conv.degree.values
-    meas = _median_steps(conv.converged_step.values, conv.status.values)
-    pred = _median_steps(conv.predicted_step.values)
+    meas = median_converged(conv.converged_step.values, conv.status.values)
+    pred = median_converged(conv.predicted_step.values)
     fit_k = k >= acfg["fit_degree_min"]
     rows = []
     two_layer = model["kind"] == "two_layer"
     uniform = data["density"]["kind"] == "uniform"
+    odd = (k % 2 == 1) & (k >= 3)
+    odd_conv = int((conv.converged_step.values[odd] >= 0).sum())
     if two_layer and model["bias"] and uniform:
         claim, expected, paper = ("C2", 3.0, "3 (2.74-3.13 measured in 2019/2020)") if dim == 3 else \
             ("C1" if dim == 2 else "-", float(dim), f"{dim} (kappa^d law)")
@@ -122,9 +115,7 @@ def claims(conv: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
                              paper, k[fit_k], meas[fit_k], pred[fit_k], expected, acfg["slope_tolerance"],
                              f"median over seeds, degrees {k[fit_k].min()}-{k[fit_k].max()}; criterion {conv.attrs['criterion']}"))
     if two_layer and not model["bias"]:
-        odd = (k % 2 == 1) & (k >= 3)
         even = (k % 2 == 0) & fit_k
-        odd_conv = int((conv.converged_step.values[odd] >= 0).sum())
         max_even = np.nanmax(meas[even]) if np.isfinite(meas[even]).any() else np.nan
         row = _fit_row(name, "C9", f"two-layer net without bias on S^{dim - 1}: even k follow k^{dim}; odd k >= 3 never converge",
                        f"odd: never; even: slope {dim}", k[even], meas[even], pred[even], float(dim), acfg["slope_tolerance"])
@@ -138,8 +129,6 @@ def claims(conv: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
                     f"(-1: not within {cfg['train']['max_steps']} steps either)")
         rows.append(row)
     if not two_layer:
-        odd = (k % 2 == 1) & (k >= 3)
-        odd_conv = int((conv.converged_step.values[odd] >= 0).sum())
         total = int(odd.sum() * conv.sizes["seed"])
         rows.append(ClaimRow(name, "C9", f"deep net (depth {model['depth']}) without bias on S^{dim - 1} learns odd k >= 3",
                              "odd frequencies learned (F10)", f"{odd_conv} of {total} odd-degree runs converged",
