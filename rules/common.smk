@@ -19,7 +19,7 @@ wildcard_constraints:
     kappa="[0-9]+",
     study="[A-Za-z][A-Za-z0-9_]*",
     cstudy="[A-Za-z][A-Za-z0-9_]*",
-    encoding="[A-Za-z][A-Za-z0-9_]*",
+    group="[A-Za-z][A-Za-z0-9_+]*",
     degree="[0-9]+",
 
 
@@ -91,7 +91,7 @@ def all_targets():
     for study in config["convergence"]:
         out += convergence_figure_files(study)
     out += expand("results/coordinate/{cstudy}/figures/{cfig}.{fmt}", cstudy=list(config["coordinate"]),
-                  cfig=["heatmaps", "statistics"], fmt=config["figures"]["formats"])
+                  cfig=COORD_FIGURES, fmt=config["figures"]["formats"])
     return out
 
 

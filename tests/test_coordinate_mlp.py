@@ -134,14 +134,15 @@ def test_multi_sine_spectrum_has_the_amplitudes_at_the_frequencies():
         signals.multi_sine(64, [40], 1.0, seed=0)
 
 
-def _coord_cfg(**enc):
+def _coord_cfg(signal=None, train=None, **enc):
     import yaml
 
     from specbias.config import load_schema, validate
     from wfutil import ROOT
 
-    cfg = {"signal": {"length": 64, "frequencies": [2, 8]}, "encodings": enc or {"pe": {"kind": "octave", "octaves": 4}},
-           "model": {"hidden": [16]}, "train": {"lr": 0.01, "epochs": 12}, "metrics": {"pairs": 10, "records": 3}}
+    cfg = {"signal": signal or {"length": 64, "frequencies": [2, 8]},
+           "encodings": enc or {"pe": {"kind": "octave", "octaves": 4}},
+           "model": {"hidden": [16]}, "train": train or {"lr": 0.01, "epochs": 12}, "metrics": {"pairs": 10, "records": 3}}
     full = {"experiments": yaml.safe_load((ROOT / "config.yaml").read_text())["experiments"], "coordinate": {"s": cfg}}
     return validate(full, load_schema(ROOT / "schemas" / "config.schema.yaml"))["coordinate"]["s"]
 
@@ -150,12 +151,52 @@ def test_coordinate_stage_is_seeded_and_records_its_pairs():
     from specbias import stages_coord
 
     cfg = _coord_cfg()
-    a, b = stages_coord.train_encoding(cfg, "pe", "cpu"), stages_coord.train_encoding(cfg, "pe", "cpu")
-    for name in ("residual_spectrum", "hamming_local", "confusion_global", "pair_local", "region_count"):
+    a, b = stages_coord.train_group(cfg, ["pe"], "cpu"), stages_coord.train_group(cfg, ["pe"], "cpu")
+    for name in ("residual_spectrum", "hamming_local", "confusion_global", "pair_local", "region_count", "output"):
         np.testing.assert_array_equal(a[name].values, b[name].values)
+    assert a.residual_spectrum.dims == ("encoding", "seed", "frequency", "epoch")
     assert a.residual_spectrum.sizes["epoch"] == 13 and a.sizes["stat_epoch"] >= 2
     d = np.abs(a.pair_local.values[:, 0] - a.pair_local.values[:, 1])
     assert (d >= 1).all() and (d <= 2).all()
+
+
+def test_encodings_of_one_width_train_as_one_ensemble_with_the_same_result(tmp_path):
+    """A group (raw [0,1) and raw [-1,1): one input each) trained together equals each trained alone."""
+    from specbias import io, stages_coord
+
+    enc = {"a": {"kind": "raw", "range": [0, 1]}, "b": {"kind": "raw", "range": [-1, 1]}, "pe": {"kind": "octave", "octaves": 3}}
+    cfg = _coord_cfg(train={"lr": 0.01, "epochs": 10, "batch": 16, "seeds": [0, 1]}, **enc)
+    assert stages_coord.encoding_groups(cfg) == {"a+b": ["a", "b"], "pe": ["pe"]}
+    alone = _coord_cfg(train={"lr": 0.01, "epochs": 10, "batch": 16, "seeds": [0, 1], "batch_encodings": False}, **enc)
+    assert stages_coord.encoding_groups(alone) == {"a": ["a"], "b": ["b"], "pe": ["pe"]}
+    both = stages_coord.train_group(cfg, ["a", "b"], "cpu")
+    io.write(both, tmp_path / "ab.nc")
+    split = {ds.attrs["encoding"]: ds for ds in io.coord_runs([tmp_path / "ab.nc"])}
+    assert set(split) == {"a", "b"} and split["b"].loss.dims == ("seed", "epoch")
+    for e in ("a", "b"):
+        one = stages_coord.train_group(cfg, [e], "cpu").sel(encoding=e)
+        np.testing.assert_allclose(split[e].loss.values, one.loss.values, rtol=1e-4)
+        np.testing.assert_allclose(split[e].residual_spectrum.values, one.residual_spectrum.values, rtol=1e-3, atol=1e-5)
+        np.testing.assert_array_equal(split[e].region_count.values, one.region_count.values)
+    assert not np.allclose(split["a"].loss.values, split["b"].loss.values)  # the ranges really differ
+    with pytest.raises(ValueError, match="different input widths"):
+        stages_coord.train_group(cfg, ["a", "pe"], "cpu")
+
+
+def test_image_stage_records_radial_spectra_and_patch_pairs():
+    from specbias import stages_coord
+
+    cfg = _coord_cfg(signal={"kind": "random_image", "size": 16, "channels": 3, "seed": 2},
+                     train={"lr": 0.01, "epochs": 30, "batch": 64}, pe={"kind": "octave", "octaves": 3})
+    ds = stages_coord.train_group(cfg, ["pe"], "cpu")
+    assert ds.sizes["frequency"] == 8 and list(ds.frequency.values) == list(range(1, 9))
+    assert ds.target.shape == (256, 3) and ds.output.shape == (1, 256, 3) and list(ds.attrs["grid_shape"]) == [16, 16]
+    spec = ds.residual_spectrum.values[0]  # (seed, frequency, epoch)
+    assert np.isfinite(spec).all() and (spec[..., -1].mean() < spec[..., 0].mean())  # training lowers the residual
+    i0, j0 = np.unravel_index(ds.pair_local.values[:, 0], (16, 16))
+    i1, j1 = np.unravel_index(ds.pair_local.values[:, 1], (16, 16))
+    assert (np.maximum(abs(i0 - i1), abs(j0 - j1)) <= 2).all()
+    assert ds.region_count.max() <= 256
 
 
 def test_aliasing_octaves_are_rejected_in_the_config():
@@ -163,3 +204,17 @@ def test_aliasing_octaves_are_rejected_in_the_config():
 
     with pytest.raises(ConfigError, match=r"coordinate.s.encodings.pe.octaves.*aliases"):
         _coord_cfg(pe={"kind": "octave", "octaves": 8, "range": [0, 1]})  # 64 samples: top octave 64 cycles > Nyquist 32
+
+
+def test_image_configs_are_checked_before_any_job():
+    from specbias.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"signal: kind image needs name"):
+        _coord_cfg(signal={"kind": "image", "size": 32})
+    with pytest.raises(ConfigError, match=r"length, frequencies does not apply to kind random_image"):
+        _coord_cfg(signal={"kind": "random_image", "size": 32, "length": 64, "frequencies": [2]})
+    with pytest.raises(ConfigError, match=r"chelsea has a 300-pixel square; size 400 would upsample"):
+        _coord_cfg(signal={"kind": "image", "name": "chelsea", "size": 400})
+    with pytest.raises(ConfigError, match=r"encodings.pe.octaves.*aliases"):  # 32 pixels: Nyquist 16 < 2^(7-2)
+        _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 7})
+    _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 6})

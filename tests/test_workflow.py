@@ -34,11 +34,18 @@ def test_outputs_exist_and_read_back(finished):
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
     assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11",
-                                   "C12", "C13", "C14", "C15"]
-    wave = io.read(res / "coordinate" / "wave" / "train" / "octave4.nc")
-    assert wave.residual_spectrum.dims == ("seed", "frequency", "epoch") and wave.sizes["frequency"] == 3
-    for fig in ("heatmaps", "statistics"):
-        assert (res / "coordinate" / "wave" / "figures" / f"{fig}.png").stat().st_size > 1000
+                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15"]
+    wave = io.read(res / "coordinate" / "wave" / "train" / "raw01+raw11.nc")  # one ensemble: same input width
+    assert wave.residual_spectrum.dims == ("encoding", "seed", "frequency", "epoch") and wave.sizes["frequency"] == 3
+    assert list(wave["encoding"].values) == ["raw01", "raw11"]
+    assert (res / "coordinate" / "wave" / "train" / "octave4.nc").exists()
+    pic = io.read(res / "coordinate" / "pic" / "train" / "octave3.nc")
+    assert pic.sizes["frequency"] == 8 and pic.target.shape == (256, 1)
+    learning = io.read(res / "coordinate" / "pic" / "analysis" / "learning.nc")
+    assert sorted(learning["encoding"].values) == ["octave3", "raw01"] and "fit_slope" in learning
+    for study in ("wave", "pic"):
+        for fig in ("heatmaps", "statistics", "learning", "dead_units", "reconstructions"):
+            assert (res / "coordinate" / study / "figures" / f"{fig}.png").stat().st_size > 1000
     ball = io.read(res / "convergence" / "ball" / "analysis" / "convergence.nc")
     assert ball.sizes["region_index"] == 2 and ball.sizes["degree"] == 3
     for fig in ("steps_vs_degree", "sphere_eigenfunctions"):

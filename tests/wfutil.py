@@ -51,6 +51,13 @@ TINY = {
             "train": {"lr": 0.01, "epochs": 40},
             "metrics": {"pairs": 20, "records": 4},
         },
+        "pic": {
+            "signal": {"kind": "image", "name": "camera", "size": 16},
+            "encodings": {"raw01": {"kind": "raw"}, "octave3": {"kind": "octave", "octaves": 3}},
+            "model": {"hidden": [16]},
+            "train": {"lr": 0.01, "epochs": 20, "batch": 64, "seeds": [0]},
+            "metrics": {"pairs": 10, "records": 3},
+        },
     },
     "experiments": {
         "tiny": {

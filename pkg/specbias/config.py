@@ -187,10 +187,26 @@ def check_coordinate(name: str, cfg: dict) -> None:
     from .encodings import check_aliasing
 
     where = f"coordinate.{name}"
-    n = cfg["signal"]["length"]
-    if max(cfg["signal"]["frequencies"]) >= n / 2:
-        raise ConfigError(f"config error at {where}.signal.frequencies: {max(cfg['signal']['frequencies'])} is not below the "
+    sig = cfg["signal"]
+    needs = {"sines": ("length", "frequencies"), "random_image": ("size",), "image": ("size", "name")}[sig["kind"]]
+    missing = [k for k in needs if k not in sig]
+    if missing:
+        raise ConfigError(f"config error at {where}.signal: kind {sig['kind']} needs {', '.join(missing)}")
+    stray = [k for k in ("length", "frequencies", "size", "channels", "name") if k in sig and k not in needs
+             and not (k == "channels" and sig["kind"] == "random_image")]
+    if stray:
+        raise ConfigError(f"config error at {where}.signal: {', '.join(stray)} does not apply to kind {sig['kind']}")
+    n = sig["length"] if sig["kind"] == "sines" else sig["size"]  # grid points per unit length along an axis
+    if sig["kind"] == "sines" and max(sig["frequencies"]) >= n / 2:
+        raise ConfigError(f"config error at {where}.signal.frequencies: {max(sig['frequencies'])} is not below the "
                           f"Nyquist frequency {n // 2} of a {n}-point grid")
+    if sig["kind"] == "image":
+        from .signals import natural_image_side
+
+        side = natural_image_side(sig["name"])
+        if sig["size"] > side:
+            raise ConfigError(f"config error at {where}.signal.size: image {sig['name']} has a {side}-pixel square; "
+                              f"size {sig['size']} would upsample it")
     for enc, ecfg in cfg["encodings"].items():
         at = f"{where}.encodings.{enc}"
         lo, hi = ecfg.get("range", (0.0, 1.0))
@@ -206,7 +222,7 @@ def check_coordinate(name: str, cfg: dict) -> None:
         if ecfg["kind"] == "fourier" and not {"features", "sigma"} <= set(ecfg):
             raise ConfigError(f"config error at {at}: Fourier features need features and sigma")
     if cfg["metrics"]["window"] >= n:
-        raise ConfigError(f"config error at {where}.metrics.window: {cfg['metrics']['window']} >= the signal length {n}")
+        raise ConfigError(f"config error at {where}.metrics.window: {cfg['metrics']['window']} >= the grid's {n} points per axis")
 
 
 def _multiplicities(dim: int, top: int):

@@ -406,41 +406,81 @@ def sphere_convergence_dataset(runs: list[xr.Dataset], config: dict) -> xr.Datas
 # P2's coordinate-MLP study (``coordinate:`` section)
 
 
-def coord_dataset(encoding: str, seeds, freqs, spectrum, result, stats: list[dict], local, far, phases, config: dict) -> xr.Dataset:
-    """One encoding's runs: residual spectrum (seed, frequency, epoch) and activation statistics
-    at the recorded epochs (dim ``stat_epoch``), with the seeded pairs they were measured on."""
+def coord_dataset(group: list[str], seeds, target, spectrum, epochs, loss, stats: list[dict], local, far, output,
+                  config: dict) -> xr.Dataset:
+    """The runs of one ensemble of encodings: residual spectrum (encoding, seed, frequency, epoch),
+    activation statistics at the recorded epochs (dim ``stat_epoch``) with the seeded pairs they
+    were measured on, the target and the first seed's final output (dims ``sample``, ``channel``;
+    an image's pixels are ``sample`` in row-major order of ``grid_shape``)."""
     st = {k: np.stack([s[k] for s in stats], -1) for k in stats[0] if k != "epoch"}
+    image = len(target.shape) == 2
+    fdesc = ("radial frequency of the 2-D spectrum", "cycles per image side") if image else ("signal frequency", "cycles per unit length")
+    what = "radially averaged 2-D spectrum (rms over the annulus, channels summed)" if image else "|DFT|"
+    data = {
+        "residual_spectrum": (("encoding", "seed", "frequency", "epoch"), spectrum,
+                              meta(f"{what} of the residual at the frequency / the same of the target")),
+        "loss": (("encoding", "seed", "epoch"), loss, meta("mean squared error over the grid")),
+        "region_count": (("encoding", "seed", "stat_epoch"), st["regions"], meta("distinct activation patterns over the training inputs")),
+        "dead_units": (("encoding", "seed", "stat_epoch"), st["dead"], meta("hidden units off for every training input")),
+        "hamming_local": (("encoding", "seed", "pair", "stat_epoch"), st["ham_local"], meta("Hamming distance of activation patterns, local pairs")),
+        "hamming_global": (("encoding", "seed", "pair", "stat_epoch"), st["ham_global"], meta("Hamming distance of activation patterns, global pairs")),
+        "confusion_local": (("encoding", "pair", "stat_epoch"), st["conf_local"], meta("cosine of per-example loss gradients (run of the first seed), local pairs")),
+        "confusion_global": (("encoding", "pair", "stat_epoch"), st["conf_global"], meta("cosine of per-example loss gradients (run of the first seed), global pairs")),
+        "pair_local": (("pair", "end"), np.asarray(local), meta("input indices of the local pairs (seeded)")),
+        "pair_global": (("pair", "end"), np.asarray(far), meta("input indices of the global pairs (seeded)")),
+        "target": (("sample", "channel"), target.values, meta("target value on the grid")),
+        "output": (("encoding", "sample", "channel"), output, meta("output of the first seed's net at the last epoch")),
+    }
+    if target.phases is not None:
+        data["phase"] = ("frequency", np.asarray(target.phases), meta("phase of the signal's sinusoid", "rad"))
     ds = xr.Dataset(
-        {
-            "residual_spectrum": (("seed", "frequency", "epoch"), spectrum,
-                                  meta("|DFT of the residual| at the signal frequency / |DFT of the target| there")),
-            "loss": (("seed", "epoch"), result.loss, meta("mean squared error over the grid")),
-            "region_count": (("seed", "stat_epoch"), st["regions"], meta("distinct activation patterns over the training inputs")),
-            "dead_units": (("seed", "stat_epoch"), st["dead"], meta("hidden units off for every training input")),
-            "hamming_local": (("seed", "pair", "stat_epoch"), st["ham_local"], meta("Hamming distance of activation patterns, local pairs")),
-            "hamming_global": (("seed", "pair", "stat_epoch"), st["ham_global"], meta("Hamming distance of activation patterns, global pairs")),
-            "confusion_local": (("pair", "stat_epoch"), st["conf_local"], meta("cosine of per-example loss gradients (run of the first seed), local pairs")),
-            "confusion_global": (("pair", "stat_epoch"), st["conf_global"], meta("cosine of per-example loss gradients (run of the first seed), global pairs")),
-            "pair_local": (("pair", "end"), np.asarray(local), meta("input indices of the local pairs (seeded)")),
-            "pair_global": (("pair", "end"), np.asarray(far), meta("input indices of the global pairs (seeded)")),
-            "phase": ("frequency", np.asarray(phases), meta("phase of the signal's sinusoid", "rad")),
-        },
+        data,
         coords={
+            "encoding": ("encoding", np.asarray(group), meta("input encoding")),
             "seed": ("seed", np.asarray(seeds, dtype=np.int64), meta("initialisation seed")),
-            "frequency": ("frequency", np.asarray(freqs), meta("signal frequency", "cycles per unit length")),
-            "epoch": ("epoch", np.asarray(result.record_steps), meta("training epoch")),
+            "frequency": ("frequency", np.asarray(target.frequencies), meta(*fdesc)),
+            "epoch": ("epoch", np.asarray(epochs), meta("training epoch")),
             "stat_epoch": ("stat_epoch", np.asarray([s["epoch"] for s in stats]), meta("epoch of the activation statistics")),
         },
-        attrs={"encoding": encoding, "inputs": int(config["signal"]["length"])},
+        attrs={"inputs": int(np.prod(target.shape)), "grid_shape": list(target.shape), "signal_kind": target.kind},
     )
-    return finalize(ds, f"Coordinate MLPs on a 1-D signal, encoding {encoding}", config, "coordinate_train")
+    kind = "an image" if image else "a 1-D signal"
+    return finalize(ds, f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")
 
 
-def coord_learning_dataset(runs: list[xr.Dataset], learned: dict, config: dict) -> xr.Dataset:
+def coord_runs(paths, order=None) -> list[xr.Dataset]:
+    """The files of one coordinate study, one dataset per encoding (attribute ``encoding``), in the
+    order of the encoding names ``order`` (the study's config order), else in file order."""
+    out = {}
+    for p in paths:
+        ds = read(p)
+        for enc in ds["encoding"].values:
+            out[str(enc)] = ds.sel(encoding=enc).drop_vars("encoding").assign_attrs(encoding=str(enc))
+    if order is None:
+        return list(out.values())
+    missing = set(order) ^ set(out)
+    if missing:
+        raise ValueError(f"coordinate runs and config disagree on encodings {sorted(missing)}")
+    return [out[e] for e in order]
+
+
+def coord_learning_dataset(runs: list[xr.Dataset], learned: dict, fits: dict, config: dict) -> xr.Dataset:
+    """Learning epoch per (encoding, seed, frequency) and the power-law fit of its median over seeds
+    against frequency (NaN where fewer than two frequencies were learned)."""
     names = [ds.attrs["encoding"] for ds in runs]
+    stack = np.stack([learned[n] for n in names])
+    nan = float("nan")
     ds = xr.Dataset(
-        {"learned_epoch": (("encoding", "seed", "frequency"), np.stack([learned[n] for n in names]),
-                           meta("first epoch the residual amplitude is below the threshold (-1: never)"))},
+        {"learned_epoch": (("encoding", "seed", "frequency"), stack,
+                           meta("first epoch the residual amplitude is below the threshold (-1: never, -2: run diverged)")),
+         "learned_count": ("encoding", np.array([int(((learned[n] >= 0).any(0)).sum()) for n in names]),
+                           meta("frequencies learned by at least one run that did not diverge")),
+         "fit_slope": ("encoding", np.array([fits[n].slope if fits[n] else nan for n in names]),
+                       meta("slope of log(median learning epoch) vs log(frequency)")),
+         "fit_intercept": ("encoding", np.array([fits[n].intercept if fits[n] else nan for n in names]),
+                           meta("intercept of that fit (natural log of epochs)")),
+         "fit_points": ("encoding", np.array([fits[n].points if fits[n] else 0 for n in names]),
+                        meta("frequencies in that fit"))},
         coords={"encoding": ("encoding", np.asarray(names), meta("input encoding")),
                 "seed": runs[0].seed, "frequency": runs[0].frequency},
     )

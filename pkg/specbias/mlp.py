@@ -74,7 +74,8 @@ class AdamResult:
 def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epochs: int, record_steps,
                batch: int | None = None, seed: int = 0, record=None, progress=None) -> AdamResult:
     """Adam on MSE for ``epochs`` epochs; full batch, or fixed minibatches of ``batch`` samples in a
-    seeded order drawn once (the same batches every epoch).  ``y``: (n, out) shared by all runs.
+    seeded order drawn once (the same batches every epoch).  ``x``: (n, in) shared by all runs, or
+    (R, n, in), an input per run (encodings of one grid); ``y``: (n, out) shared by all runs.
     ``record(ens, epoch, out)`` is called at each epoch in ``record_steps`` (0 = before training)
     with ``out`` = the ensemble's outputs on x (R, n, out), the forward pass the loss was taken from."""
     if not (lr > 0 and math.isfinite(lr)):
@@ -84,7 +85,7 @@ def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, ep
         raise ValueError(f"record steps must lie in [0, {epochs}]")
     params = [p.requires_grad_(True) for p in ens.parameters()]
     opt = torch.optim.Adam(params, lr=lr)
-    n = x.shape[0]
+    n = x.shape[-2]
     order = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).to(x.device) if batch else None
     batches = [order[i : i + batch] for i in range(0, n, batch)] if batch else [None]
     losses, records = [], []
@@ -100,7 +101,7 @@ def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, ep
         if epoch == epochs:
             break
         for idx in batches:
-            xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+            xb, yb = (x, y) if idx is None else (x[..., idx, :], y[idx])
             opt.zero_grad(set_to_none=True)
             loss = ((ens.forward(xb) - yb) ** 2).mean(dim=(1, 2)).sum()
             loss.backward()

@@ -329,37 +329,3 @@ def sphere_eigenfunctions(points: xr.Dataset, modes=(1, 4, 9, 16, 25, 36)):
         ax.axis("off")
     fig.suptitle(f"NTK eigenvectors on {points.sizes['sample']} points of S2; dense half: latitude > 0", fontsize=10)
     return fig
-
-
-def coordinate_heatmaps(runs: list[xr.Dataset], cmap: str = "magma"):
-    """Rahaman-style frequency × epoch heatmaps of |residual| / |target| per encoding (seed mean)."""
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.6), constrained_layout=True, squeeze=False)
-    for ax, ds in zip(axes[0], runs):
-        spec = ds.residual_spectrum.mean("seed")
-        im = ax.pcolormesh(ds.epoch.values, ds.frequency.values, spec.values, cmap=cmap, vmin=0, vmax=1, shading="nearest")
-        ax.set_title(f"encoding {ds.attrs['encoding']}", fontsize=9)
-        ax.set_xlabel(label(ds.epoch))
-        ax.set_ylabel(label(ds.frequency))
-    fig.colorbar(im, ax=axes[0, -1], label="|residual| / |target| at the frequency")
-    return fig
-
-
-def coordinate_statistics(runs: list[xr.Dataset]):
-    """Regions used, local/global Hamming distance and dead units vs epoch; local confusion at the end."""
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
-    for i, ds in enumerate(runs):
-        c, name, ep = f"C{i}", ds.attrs["encoding"], ds.stat_epoch.values
-        x = np.maximum(ep, 1)
-        axes[0, 0].plot(x, ds.region_count.mean("seed"), "o-", color=c, ms=3, label=name)
-        axes[0, 1].plot(x, ds.hamming_local.mean(("seed", "pair")), "o-", color=c, ms=3, label=f"{name} local")
-        axes[0, 1].plot(x, ds.hamming_global.mean(("seed", "pair")), "s--", color=c, ms=3, label=f"{name} global")
-        axes[1, 0].plot(x, ds.dead_units.mean("seed"), "o-", color=c, ms=3, label=name)
-        axes[1, 1].hist(ds.confusion_local.isel(stat_epoch=-1).values, bins=np.linspace(-1, 1, 41), histtype="step",
-                        color=c, label=f"{name} local")
-    axes[0, 0].set(xscale="log", xlabel="epoch", ylabel="activation regions used", title="regions over the training inputs")
-    axes[0, 1].set(xscale="log", xlabel="epoch", ylabel="mean Hamming distance", title="activation-pattern distance")
-    axes[1, 0].set(xscale="log", xlabel="epoch", ylabel="dead units", title="units off for every input")
-    axes[1, 1].set(xlabel="cosine of per-example gradients", ylabel="pairs", title="gradient confusion, local pairs (end)")
-    for ax in axes.flat:
-        ax.legend(fontsize=7)
-    return fig

@@ -20,104 +20,180 @@ from .train import Progress, log_spaced_steps, pick_device
 log = logging.getLogger(__name__)
 
 
-def train_encoding(cfg: dict, encoding: str, device: str = "auto") -> xr.Dataset:
-    sig, enc_cfg, model, tcfg, mcfg = cfg["signal"], cfg["encodings"][encoding], cfg["model"], cfg["train"], cfg["metrics"]
-    dev = pick_device(device)
-    t, y, phases = signals.multi_sine(sig["length"], sig["frequencies"], sig["amplitudes"], sig["seed"])
+def input_features(enc_cfg: dict, dims: int) -> int:
+    """Width of the encoded input for ``dims`` coordinates."""
+    kind = enc_cfg["kind"]
+    if kind == "raw":
+        return dims
+    if kind == "octave":
+        return 2 * enc_cfg["octaves"] * dims
+    if kind == "fourier":
+        return 2 * enc_cfg["features"]
+    raise ValueError(f"unknown encoding {kind!r}; choose one of {encodings.KINDS}")
+
+
+def signal_dims(sig: dict) -> int:
+    return 1 if sig.get("kind", "sines") == "sines" else 2
+
+
+def encoding_groups(cfg: dict) -> dict[str, list[str]]:
+    """Encodings trained as one ensemble: those with the same input width (their nets have the same
+    shapes), in config order, named by joining them with '+'.  ``train.batch_encodings: false``
+    gives every encoding its own job."""
+    dims = signal_dims(cfg["signal"])
+    groups: dict[int | str, list[str]] = {}
+    for enc, ecfg in cfg["encodings"].items():
+        key = input_features(ecfg, dims) if cfg["train"].get("batch_encodings", True) else enc
+        groups.setdefault(key, []).append(enc)
+    return {"+".join(encs): encs for encs in groups.values()}
+
+
+def encoded_inputs(target: signals.Target, enc: str, enc_cfg: dict, seed: int) -> torch.Tensor:
+    """The grid of ``target`` encoded as ``enc_cfg`` says (aliasing checked): (n, features)."""
     if enc_cfg["kind"] == "octave":
         lo, hi = enc_cfg.get("range", (0.0, 1.0))
-        encodings.check_aliasing(enc_cfg["octaves"], sig["length"] / (hi - lo), f"coordinate.encodings.{encoding}.octaves")
-    grid = torch.tensor(t[:, None], dtype=torch.float32)
-    x = encodings.encode(grid, enc_cfg, seed=sig["seed"]).to(dev)
-    yt = torch.tensor(y[:, None], dtype=torch.float32, device=dev)
+        encodings.check_aliasing(enc_cfg["octaves"], target.shape[0] / (hi - lo), f"coordinate.encodings.{enc}.octaves")
+    grid = torch.tensor(encodings.grid(target.shape), dtype=torch.float32)
+    return encodings.encode(grid, enc_cfg, seed=seed)
+
+
+def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset:
+    """Train every (encoding, seed) of ``group`` as one Adam ensemble (inputs (runs, n, features));
+    record the residual's spectrum every epoch and the activation statistics at log-spaced epochs."""
+    sig, model, tcfg, mcfg = cfg["signal"], cfg["model"], cfg["train"], cfg["metrics"]
+    dev = pick_device(device)
+    target = signals.load(sig)
+    xs = [encoded_inputs(target, e, cfg["encodings"][e], sig.get("seed", 0)) for e in group]
+    widths = {x.shape[1] for x in xs}
+    if len(widths) != 1:
+        raise ValueError(f"encodings {group} have different input widths {sorted(widths)}; they cannot share one ensemble")
     seeds = list(tcfg["seeds"])
-    ens = mlp.init_mlp_ensemble(seeds, x.shape[1], list(model["hidden"]), 1, device=dev)
-    freqs = np.asarray(sig["frequencies"])
-    target_amp = signals.spectrum_at(y, freqs)
-    n = len(t)
-    local = regions.local_pairs((n,), mcfg["pairs"], mcfg["window"], mcfg["seed"])
-    far = regions.global_pairs((n,), mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
+    E, S = len(group), len(seeds)
+    x = torch.stack([xe for xe in xs for _ in seeds]).to(dev)  # (E*S, n, features), run r = e*S + s
+    yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
+    ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev)
+    target_amp = target.spectrum(target.values)
+    n = target.values.shape[0]
+    local = regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
+    far = regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
     stat_epochs = set(log_spaced_steps(tcfg["epochs"], mcfg["records"]).tolist())
     # per-example gradients only for the points that appear in a pair (not all n)
     used, inverse = np.unique(np.concatenate([local, far]).reshape(-1), return_inverse=True)
     local_pos, far_pos = inverse.reshape(-1, 2)[: len(local)], inverse.reshape(-1, 2)[len(local):]
-    spectra, stats = [], []
-    prog = Progress(tcfg["epochs"], f"train {encoding}")
+    spectra, stats, last_out = [], [], None
+    name = "+".join(group)
+    prog = Progress(tcfg["epochs"], f"train {name}")
 
     def record(model, epoch, out):
-        res = (out[..., 0] - yt[:, 0]).double().cpu().numpy()
-        spectra.append(signals.spectrum_at(res, freqs) / target_amp)
+        nonlocal last_out
+        res = (out - yt).double().cpu().numpy()  # (R, n, C)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spectra.append((target.spectrum(res) / target_amp).reshape(E, S, -1))
+        last_out = out[::S].double().cpu().numpy()  # first seed of every encoding
         if epoch in stat_epochs:
             pat = regions.patterns(model, x)
-            g = regions.per_example_gradients(model, 0, x[used], yt[used])
-            stats.append(dict(epoch=epoch, regions=regions.region_count(pat), dead=regions.dead_units(pat),
-                              ham_local=regions.hamming(pat, local), ham_global=regions.hamming(pat, far),
-                              conf_local=regions.confusion(g, local_pos), conf_global=regions.confusion(g, far_pos)))
+            conf = [[], []]
+            for e in range(E):
+                g = regions.per_example_gradients(model, e * S, x[e * S][used], yt[used])
+                conf[0].append(regions.confusion(g, local_pos))
+                conf[1].append(regions.confusion(g, far_pos))
+            stats.append(dict(epoch=epoch, regions=regions.region_count(pat).reshape(E, S),
+                              dead=regions.dead_units(pat).reshape(E, S),
+                              ham_local=regions.hamming(pat, local).reshape(E, S, -1),
+                              ham_global=regions.hamming(pat, far).reshape(E, S, -1),
+                              conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
         prog.update(epoch)
         return None
 
-    log.info("coordinate MLP %s on %s: %d runs, input %d features, hidden %s, Adam lr %g, %d epochs%s",
-             dev, encoding, len(seeds), x.shape[1], model["hidden"], tcfg["lr"], tcfg["epochs"],
+    log.info("coordinate MLP %s on %s (%s, grid %s, %d channels): %d encodings x %d seeds = %d runs in one ensemble, "
+             "input %d features, hidden %s, Adam lr %g, %d epochs%s", dev, name, target.kind, target.shape,
+             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg["lr"], tcfg["epochs"],
              f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
     res = mlp.train_adam(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
                          seed=tcfg["seeds"][0], record=record)
-    if not np.all(np.isfinite(res.loss)):
-        log.warning("encoding %s: non-finite loss (diverged runs are kept with NaN)", encoding)
-    conf = {"encoding": encoding, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")}, "encoding_cfg": enc_cfg,
+    loss = res.loss.reshape(E, S, -1)
+    bad = ~np.isfinite(loss[..., -1])
+    if bad.any():
+        log.warning("%d of %d runs diverged (non-finite loss); they are kept with NaN and left out of the medians",
+                    int(bad.sum()), E * S)
+    conf = {"encodings": {e: cfg["encodings"][e] for e in group}, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")},
             "device": str(dev)}
-    return io.coord_dataset(encoding, seeds, freqs, np.stack(spectra, -1), res, stats, local, far, phases, conf)
+    return io.coord_dataset(group, seeds, target, np.stack(spectra, -1), res.record_steps, loss, stats, local, far,
+                            last_out, conf)
+
+
+def _range_width(enc_cfg: dict) -> float:
+    lo, hi = enc_cfg.get("range", (0.0, 1.0))
+    return hi - lo
 
 
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
-    """Learning epoch per frequency and encoding, and the rows C12-C15."""
+    """Learning epoch per frequency and encoding with fitted slopes, and the rows C12-C15.
+    Diverged runs (non-finite final loss) are reported and left out of every mean and median."""
     acfg = cfg["analysis"]
     thr = acfg["learned_threshold"]
     rows = []
-    learned = {}
+    learned, fits, alive = {}, {}, {}
     for ds in runs:
-        spec = ds.residual_spectrum.values  # (seed, frequency, epoch)
-        below = spec < thr
-        first = np.where(below.any(-1), below.argmax(-1), -1)  # (seed, frequency)
-        learned[ds.attrs["encoding"]] = first
-    conv = io.coord_learning_dataset(runs, learned, cfg)
+        e = ds.attrs["encoding"]
+        alive[e] = np.isfinite(ds.loss.isel(epoch=-1).values)  # (seed,)
+        below = ds.residual_spectrum.values < thr  # (seed, frequency, epoch)
+        first = np.where(below.any(-1), below.argmax(-1), -1)
+        learned[e] = np.where(alive[e][:, None], first, -2)  # -2: diverged run
+        med = median_converged(np.where(learned[e] >= 0, learned[e], -1).T[:, alive[e]])  # (frequency,)
+        freqs = ds.frequency.values
+        ok_f = np.isfinite(med) & (med > 0)
+        fits[e] = fit_power_law(freqs[ok_f], med[ok_f]) if len(np.unique(freqs[ok_f])) >= 2 else None
+        if not alive[e].all():
+            log.warning("encoding %s: seeds %s diverged; left out", e, ds.seed.values[~alive[e]].tolist())
+    conv = io.coord_learning_dataset(runs, learned, fits, cfg)
     enc = {ds.attrs["encoding"]: ds for ds in runs}
     kinds = {e: cfg["encodings"][e] for e in enc}
-    raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: kinds[e].get("range", [0, 1])[1] - kinds[e].get("range", [0, 1])[0])
+    raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: _range_width(kinds[e]))
     pes = [e for e in enc if kinds[e]["kind"] != "raw"]
-    last = lambda ds, v: ds[v].isel(stat_epoch=-1).values  # noqa: E731
-    counts = {e: float(np.mean(last(enc[e], "region_count"))) for e in enc}
     order = raws + pes
-    ranked = all(counts[a] < counts[b] for a, b in zip(order[:-1], order[1:]))
-    rows.append(ClaimRow(name, "C12", "regions used at the end of training rank raw [0,1) < raw [-1,1) < encoded",
+
+    def last(e, v):
+        """Variable ``v`` at the last recorded epoch, runs that diverged left out."""
+        val = enc[e][v].isel(stat_epoch=-1).values
+        return val[alive[e]] if "seed" in enc[e][v].dims else val
+
+    counts = {e: float(np.mean(last(e, "region_count"))) for e in enc}
+    ranked = all(counts[a] < counts[b] for a, b in zip(raws[:-1], raws[1:])) and (
+        not pes or not raws or min(counts[p] for p in pes) > counts[raws[-1]])
+    rows.append(ClaimRow(name, "C12", "regions used at the end of training: raw coordinates rank by input range, every encoding above",
                          "[0,1] ~197k < [-1,1] ~219k < PE (512^2 images)",
                          ", ".join(f"{e} {counts[e]:.0f}" for e in order) + f" of {enc[order[0]].attrs['inputs']} inputs",
-                         "strict order", _verdict(ranked), "mean over seeds at the last recorded epoch"))
+                         "raw increasing with range < every encoding", _verdict(ranked),
+                         "mean over seeds at the last recorded epoch"))
     if raws and pes:
-        ham = {e: float(np.mean(last(enc[e], "hamming_local"))) for e in enc}
+        ham = {e: float(np.mean(last(e, "hamming_local"))) for e in enc}
         ratio = min(ham[p] for p in pes) / max(ham[raws[0]], 1e-9)
         rows.append(ClaimRow(name, "C13", "local Hamming distance with encoding vs raw coordinates",
                              "several times (P2: ~68 raw vs 280-320 PE)",
                              ", ".join(f"{e} {ham[e]:.1f}" for e in order) + f"; ratio {ratio:.1f}",
                              f">= {acfg['hamming_ratio']:g}x", _verdict(ratio >= acfg["hamming_ratio"]),
                              "mean over local pairs and seeds, last recorded epoch"))
-        spread = {e: float(np.std(last(enc[e], "confusion_local"))) for e in enc}
+        spread = {e: float(np.std(last(e, "confusion_local"))) for e in enc}
         ok = max(spread[p] for p in pes) < spread[raws[0]]
         rows.append(ClaimRow(name, "C14", "local gradient confusion: spread for raw coordinates, concentrated near 0 with encoding",
                              "qualitative (P2 histograms)", ", ".join(f"{e} sd {spread[e]:.3f}" for e in order),
                              "sd(encoded) < sd(raw)", _verdict(ok),
                              "cosine of per-example gradients of run 0, last recorded epoch; at the first recorded epoch after 0: "
                              + ", ".join(f"{e} sd {float(np.std(enc[e].confusion_local.isel(stat_epoch=1).values)):.3f}" for e in order)))
-        slopes = {}
-        freqs = conv.frequency.values
-        for e in order:
-            med = median_converged(learned[e].T)  # (frequency,): median over seeds
-            ok_f = np.isfinite(med) & (med > 0)
-            slopes[e] = (fit_power_law(freqs[ok_f], med[ok_f]).slope if ok_f.sum() >= 2 else np.nan, int(ok_f.sum()))
-        raw_s, pe_s = slopes[raws[0]], min((slopes[p] for p in pes), key=lambda s: s[0] if np.isfinite(s[0]) else np.inf)
-        flatter = (np.isfinite(pe_s[0]) and (not np.isfinite(raw_s[0]) or pe_s[0] < raw_s[0])) or pe_s[1] > raw_s[1]
+        nfreq = conv.sizes["frequency"]
+        n_learned = {e: int(conv.learned_count.sel(encoding=e)) for e in order}
+        slope = {e: fits[e].slope if fits[e] else np.nan for e in order}
+        pe_best = min(pes, key=lambda p: slope[p] if np.isfinite(slope[p]) else np.inf)
+        r0 = raws[0]
+        flatter = (np.isfinite(slope[pe_best]) and (not np.isfinite(slope[r0]) or slope[pe_best] < slope[r0])) or \
+            n_learned[pe_best] > n_learned[r0]
+        learned_any = max(n_learned.values()) > 0
         rows.append(ClaimRow(name, "C15", "learning epoch vs frequency: slope with encoding < without",
                              "PE flattens the curve (Rahaman/P2 heatmaps)",
-                             ", ".join(f"{e} slope {s:.2f} ({k}/{len(freqs)} frequencies learned)" for e, (s, k) in slopes.items()),
-                             "flatter, or more frequencies learned", _verdict(bool(flatter)),
-                             f"a frequency is learned at the first epoch its residual amplitude drops below {thr:g} of the target's"))
+                             ", ".join(f"{e} slope {slope[e]:.2f} ({n_learned[e]}/{nfreq} frequencies learned)" for e in order),
+                             "flatter, or more frequencies learned", _verdict(bool(flatter) if learned_any else None),
+                             f"a frequency is learned at the first epoch its residual amplitude drops below {thr:g} of the "
+                             "target's; slope of the log-log fit of the median epoch over seeds"
+                             + ("" if learned_any else "; no encoding learned any frequency, so nothing to compare")))
     return conv, rows

@@ -6,6 +6,6 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from specbias import analysis, io, stages_coord  # noqa: E402
 
 sm = snakemake  # noqa: F821
-learning, rows = stages_coord.analyse([io.read(p) for p in sm.input.runs], sm.wildcards.cstudy, sm.params.study)
+learning, rows = stages_coord.analyse(io.coord_runs(sm.input.runs, list(sm.params.study["encodings"])), sm.wildcards.cstudy, sm.params.study)
 io.write(learning, sm.output.learning)
 io.write_csv(analysis.claims_frame(rows), sm.output.claims)

@@ -1,4 +1,4 @@
-"""Rule coordinate_train: coordinate MLPs with one encoding."""
+"""Rule coordinate_train: coordinate MLPs, one ensemble for a group of encodings."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
@@ -9,4 +9,4 @@ from specbias import io, stages_coord  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-io.write(stages_coord.train_encoding(sm.params.study, sm.wildcards.encoding, sm.params.device), sm.output.runs)
+io.write(stages_coord.train_group(sm.params.study, list(sm.params.group), sm.params.device), sm.output.runs)

@@ -5,10 +5,16 @@ setup_logging(snakemake.log[0])  # noqa: F821
 
 from pathlib import Path  # noqa: E402
 
-from specbias import io, plots  # noqa: E402
+from specbias import io, plots, plots_coord  # noqa: E402
 
 sm = snakemake  # noqa: F821
 kind = sm.params.kind
+
+
+def coordinate_runs():
+    return io.coord_runs(sm.input.runs, list(sm.params.study["encodings"]))
+
+
 if kind == "heatmap":
     fig = plots.heatmap([io.read(p) for p in sm.input.runs], [io.read(p) for p in sm.input.predictions], sm.params.figures["cmap"])
 elif kind == "convergence":
@@ -30,9 +36,15 @@ elif kind == "eigenvalue_law":
 elif kind == "steps_vs_degree":
     fig = plots.steps_vs_degree(io.read(sm.input.convergence), sm.params.study)
 elif kind == "coordinate_heatmaps":
-    fig = plots.coordinate_heatmaps([io.read(p) for p in sm.input.runs], sm.params.figures["cmap"])
+    fig = plots_coord.coordinate_heatmaps(coordinate_runs(), sm.params.figures["cmap"])
 elif kind == "coordinate_statistics":
-    fig = plots.coordinate_statistics([io.read(p) for p in sm.input.runs])
+    fig = plots_coord.coordinate_statistics(coordinate_runs())
+elif kind == "coordinate_learning":
+    fig = plots_coord.coordinate_learning(io.read(sm.input.learning), sm.params.study)
+elif kind == "coordinate_dead_units":
+    fig = plots_coord.coordinate_dead_units(coordinate_runs(), sm.params.study)
+elif kind == "coordinate_reconstructions":
+    fig = plots_coord.coordinate_reconstructions(coordinate_runs())
 elif kind == "sphere_eigenfunctions":
     fig = plots.sphere_eigenfunctions(io.read(sm.input.points))
 else:
