@@ -94,6 +94,19 @@ def test_region_count_on_a_net_with_known_regions():
     assert regions.dead_units(regions.patterns(ens, x_left)).tolist() == [3]
 
 
+def test_region_count_packs_long_patterns_across_chunks():
+    """Patterns of 300 units (not a multiple of the 62-bit words), duplicates split across chunks,
+    against counting distinct rows of the bool array directly."""
+    g = torch.Generator().manual_seed(0)
+    pat = torch.rand(3, 5000, 300, generator=g) > 0.5
+    pat[:, 2500:] = pat[:, :2500]
+    pat[1] &= torch.arange(300) < 10  # run 1: only 10 live units, at most 1024 patterns
+    want = [len(np.unique(p.numpy(), axis=0)) for p in pat]
+    assert want[0] == 2500 and want[1] < 1025
+    assert regions.region_count(pat).tolist() == want
+    assert regions.region_count(pat, chunk=777).tolist() == want
+
+
 def test_per_example_gradients_equal_a_loop_of_autograd():
     ens = mlp.init_mlp_ensemble([5, 6], 2, [12, 12], 1, dtype=torch.float64)
     x = torch.rand(7, 2, dtype=torch.float64)

@@ -25,10 +25,21 @@ def patterns(ens: MLPEnsemble, x: torch.Tensor) -> torch.Tensor:
     return torch.cat([p > 0 for p in pres], dim=2)
 
 
-def region_count(pat: torch.Tensor) -> np.ndarray:
-    """Number of distinct patterns per run: (R,)."""
-    packed = np.packbits(pat.cpu().numpy(), axis=2)  # (R, n, bytes)
-    return np.array([len(np.unique(p, axis=0)) for p in packed])
+def region_count(pat: torch.Tensor, chunk: int = 1 << 14) -> np.ndarray:
+    """Number of distinct patterns per run: (R,).  Each pattern is packed on its device into
+    int64 words of 62 bits (rows in chunks, so a 512² image with 1024 units stays small), and
+    the distinct rows of words are counted with torch.unique."""
+    R, n, H = pat.shape
+    words = -(-H // 62)
+    weights = 2 ** torch.arange(62, dtype=torch.int64, device=pat.device)
+    out = []
+    for r in range(R):
+        keys = []
+        for i in range(0, n, chunk):
+            bits = torch.nn.functional.pad(pat[r, i : i + chunk].to(torch.int64), (0, words * 62 - H))
+            keys.append((bits.view(-1, words, 62) * weights).sum(-1))
+        out.append(torch.unique(torch.cat(keys), dim=0).shape[0])
+    return np.array(out)
 
 
 def hamming(pat: torch.Tensor, pairs: np.ndarray) -> np.ndarray:
