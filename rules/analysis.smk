@@ -3,7 +3,8 @@ rule analysis:
     input:
         runs=train_files,
         predictions=predict_files,
-        eigen="results/{exp}/ntk/ntk.nc",
+        eigens=eigen_files,
+        law=lambda wc: law_files(wc.exp),
     output:
         convergence="results/{exp}/analysis/convergence.nc",
         claims="results/{exp}/analysis/claims.csv",
@@ -11,12 +12,30 @@ rule analysis:
         analysis=lambda wc: exp_cfg(wc)["analysis"],
         width=lambda wc: exp_cfg(wc)["model"]["width"],
         experiment=lambda wc: wc.exp,
+        data_seeds=lambda wc: data_seeds(wc.exp),
     log:
         "results/{exp}/logs/analysis.log",
     benchmark:
         "results/{exp}/benchmarks/analysis.tsv"
     script:
         "../workflow/scripts/analysis.py"
+
+
+rule region_law:
+    """Per-region convergence predicted from the NTK alone over many point samples and thresholds."""
+    output:
+        law="results/{exp}/analysis/region_law.nc",
+    params:
+        exp=lambda wc: {**{k: exp_cfg(wc)[k] for k in ("data", "target", "analysis")},
+                        "model": {"bias": exp_cfg(wc)["model"]["bias"]},
+                        "train": {k: exp_cfg(wc)["train"][k] for k in ("lr", "max_steps", "criterion")}},
+    threads: 1
+    log:
+        "results/{exp}/logs/region_law.log",
+    benchmark:
+        "results/{exp}/benchmarks/region_law.tsv"
+    script:
+        "../workflow/scripts/region_law.py"
 
 
 rule spectral_claims:

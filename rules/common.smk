@@ -17,6 +17,7 @@ wildcard_constraints:
     density="[A-Za-z][A-Za-z0-9_]*",
     sphere="[A-Za-z][A-Za-z0-9_]*",
     kappa="[0-9]+",
+    dseed="[0-9]+",
     study="[A-Za-z][A-Za-z0-9_]*",
     cstudy="[A-Za-z][A-Za-z0-9_]*",
     group="[A-Za-z][A-Za-z0-9_+]*",
@@ -42,6 +43,11 @@ FIGURES = ["heatmap", "convergence", "ntk_spectrum"]
 
 def per_region(exp):
     return config["experiments"][exp]["train"]["criterion"]["kind"] == "per_region"
+
+
+def law_files(exp):
+    """The NTK-only region-law file of a per-region experiment (none when law_samples is 0)."""
+    return [f"results/{exp}/analysis/region_law.nc"] if per_region(exp) and config["experiments"][exp]["analysis"]["law_samples"] else []
 
 
 def figure_files(exp):
@@ -95,9 +101,25 @@ def all_targets():
     return out
 
 
-def train_files(wildcards):
-    return expand("results/{exp}/train/kappa_{kappa}.nc", exp=wildcards.exp, kappa=kappas(wildcards.exp))
+def data_seeds(exp):
+    """The point samples of an experiment: data.seed, data.seed + 1, ... (data.replicates of them)."""
+    data = config["experiments"][exp]["data"]
+    return [data["seed"] + r for r in range(data["replicates"])]
 
 
-def predict_files(wildcards):
-    return expand("results/{exp}/predict/kappa_{kappa}.nc", exp=wildcards.exp, kappa=kappas(wildcards.exp))
+def _per_sample(pattern, wildcards, first_only):
+    seeds = data_seeds(wildcards.exp)[:1] if first_only else data_seeds(wildcards.exp)
+    # data seed outermost, kappa inner: the analysis script splits the list by data seed
+    return [f for d in seeds for f in expand(pattern, exp=wildcards.exp, kappa=kappas(wildcards.exp), dseed=d)]
+
+
+def train_files(wildcards, first_only=False):
+    return _per_sample("results/{exp}/train/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
+
+
+def predict_files(wildcards, first_only=False):
+    return _per_sample("results/{exp}/predict/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
+
+
+def eigen_files(wildcards):
+    return expand("results/{exp}/ntk/ntk_d{dseed}.nc", exp=wildcards.exp, dseed=data_seeds(wildcards.exp))

@@ -1,7 +1,7 @@
 rule figure_heatmap:
     input:
-        runs=train_files,
-        predictions=predict_files,
+        runs=lambda wc: train_files(wc, first_only=True),
+        predictions=lambda wc: predict_files(wc, first_only=True),
     output:
         report(
             multiext("results/{exp}/figures/heatmap", *[f".{f}" for f in config["figures"]["formats"]]),
@@ -43,6 +43,7 @@ rule figure_convergence:
 rule figure_region_convergence:
     input:
         convergence="results/{exp}/analysis/convergence.nc",
+        law=lambda wc: law_files(wc.exp),
     output:
         report(
             multiext("results/{exp}/figures/region_convergence", *[f".{f}" for f in config["figures"]["formats"]]),
@@ -62,7 +63,7 @@ rule figure_region_convergence:
 
 rule figure_ntk_spectrum:
     input:
-        eigen="results/{exp}/ntk/ntk.nc",
+        eigen=lambda wc: eigen_files(wc)[0],
     output:
         report(
             multiext("results/{exp}/figures/ntk_spectrum", *[f".{f}" for f in config["figures"]["formats"]]),

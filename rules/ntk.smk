@@ -1,9 +1,9 @@
 rule ntk:
     """Analytic two-layer NTK on the samples: float64 eigenpairs and the grid spectrum."""
     input:
-        points="results/{exp}/data/sample.nc",
+        points="results/{exp}/data/sample_d{dseed}.nc",
     output:
-        eigen="results/{exp}/ntk/ntk.nc",
+        eigen="results/{exp}/ntk/ntk_d{dseed}.nc",
     params:
         model=lambda wc: {"bias": exp_cfg(wc)["model"]["bias"]},
         ntk=lambda wc: exp_cfg(wc)["ntk"],
@@ -12,9 +12,9 @@ rule ntk:
         gpu=use_gpu(),
     threads: 2
     log:
-        "results/{exp}/logs/ntk.log",
+        "results/{exp}/logs/ntk_d{dseed}.log",
     benchmark:
-        "results/{exp}/benchmarks/ntk.tsv"
+        "results/{exp}/benchmarks/ntk_d{dseed}.tsv"
     script:
         "../workflow/scripts/ntk.py"
 

@@ -5,9 +5,9 @@ rule train:
     hold everything that shapes a run except the kappa list itself.
     """
     input:
-        points="results/{exp}/data/sample.nc",
+        points="results/{exp}/data/sample_d{dseed}.nc",
     output:
-        runs="results/{exp}/train/kappa_{kappa}.nc",
+        runs="results/{exp}/train/kappa_{kappa}_d{dseed}.nc",
     params:
         model=lambda wc: exp_cfg(wc)["model"],
         target=lambda wc: {k: v for k, v in exp_cfg(wc)["target"].items() if k != "kappas"},
@@ -18,8 +18,8 @@ rule train:
         gpu=use_gpu(),
     threads: 1
     log:
-        "results/{exp}/logs/train/kappa_{kappa}.log",
+        "results/{exp}/logs/train/kappa_{kappa}_d{dseed}.log",
     benchmark:
-        "results/{exp}/benchmarks/train/kappa_{kappa}.tsv"
+        "results/{exp}/benchmarks/train/kappa_{kappa}_d{dseed}.tsv"
     script:
         "../workflow/scripts/train.py"

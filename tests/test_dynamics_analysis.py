@@ -119,3 +119,36 @@ def test_scorecard_markdown_lists_every_row():
     md = analysis.scorecard_markdown(analysis.claims_frame(rows))
     assert md.index("| C1 |") < md.index("| C11 |")
     assert "1 pass, 1 fail" in md and "n\\|x" in md
+
+
+def test_pool_runs_stacks_point_samples_along_run():
+    def table(value, seeds):
+        return xr.Dataset({"step": (("kappa", "seed"), np.full((2, len(seeds)), value)), "p": ("region_index", [1.0, 3.0])},
+                          coords={"kappa": ("kappa", [2, 3], io.meta("k")), "seed": ("seed", seeds, io.meta("s")),
+                                  "region_index": ("region_index", [0, 1], io.meta("r"))})
+
+    pooled = analysis.pool_runs([table(1, [0, 1]), table(2, [0, 1])], [5, 6])
+    assert pooled.step.dims == ("kappa", "run") and pooled.step.values[0].tolist() == [1, 1, 2, 2]
+    assert pooled.seed.values.tolist() == [0, 1, 0, 1] and pooled.data_seed.values.tolist() == [5, 5, 6, 6]
+    assert pooled.p.dims == ("region_index",)  # variables without a seed dim are shared, not repeated
+
+
+def test_region_law_predictions_grow_as_the_threshold_shrinks():
+    """NTK-only per-region times on two arcs 3:1: a stricter delta takes longer in every region, the
+    sparse arc takes longer than the dense one, and the ratios are summarised per delta."""
+    from specbias import stages
+
+    exp = {"data": {"n": 96, "seed": 3, "sampling": "random",
+                    "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
+           "model": {"bias": True}, "target": {"kappas": [3, 4], "kind": "sin", "normalise": "unit_norm"},
+           "train": {"lr": 0.02, "max_steps": 2000, "criterion": {"kind": "per_region", "threshold": 0.05 * 2 / 96}},
+           "analysis": {"law_samples": 3, "law_delta_factors": [0.2, 1.0, 5.0]}}
+    law = stages.region_law(exp)
+    steps = law.region_predicted_step
+    assert steps.dims == ("data_seed", "delta_factor", "kappa", "region_index") and (steps > 0).all()
+    assert law.data_seed.values.tolist() == [3, 4, 5]
+    assert (steps.diff("delta_factor") <= 0).all()  # larger delta: sooner
+    assert (steps.isel(region_index=1) > steps.isel(region_index=0)).all()  # p = 1/4 of the mass per length: slower
+    ratios = analysis.law_ratios(law)
+    assert ratios.ratio.sel(region_index=0).values.tolist() == [1.0, 1.0, 1.0]
+    assert ((ratios.ratio_q1 <= ratios.ratio) & (ratios.ratio <= ratios.ratio_q3)).sel(region_index=1).all()

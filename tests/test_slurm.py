@@ -54,10 +54,11 @@ def cluster(tmp_path_factory):
         signal.signal(signal.SIGTERM, previous)
 
 
-# The executor is what this test is about: the convergence and coordinate studies' jobs (another dozen
-# submissions, ~40 s of scheduler latency each in this single-node cluster) run locally in
-# test_workflow instead.
-SLURM_CONFIG = {k: v for k, v in TINY.items() if k not in ("convergence", "coordinate")}
+# The executor is what this test is about: the convergence and coordinate studies' jobs and the
+# two-sample per-region experiment (another two dozen submissions, ~40 s of scheduler latency each
+# in this single-node cluster) run locally in test_workflow instead.
+SLURM_CONFIG = {**{k: v for k, v in TINY.items() if k not in ("convergence", "coordinate")},
+                "experiments": {"tiny": TINY["experiments"]["tiny"]}}
 
 
 def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):
@@ -92,14 +93,14 @@ def test_failed_job_is_reported_with_its_log(cluster, tmp_path):
     bad = yaml.safe_load(yaml.safe_dump(SLURM_CONFIG))
     bad["device"] = "cuda"  # valid config, but the CI node has no CUDA: training fails at run time
     copy_workflow(work, bad)
-    proc = snakemake(work, "results/tiny/train/kappa_1.nc", *slurm_args(cluster), check=False, env=cluster.env, timeout=300)
+    proc = snakemake(work, "results/tiny/train/kappa_1_d0.nc", *slurm_args(cluster), check=False, env=cluster.env, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out[-3000:]
     assert "Error in rule train" in out, out[-3000:]
-    job_log = work / "results" / "tiny" / "logs" / "train" / "kappa_1.log"
+    job_log = work / "results" / "tiny" / "logs" / "train" / "kappa_1_d0.log"
     assert str(job_log.relative_to(work)) in out
     assert "no CUDA device" in job_log.read_text()
     slurm_logs = [p for p in (work / ".snakemake" / "slurm_logs").rglob("*.log") if "rule_train" in p.parts]
     assert slurm_logs, "the failed job left no SLURM log"
     assert any(str(p.relative_to(work)) in out or p.name in out for p in slurm_logs), out[-3000:]
-    assert not (work / "results" / "tiny" / "train" / "kappa_1.nc").exists()
+    assert not (work / "results" / "tiny" / "train" / "kappa_1_d0.nc").exists()

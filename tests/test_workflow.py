@@ -5,6 +5,7 @@ after each kind of config change (dry-run job lists); a bad config stops before 
 """
 import re
 
+import numpy as np
 import pytest
 import yaml
 
@@ -21,7 +22,7 @@ def finished(tiny_run):
 
 def test_outputs_exist_and_read_back(finished):
     res = finished / "results"
-    for name in ("data/sample.nc", "ntk/ntk.nc", "analysis/convergence.nc", "train/kappa_3.nc", "predict/kappa_3.nc"):
+    for name in ("data/sample_d0.nc", "ntk/ntk_d0.nc", "analysis/convergence.nc", "train/kappa_3_d0.nc", "predict/kappa_3_d0.nc"):
         ds = io.read(res / "tiny" / name)
         io.check_conventions(ds)
         assert ds.attrs["config_json"] and ds.attrs["references"]
@@ -56,13 +57,18 @@ def test_outputs_exist_and_read_back(finished):
     assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
     regions = io.read(res / "regions" / "analysis" / "convergence.nc")
     assert regions.sizes["region_index"] == 2 and "region_predicted_step" in regions
+    # two point samples (data seeds 1 and 2), one init seed each, pooled along run
+    assert regions.data_seed.values.tolist() == [1, 2] and regions.region_measured_step.dims == ("kappa", "run", "region_index")
+    a, b = (io.read(res / "regions" / "data" / f"sample_d{d}.nc").theta.values for d in (1, 2))
+    assert not np.allclose(a, b)
+    assert "per point sample" in card[card.claim == "C5"].note.iloc[0]
     assert (res / "regions" / "figures" / "region_convergence.png").exists()
     assert set(card["verdict"]) <= {"pass", "fail", "not_evaluated"}
     c3 = card[card.claim == "C3"]
     assert (c3.verdict == "pass").all(), c3.to_dict()  # the kernel's decay does not depend on size
     conv = io.read(res / "tiny" / "analysis" / "convergence.nc")
     assert (conv.measured_step > 0).all(), conv.measured_step.values
-    log = (res / "tiny" / "logs" / "train" / "kappa_3.log").read_text()
+    log = (res / "tiny" / "logs" / "train" / "kappa_3_d0.log").read_text()
     assert re.search(r"step \d+/150 .* steps/s, .* left", log), log
     assert not list(res.rglob("*.part"))
 
@@ -93,6 +99,12 @@ def test_learning_rate_reruns_training_and_downstream_only(finished):
     assert jobs.get("train") == 3 and jobs.get("predict") == 3 and jobs.get("analysis") == 1, jobs  # the other experiment stays
     assert "sample" not in jobs and "ntk" not in jobs and "figure_ntk_spectrum" not in jobs, jobs
     assert "spectral" not in jobs and "figure_spectral" not in jobs, jobs
+
+
+def test_adding_a_point_sample_runs_only_that_sample(finished):
+    jobs = _with(finished, lambda c: c["experiments"]["regions"]["data"].update(replicates=3))
+    assert jobs.get("sample") == 1 and jobs.get("ntk") == 1 and jobs.get("train") == 2 and jobs.get("predict") == 2, jobs
+    assert jobs.get("analysis") == 1 and "figure_heatmap" not in jobs, jobs  # the heatmap shows the first sample
 
 
 def test_adding_a_kappa_trains_only_that_kappa(finished):

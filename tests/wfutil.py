@@ -69,7 +69,7 @@ TINY = {
             "analysis": {"fit_kappa_min": 1, "eigen_fit_range": [10, 100]},
         },
         "regions": {
-            "data": {"n": 48, "seed": 1, "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
+            "data": {"n": 48, "seed": 1, "replicates": 2, "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
             "model": {"width": 128, "tau": 1.0, "init": "antisymmetric"},
             "target": {"kappas": [2, 3]},
             "train": {"lr": 0.02, "max_steps": 200, "seeds": [0], "snapshots": 8,

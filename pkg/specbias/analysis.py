@@ -69,6 +69,20 @@ def convergence_table(trains: list[xr.Dataset], predicts: list[xr.Dataset], conf
     return finalize(ds, "Convergence steps vs target frequency", config, "analysis")
 
 
+def pool_runs(tables: list[xr.Dataset], data_seeds) -> xr.Dataset:
+    """Tables with a ``seed`` dim, one per point sample, stacked along ``run`` = (data seed, init
+    seed); ``seed`` and ``data_seed`` become coordinates on ``run``."""
+    parts = []
+    for table, d in zip(tables, data_seeds):
+        seeds = table["seed"]
+        t = table.drop_vars("seed").rename_dims(seed="run")
+        t = t.assign_coords(seed=("run", seeds.values, seeds.attrs),
+                            data_seed=("run", np.full(t.sizes["run"], int(d)), meta("seed of the point sample")))
+        parts.append(t)
+    pooled = xr.concat(parts, dim="run", data_vars="minimal", coords="minimal", compat="equals", combine_attrs="override")
+    return pooled.assign_coords(run=("run", np.arange(pooled.sizes["run"]), meta("run: (point sample, initialisation seed)")))
+
+
 def spectrum_disagreement(train: xr.Dataset, predict: xr.Dataset) -> np.ndarray:
     """Per run: max over snapshot steps of the L2 (over frequency) gap between the measured and
     predicted residual spectra, relative to the measured initial spectrum.  NaN if diverged."""
@@ -266,7 +280,22 @@ def region_time_ratios(steps: np.ndarray, density: np.ndarray) -> np.ndarray:
         return np.nanmedian((steps / steps[..., [ref]]).reshape(-1, steps.shape[-1]), axis=0)
 
 
-def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float) -> ClaimRow:
+def law_ratios(law: xr.Dataset) -> xr.Dataset:
+    """From a region-law file: t_j / t_densest per (delta_factor, region), median over point
+    samples and kappa, and the quartiles over point samples of the per-sample medians."""
+    p = law.region_density.values
+    steps = law.region_predicted_step.transpose("delta_factor", "data_seed", "kappa", "region_index").values
+    med = np.stack([region_time_ratios(s, p) for s in steps])  # (factor, region)
+    per = np.stack([[region_time_ratios(s_d, p) for s_d in s] for s in steps])  # (factor, sample, region)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q1, q3 = np.nanpercentile(per, 25, axis=1), np.nanpercentile(per, 75, axis=1)
+    dims = ("delta_factor", "region_index")
+    return xr.Dataset({"ratio": (dims, med), "ratio_q1": (dims, q1), "ratio_q3": (dims, q3)},
+                      coords={"delta_factor": law.delta_factor, "region_index": law.region_index})
+
+
+def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float, law: xr.Dataset | None = None) -> ClaimRow:
     """C5: convergence-time ratio across regions = inverse density ratio (1:2:4 for 4:2:1)."""
     p = regions.region_density.values
     theory = p.max() / p
@@ -291,11 +320,28 @@ def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float) -> ClaimRow
     p_slopes = [fit_power_law(p, row).slope for row in t.reshape(-1, t.shape[-1])
                 if np.isfinite(row).sum() >= 2 and len(np.unique(p[np.isfinite(row)])) >= 2]
     p_slope = f"{np.median(p_slopes):.2f}" if p_slopes else "n/a"
-    note = (f"median over kappa in {regions.kappa.values.tolist()} and seeds, densest region first; linearised-NTK "
+    samples = len(np.unique(regions.data_seed.values)) if "data_seed" in regions.coords else 1
+    note = (f"median over kappa in {regions.kappa.values.tolist()}, {samples} point sample(s) and their init seeds, "
+            f"densest region first; linearised-NTK "
             f"prediction {fmt(pred)}; log-log slope of time vs kappa per region {', '.join(slopes)} (theory 2); "
             f"slope of time vs density p {p_slope} (theory -1, median over kappa and seeds)")
     if never:
         note += f"; {never} region-runs never converged (excluded)"
+    if "data_seed" in regions.coords and len(np.unique(regions.data_seed.values)) > 1:
+        per = []
+        for d in np.unique(regions.data_seed.values):
+            m = regions.data_seed.values == d
+            per.append(f"sample {d}: {fmt(region_time_ratios(regions.region_measured_step.values[:, m], p))} "
+                       f"(NTK {fmt(region_time_ratios(regions.region_predicted_step.values[:, m], p))})")
+        note += "; per point sample: " + ", ".join(per)
+    if law is not None:
+        lr = law_ratios(law)
+        parts = [f"x{f:g}: {fmt(lr.ratio.sel(delta_factor=f).values)}" for f in lr.delta_factor.values]
+        sparse = int(np.argmin(p))
+        at1 = lr.sel(delta_factor=1.0, method="nearest")
+        note += (f"; NTK alone over {law.sizes['data_seed']} point samples (no training), region ratios at the criterion's "
+                 f"delta {', '.join(parts)} (sparsest region, quartiles over samples at x1: "
+                 f"{float(at1.ratio_q1[sparse]):.2f}-{float(at1.ratio_q3[sparse]):.2f})")
     return ClaimRow(experiment, "C5", "convergence time ratio across regions (time proportional to kappa^2/p_j)",
                     "1 : 2 : 4 for densities 4:2:1 (P1 measured 1 : 1.96 : 3.89)", fmt(meas),
                     f"each ratio within {tolerance:.0%} of {fmt(theory)}", _verdict(ok), note)

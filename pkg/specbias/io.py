@@ -202,6 +202,23 @@ def train_dataset(result, kappa: int, seeds, y, points: xr.Dataset, amplitudes, 
     return finalize(ds, f"Two-layer ReLU nets trained on sin({kappa} theta)", config, "train")
 
 
+def region_law_dataset(steps, seeds, factors, kappas, density, config: dict) -> xr.Dataset:
+    ds = xr.Dataset(
+        {
+            "region_predicted_step": (("data_seed", "delta_factor", "kappa", "region_index"), steps,
+                                      meta("linearised-GD predicted per-region convergence step from f = 0 (-1: never)")),
+            **_region_variables(density),
+        },
+        coords={
+            "data_seed": ("data_seed", np.asarray(seeds, dtype=np.int64), meta("seed of the point sample")),
+            "delta_factor": ("delta_factor", np.asarray(factors), meta("criterion threshold delta as a multiple of the configured one")),
+            "kappa": ("kappa", np.asarray(kappas), meta("target frequency", "cycles per 2 pi")),
+            "region_index": _region_coordinate(density),
+        },
+    )
+    return finalize(ds, "Per-region convergence predicted from the NTK over point samples and thresholds", config, "region_law")
+
+
 def ntk_dataset(evals, evecs, dom_freq, dom_frac, theta, grid_freq, grid_eig, closed_eig, config: dict) -> xr.Dataset:
     n = len(theta)
     ds = xr.Dataset(

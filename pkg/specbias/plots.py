@@ -78,13 +78,13 @@ def convergence(conv: xr.Dataset, fit_kappa_min: int = 1):
     fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
     k, s = xr.broadcast(conv.kappa, conv.measured_step)
     ok = (conv.status == STATUS["converged"]).values
-    ax.scatter(k.values[ok], s.values[ok], s=14, alpha=0.6, label="trained nets (each seed)")
+    ax.scatter(k.values[ok], s.values[ok], s=14, alpha=0.6, label="trained nets (each run)")
     div = (conv.status == STATUS["diverged"]).values
     if div.any():
         ax.scatter(k.values[div], np.full(div.sum(), np.nanmax(s.values[ok]) if ok.any() else 1), marker="x", color="red", label="diverged (excluded)")
     pk, ps = xr.broadcast(conv.kappa, conv.predicted_step)
     pm = ps.values > 0
-    pred_med = conv.predicted_step.where(conv.predicted_step > 0).median("seed")
+    pred_med = conv.predicted_step.where(conv.predicted_step > 0).median("run")
     ax.plot(conv.kappa, pred_med, "s--", color="C1", ms=4, label="linearised NTK prediction (median)")
     sel = (k.values >= fit_kappa_min) & ok
     if len(np.unique(k.values[sel])) >= 2:
@@ -212,31 +212,50 @@ def projection(spec: xr.Dataset):
     return fig
 
 
-def region_convergence(conv: xr.Dataset):
-    """Per-region convergence step vs κ, measured (dots) and predicted (lines) (P1 F7)."""
-    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+def region_convergence(conv: xr.Dataset, law: xr.Dataset | None = None):
+    """Per-region convergence step vs κ, measured (dots) and predicted (lines) (P1 F7); with a
+    region-law file, a second panel: the NTK-predicted time ratios against the criterion's δ."""
+    from .analysis import law_ratios, region_time_ratios
+
+    fig, axes = plt.subplots(1, 2 if law is not None else 1, figsize=(12 if law is not None else 6, 4.5),
+                             constrained_layout=True, squeeze=False)
+    ax = axes[0, 0]
     p = conv.region_density.values
     for j in np.argsort(-p):
         meas = conv.region_measured_step.isel(region_index=j)
         k, v = xr.broadcast(conv.kappa, meas)
         m = v.values > 0
         ax.scatter(k.values[m], v.values[m], s=12, color=f"C{j}", alpha=0.7, label=f"region {j}, p = {p[j]:.3f}: trained")
-        pred = conv.region_predicted_step.isel(region_index=j).where(lambda d: d > 0).median("seed")
+        pred = conv.region_predicted_step.isel(region_index=j).where(lambda d: d > 0).median("run")
         ax.plot(conv.kappa, pred, "--", color=f"C{j}", lw=1, label=f"region {j}: linearised NTK")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(label(conv.kappa))
     ax.set_ylabel("per-region convergence step [GD steps]")
-    from .analysis import region_time_ratios
-
     order = np.argsort(-p)
-    meas = region_time_ratios(conv.region_measured_step.values, p)[order]
-    pred = region_time_ratios(conv.region_predicted_step.values, p)[order]
-    fmt = lambda v: " : ".join(f"{x:.2f}" for x in v)  # noqa: E731
+    meas = region_time_ratios(conv.region_measured_step.values, p)
+    pred = region_time_ratios(conv.region_predicted_step.values, p)
+    fmt = lambda v: " : ".join(f"{x:.2f}" for x in v[order])  # noqa: E731
     ax.set_title("Time to learn sin(kappa theta) per region (theory: kappa^2 / p)\n"
-                 f"median ratio dense->sparse: trained {fmt(meas)}, NTK {fmt(pred)}, theory {fmt(p.max() / p[order])}",
+                 f"median ratio dense->sparse: trained {fmt(meas)}, NTK {fmt(pred)}, theory {fmt(p.max() / p)}",
                  fontsize=9)
     ax.legend(fontsize=7)
+    if law is not None:
+        ax = axes[0, 1]
+        lr = law_ratios(law)
+        f = lr.delta_factor.values
+        for j in order[1:]:
+            c = f"C{j}"
+            ax.plot(f, lr.ratio.isel(region_index=j), "o-", color=c, label=f"region {j}: NTK, median over samples and kappa")
+            ax.fill_between(f, lr.ratio_q1.isel(region_index=j), lr.ratio_q3.isel(region_index=j), color=c, alpha=0.2)
+            ax.axhline(p.max() / p[j], color=c, ls=":", lw=1)
+            ax.plot([1.0], [meas[j]], "*", color=c, ms=12, mec="k", label=f"region {j}: trained nets at the configured delta")
+        ax.set_xscale("log")
+        ax.set(xlabel="criterion threshold delta / configured delta", ylabel="t_j / t_densest",
+               title=f"region time ratios vs the criterion's delta ({law.sizes['data_seed']} point samples, "
+                     "band: quartiles over samples;\ndotted: p_densest / p_j)")
+        ax.title.set_fontsize(9)
+        ax.legend(fontsize=7)
     return fig
 
 

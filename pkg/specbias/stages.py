@@ -111,23 +111,62 @@ def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
 
 
 
-def analyse(trains: list[xr.Dataset], predicts: list[xr.Dataset], eig: xr.Dataset, experiment: str, cfg: dict, width: int):
-    """Convergence table and this experiment's scorecard rows (C1, C3, C11)."""
+def region_law(exp: dict) -> xr.Dataset:
+    """Per-region convergence steps predicted by linearised GD on the analytic NTK (no training),
+    for ``analysis.law_samples`` point samples (data seeds seed, seed + 1, ...) and the criterion's
+    δ scaled by each of ``analysis.law_delta_factors``: how far the finite-n, finite-δ theory
+    itself sits from the asymptotic 1 : 2 : 4.  Runs start from f = 0 (residual −y)."""
+    data, acfg, tcfg = exp["data"], exp["analysis"], exp["train"]
+    density = sampling.make_density(data["density"])
+    n, J = data["n"], density.regions
+    kappas = sorted(exp["target"]["kappas"])
+    factors = np.asarray(acfg["law_delta_factors"], dtype=np.float64)
+    seeds = data["seed"] + np.arange(acfg["law_samples"])
+    horizon = int(tcfg["max_steps"]) * 1000  # the prediction is closed-form: any horizon costs the same
+    steps = np.full((len(seeds), len(factors), len(kappas), J), -1, dtype=np.int64)
+    prog = train.Progress(len(seeds), "region law")
+    for i, seed in enumerate(seeds):
+        theta = sampling.sample_circle(n, int(seed), data["density"], data["sampling"])
+        labels = density.region_of(theta)
+        counts = np.bincount(labels, minlength=J).astype(np.float64)
+        evals, evecs = ntk.eigendecompose(ntk.circle_gram(theta, exp["model"]["bias"]), overwrite=True)
+        for k_i, kappa in enumerate(kappas):
+            y = targets.harmonic(theta, kappa, exp["target"]["kind"], exp["target"]["normalise"])
+            for f_i, factor in enumerate(factors):
+                crit = Criterion(**{**tcfg["criterion"], "threshold": tcfg["criterion"]["threshold"] * factor})
+                steps[i, f_i, k_i] = dynamics.predict_region_convergence(
+                    evals, evecs, -y[None], labels, crit.region_limits(counts, n), tcfg["lr"], horizon)[0]
+        prog.update(i + 1, force=i + 1 == len(seeds))
+    return io.region_law_dataset(steps, seeds, factors, kappas, density, {"experiment": exp})
+
+
+def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], eigs: list[xr.Dataset], data_seeds: list[int],
+            experiment: str, cfg: dict, width: int, law: xr.Dataset | None = None):
+    """Convergence table and this experiment's scorecard rows (C1, C3, C5, C11).  ``trains[i]``,
+    ``predicts[i]`` and ``eigs[i]`` belong to point sample ``data_seeds[i]``; the tables are
+    computed per sample and pooled along ``run`` (data seed x initialisation seed)."""
     from . import analysis
 
-    conv = analysis.convergence_table(trains, predicts, {"analysis": cfg, "experiment": experiment})
+    if not (len(trains) == len(predicts) == len(eigs) == len(data_seeds)):
+        raise ValueError("one list of trainings, predictions and one NTK per data seed are needed")
+    for eig, runs, ds in zip(eigs, trains, data_seeds):
+        if any(not np.array_equal(t.theta.values, eig.theta.values) for t in runs):
+            raise ValueError(f"point sample {ds}: the trainings and the NTK were computed on different points")
+    meta = {"analysis": cfg, "experiment": experiment}
+    conv = analysis.pool_runs([analysis.convergence_table(t, p, meta) for t, p in zip(trains, predicts)], data_seeds)
     rows = []
-    if np.allclose(trains[0].density.values, 1 / (2 * np.pi)):  # C1 is a claim about the uniform circle
+    if np.allclose(trains[0][0].density.values, 1 / (2 * np.pi)):  # C1 is a claim about the uniform circle
         c1, fits = analysis.claim_c1(conv, experiment, cfg["fit_kappa_min"], cfg["slope_tolerance"])
         rows.append(c1)
         for name, fit in fits.items():
             conv.attrs[f"{name}_slope"] = fit.slope
             conv.attrs[f"{name}_slope_ci"] = [fit.ci_low, fit.ci_high]
-    regions = analysis.region_table(trains, predicts)
-    if regions is not None:
+    tables = [analysis.region_table(t, p) for t, p in zip(trains, predicts)]
+    if tables[0] is not None:
+        regions = analysis.pool_runs(tables, data_seeds)
         conv = conv.merge(regions)
-        rows.append(analysis.claim_c5(regions, experiment, cfg["region_ratio_tolerance"]))
-    rows.append(analysis.claim_c3(eig, experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])[0])
+        rows.append(analysis.claim_c5(regions, experiment, cfg["region_ratio_tolerance"], law))
+    rows.append(analysis.claim_c3(eigs[0], experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])[0])
     rows.append(analysis.claim_c11(conv, experiment, cfg["agreement_tolerance"], width))
     for row in rows:
         log.info("%s %s: ours %s, paper %s -> %s", row.claim, experiment, row.our_value, row.paper_value, row.verdict)

@@ -6,8 +6,12 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from specbias import io, stages  # noqa: E402
 
 sm = snakemake  # noqa: F821
-trains = [io.read(p) for p in sm.input.runs]
-predicts = [io.read(p) for p in sm.input.predictions]
-conv, claims = stages.analyse(trains, predicts, io.read(sm.input.eigen), sm.params.experiment, sm.params.analysis, sm.params.width)
+seeds = list(sm.params.data_seeds)
+per = len(sm.input.runs) // len(seeds)  # files are grouped by data seed (rules/common.smk)
+trains = [[io.read(p) for p in sm.input.runs[i * per : (i + 1) * per]] for i in range(len(seeds))]
+predicts = [[io.read(p) for p in sm.input.predictions[i * per : (i + 1) * per]] for i in range(len(seeds))]
+eigens = [io.read(p) for p in sm.input.eigens]
+law = io.read(sm.input.law[0]) if sm.input.law else None
+conv, claims = stages.analyse(trains, predicts, eigens, seeds, sm.params.experiment, sm.params.analysis, sm.params.width, law)
 io.write(conv, sm.output.convergence)
 io.write_csv(claims, sm.output.claims)

@@ -20,7 +20,7 @@ if kind == "heatmap":
 elif kind == "convergence":
     fig = plots.convergence(io.read(sm.input.convergence), sm.params.fit_kappa_min)
 elif kind == "region_convergence":
-    fig = plots.region_convergence(io.read(sm.input.convergence))
+    fig = plots.region_convergence(io.read(sm.input.convergence), io.read(sm.input.law[0]) if sm.input.law else None)
 elif kind == "depth_spectrum":
     fig = plots.depth_spectrum(io.read(sm.input.spectrum))
 elif kind == "ntk_spectrum":
