@@ -210,6 +210,7 @@ def test_image_stage_records_radial_spectra_and_patch_pairs():
     i1, j1 = np.unravel_index(ds.pair_local.values[:, 1], (16, 16))
     assert (np.maximum(abs(i0 - i1), abs(j0 - j1)) <= 2).all()
     assert ds.region_count.max() <= 256
+    assert ds.boundary_distance.dims == ("encoding", "seed", "layer", "stat_epoch") and (ds.boundary_distance > 0).all()
 
 
 def test_aliasing_octaves_are_rejected_in_the_config():

@@ -1,5 +1,4 @@
 """NetCDF conventions and atomic writes; config validation with clear messages."""
-import copy
 import glob
 import os
 from pathlib import Path

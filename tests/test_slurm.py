@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import time
-from pathlib import Path
 
 import pytest
 import yaml

@@ -439,6 +439,9 @@ def coord_dataset(group: list[str], seeds, target, spectrum, epochs, loss, stats
         "loss": (("encoding", "seed", "epoch"), loss, meta("mean squared error over the grid")),
         "region_count": (("encoding", "seed", "stat_epoch"), st["regions"], meta("distinct activation patterns over the training inputs")),
         "dead_units": (("encoding", "seed", "stat_epoch"), st["dead"], meta("hidden units off for every training input")),
+        "boundary_distance": (("encoding", "seed", "layer", "stat_epoch"), st["boundary"],
+                              meta("mean over the training inputs of the distance to the nearest activation boundary "
+                                   "of the layer: min over units of |pre-activation| / ||weight row||")),
         "hamming_local": (("encoding", "seed", "pair", "stat_epoch"), st["ham_local"], meta("Hamming distance of activation patterns, local pairs")),
         "hamming_global": (("encoding", "seed", "pair", "stat_epoch"), st["ham_global"], meta("Hamming distance of activation patterns, global pairs")),
         "confusion_local": (("encoding", "pair", "stat_epoch"), st["conf_local"], meta("cosine of per-example loss gradients (run of the first seed), local pairs")),
@@ -458,6 +461,7 @@ def coord_dataset(group: list[str], seeds, target, spectrum, epochs, loss, stats
             "frequency": ("frequency", np.asarray(target.frequencies), meta(*fdesc)),
             "epoch": ("epoch", np.asarray(epochs), meta("training epoch")),
             "stat_epoch": ("stat_epoch", np.asarray([s["epoch"] for s in stats]), meta("epoch of the activation statistics")),
+            "layer": ("layer", np.arange(1, st["boundary"].shape[2] + 1), meta("hidden layer, from the input")),
         },
         attrs={"inputs": int(np.prod(target.shape)), "grid_shape": list(target.shape), "signal_kind": target.kind},
     )

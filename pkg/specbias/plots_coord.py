@@ -22,24 +22,35 @@ def coordinate_heatmaps(runs: list[xr.Dataset], cmap: str = "magma"):
 
 
 def coordinate_statistics(runs: list[xr.Dataset]):
-    """Regions used and local/global Hamming distance vs epoch; local and global confusion at the end."""
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
+    """Regions used, Hamming distances and distance to boundary over training; distributions of
+    the local/global Hamming distances and gradient confusion at the end."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 7.4), constrained_layout=True)
+    top = max(int(ds.hamming_global.max()) for ds in runs) + 1
     for i, ds in enumerate(runs):
-        c, name, ep = f"C{i}", ds.attrs["encoding"], ds.stat_epoch.values
-        x = ep + 1  # log axis: epoch 0 at 1
+        c, name = f"C{i}", ds.attrs["encoding"]
+        x = ds.stat_epoch.values + 1  # log axis: epoch 0 at 1
         axes[0, 0].plot(x, ds.region_count.mean("seed"), "o-", color=c, ms=3, label=name)
         axes[0, 1].plot(x, ds.hamming_local.mean(("seed", "pair")), "o-", color=c, ms=3, label=f"{name} local")
         axes[0, 1].plot(x, ds.hamming_global.mean(("seed", "pair")), "s--", color=c, ms=3, label=f"{name} global")
-        axes[1, 0].hist(ds.confusion_global.isel(stat_epoch=-1).values, bins=np.linspace(-1, 1, 41), histtype="step",
-                        color=c, label=f"{name} global")
-        axes[1, 1].hist(ds.confusion_local.isel(stat_epoch=-1).values, bins=np.linspace(-1, 1, 41), histtype="step",
-                        color=c, label=f"{name} local")
+        for layer in ds.layer.values:
+            axes[0, 2].plot(x, ds.boundary_distance.sel(layer=layer).mean("seed"), "o-" if layer == 1 else ".:", color=c,
+                            ms=3, label=f"{name} layer {layer}" if layer in (1, ds.layer.values[-1]) else None)
+        bins = np.linspace(0, top, min(top, 60) + 1)
+        axes[1, 0].hist(ds.hamming_local.isel(stat_epoch=-1).values.ravel(), bins=bins, histtype="step", color=c,
+                        label=f"{name} local")
+        axes[1, 0].hist(ds.hamming_global.isel(stat_epoch=-1).values.ravel(), bins=bins, histtype="step", color=c, ls="--",
+                        label=f"{name} global")
+        for ax, var, kind in ((axes[1, 1], ds.confusion_local, "local"), (axes[1, 2], ds.confusion_global, "global")):
+            ax.hist(var.isel(stat_epoch=-1).values, bins=np.linspace(-1, 1, 41), histtype="step", color=c, label=f"{name} {kind}")
     axes[0, 0].set(xscale="log", xlabel="epoch + 1", ylabel="activation regions used", title="regions over the training inputs")
     axes[0, 1].set(xscale="log", xlabel="epoch + 1", ylabel="mean Hamming distance", title="activation-pattern distance")
-    axes[1, 0].set(xlabel="cosine of per-example gradients", ylabel="pairs", title="gradient confusion, global pairs (end)")
+    axes[0, 2].set(xscale="log", yscale="log", xlabel="epoch + 1", ylabel="mean distance to the nearest boundary",
+                   title="distance to boundary per layer (first: solid)")
+    axes[1, 0].set(xlabel="Hamming distance", ylabel="pairs", title="Hamming distance at the end (local solid, global dashed)")
     axes[1, 1].set(xlabel="cosine of per-example gradients", ylabel="pairs", title="gradient confusion, local pairs (end)")
+    axes[1, 2].set(xlabel="cosine of per-example gradients", ylabel="pairs", title="gradient confusion, global pairs (end)")
     for ax in axes.flat:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=6)
     return fig
 
 

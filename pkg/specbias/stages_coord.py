@@ -73,7 +73,6 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
     ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev)
     target_amp = target.spectrum(target.values)
-    n = target.values.shape[0]
     local = regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
     far = regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
     stat_epochs = set(log_spaced_steps(tcfg["epochs"], mcfg["records"]).tolist())
@@ -97,7 +96,9 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                 g = regions.per_example_gradients(model, e * S, x[e * S][used], yt[used])
                 conf[0].append(regions.confusion(g, local_pos))
                 conf[1].append(regions.confusion(g, far_pos))
+            dist = regions.boundary_distance(model, x)  # (R, layers, n)
             stats.append(dict(epoch=epoch, regions=regions.region_count(pat).reshape(E, S),
+                              boundary=dist.mean(-1).reshape(E, S, -1),
                               dead=regions.dead_units(pat).reshape(E, S),
                               ham_local=regions.hamming(pat, local).reshape(E, S, -1),
                               ham_global=regions.hamming(pat, far).reshape(E, S, -1),
