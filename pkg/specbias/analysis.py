@@ -327,7 +327,7 @@ def claim_c5(regions: xr.Dataset, experiment: str, tolerance: float, law: xr.Dat
             f"slope of time vs density p {p_slope} (theory -1, median over kappa and seeds)")
     if never:
         note += f"; {never} region-runs never converged (excluded)"
-    if "data_seed" in regions.coords and len(np.unique(regions.data_seed.values)) > 1:
+    if samples > 1:
         per = []
         for d in np.unique(regions.data_seed.values):
             m = regions.data_seed.values == d

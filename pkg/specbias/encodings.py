@@ -85,6 +85,12 @@ def encode(x: torch.Tensor, cfg: dict, seed: int = 0) -> torch.Tensor:
     raise ValueError(f"unknown encoding {kind!r}; choose one of {KINDS}")
 
 
+def range_width(cfg: dict) -> float:
+    """Width hi − lo of an encoding's coordinate range (default [0, 1))."""
+    lo, hi = cfg.get("range", (0.0, 1.0))
+    return hi - lo
+
+
 def grid(shape: tuple[int, ...]) -> np.ndarray:
     """Unit-grid coordinates of a 1-D signal or an image: (prod(shape), len(shape)) in [0, 1)."""
     axes = [np.arange(s) / s for s in shape]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .analysis import median_converged
+from .encodings import range_width
 from .plots import label, plt
 
 
@@ -54,13 +56,6 @@ def coordinate_statistics(runs: list[xr.Dataset]):
     return fig
 
 
-def _median_learned(learned: xr.DataArray) -> np.ndarray:
-    """Median learning epoch over the runs that learned the frequency (NaN: none did)."""
-    e = np.where(learned.values >= 0, learned.values, np.nan).astype(float)
-    with np.errstate(all="ignore"):
-        return np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in e.T])
-
-
 def coordinate_learning(learning: xr.Dataset, study: dict):
     """Learning epoch vs frequency per encoding (median over seeds), log-log, with the fitted power
     law; frequencies no run learned are drawn as open triangles above the last epoch."""
@@ -69,7 +64,7 @@ def coordinate_learning(learning: xr.Dataset, study: dict):
     f = learning.frequency.values
     for i, enc in enumerate(learning["encoding"].values):
         c = f"C{i}"
-        med = _median_learned(learning.learned_epoch.sel(encoding=enc))
+        med = median_converged(learning.learned_epoch.sel(encoding=enc).values.T)  # -1 never, -2 diverged: left out
         ok = np.isfinite(med) & (med > 0)
         slope = float(learning.fit_slope.sel(encoding=enc))
         lab = f"{enc}: slope {slope:.2f}" if np.isfinite(slope) else f"{enc}: no fit"
@@ -86,11 +81,6 @@ def coordinate_learning(learning: xr.Dataset, study: dict):
     return fig
 
 
-def _range_width(enc_cfg: dict) -> float:
-    lo, hi = enc_cfg.get("range", (0.0, 1.0))
-    return hi - lo
-
-
 def coordinate_dead_units(runs: list[xr.Dataset], study: dict):
     """Dead units over training per encoding, and at the end against the width of the input range."""
     units = sum(study["model"]["hidden"])
@@ -104,7 +94,7 @@ def coordinate_dead_units(runs: list[xr.Dataset], study: dict):
         axes[0].plot(ds.stat_epoch.values + 1, dead.mean(0), "o-", color=c, ms=3, label=enc)
         end = dead[:, -1]
         marker = "o" if ecfg["kind"] == "raw" else "s"
-        axes[1].errorbar([_range_width(ecfg)], [end.mean()], yerr=[end.std()], fmt=marker, color=c, capsize=3,
+        axes[1].errorbar([range_width(ecfg)], [end.mean()], yerr=[end.std()], fmt=marker, color=c, capsize=3,
                          label=f"{enc} ({ecfg['kind']})")
     axes[0].set(xscale="log", xlabel="epoch + 1", ylabel="dead units", title=f"units off for every input (of {units})")
     axes[1].set(xlabel="width of the input range (hi - lo)", ylabel="dead units at the end",

@@ -123,11 +123,6 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                             last_out, conf)
 
 
-def _range_width(enc_cfg: dict) -> float:
-    lo, hi = enc_cfg.get("range", (0.0, 1.0))
-    return hi - lo
-
-
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
     """Learning epoch per frequency and encoding with fitted slopes, and the rows C12-C15.
     Diverged runs (non-finite final loss) are reported and left out of every mean and median."""
@@ -150,7 +145,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
     conv = io.coord_learning_dataset(runs, learned, fits, cfg)
     enc = {ds.attrs["encoding"]: ds for ds in runs}
     kinds = {e: cfg["encodings"][e] for e in enc}
-    raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: _range_width(kinds[e]))
+    raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: encodings.range_width(kinds[e]))
     pes = [e for e in enc if kinds[e]["kind"] != "raw"]
     order = raws + pes
 
