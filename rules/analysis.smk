@@ -26,7 +26,10 @@ rule region_law:
     output:
         law="results/{exp}/analysis/region_law.nc",
     params:
-        exp=lambda wc: {**{k: exp_cfg(wc)[k] for k in ("data", "target", "analysis")},
+        # only what the prediction depends on, so e.g. a new tolerance or replicate does not rerun it
+        exp=lambda wc: {"data": {k: v for k, v in exp_cfg(wc)["data"].items() if k != "replicates"},
+                        "target": exp_cfg(wc)["target"],
+                        "analysis": {k: exp_cfg(wc)["analysis"][k] for k in ("law_samples", "law_delta_factors")},
                         "model": {"bias": exp_cfg(wc)["model"]["bias"]},
                         "train": {k: exp_cfg(wc)["train"][k] for k in ("lr", "max_steps", "criterion")}},
     threads: 1

@@ -105,6 +105,7 @@ def test_adding_a_point_sample_runs_only_that_sample(finished):
     jobs = _with(finished, lambda c: c["experiments"]["regions"]["data"].update(replicates=3))
     assert jobs.get("sample") == 1 and jobs.get("ntk") == 1 and jobs.get("train") == 2 and jobs.get("predict") == 2, jobs
     assert jobs.get("analysis") == 1 and "figure_heatmap" not in jobs, jobs  # the heatmap shows the first sample
+    assert "region_law" not in jobs, jobs  # the NTK-only law draws its own samples
 
 
 def test_adding_a_kappa_trains_only_that_kappa(finished):
