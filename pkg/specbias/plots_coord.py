@@ -70,7 +70,7 @@ def coordinate_learning(learning: xr.Dataset, study: dict):
         lab = f"{enc}: slope {slope:.2f}" if np.isfinite(slope) else f"{enc}: no fit"
         ax.plot(f[ok], med[ok], "o", color=c, ms=4, label=f"{lab} ({int(ok.sum())}/{len(f)} learned)")
         if (~ok).any():
-            ax.plot(f[~ok], np.full((~ok).sum(), epochs * 1.3), "^", mfc="none", color=c, ms=5)
+            ax.plot(f[~ok], np.full((~ok).sum(), epochs * 1.25 * 1.12**i), "^", mfc="none", color=c, ms=5)  # a row each
         if np.isfinite(slope):
             ff = f[ok]
             ax.plot(ff, np.exp(float(learning.fit_intercept.sel(encoding=enc))) * ff**slope, "-", color=c, lw=1)
