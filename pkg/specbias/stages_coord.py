@@ -88,7 +88,8 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
         res = (out - yt).double().cpu().numpy()  # (R, n, C)
         with np.errstate(divide="ignore", invalid="ignore"):
             spectra.append((target.spectrum(res) / target_amp).reshape(E, S, -1))
-        last_out = out[::S].double().cpu().numpy()  # first seed of every encoding
+        if epoch == tcfg["epochs"]:
+            last_out = out[::S].double().cpu().numpy()  # first seed of every encoding, at the end
         if epoch in stat_epochs:
             pat = regions.patterns(model, x)
             conf = [[], []]
