@@ -14,6 +14,7 @@ measured with.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +80,13 @@ def natural_image_side(name: str) -> int:
     return BUNDLED_IMAGES[name]
 
 
+@functools.lru_cache(maxsize=8)
 def radial_index(size: int) -> np.ndarray:
     """Integer radial frequency round(√(u² + v²)) of every bin of an (S, S) FFT: (S, S)."""
     f = np.fft.fftfreq(size, d=1.0 / size)
-    return np.rint(np.hypot(f[:, None], f[None, :])).astype(np.int64)
+    idx = np.rint(np.hypot(f[:, None], f[None, :])).astype(np.int64)
+    idx.flags.writeable = False  # cached: shared by every call
+    return idx
 
 
 def radial_spectrum(images: np.ndarray, kmax: int | None = None) -> np.ndarray:
@@ -93,10 +97,14 @@ def radial_spectrum(images: np.ndarray, kmax: int | None = None) -> np.ndarray:
         raise ValueError(f"radial spectra need square images, got {images.shape[-3]}x{size}")
     kmax = kmax or size // 2
     power = (np.abs(np.fft.fft2(images, axes=(-3, -2))) ** 2).sum(-1)  # (..., S, S)
-    annulus = (radial_index(size).reshape(-1, 1) == np.arange(kmax + 1)).astype(power.dtype)  # (S², kmax + 1)
-    sums = power.reshape(*power.shape[:-2], -1) @ annulus
-    counts = annulus.sum(0)
-    return np.sqrt(sums[..., 1:] / counts[1:])
+    idx = radial_index(size).reshape(-1)
+    keep = idx <= kmax
+    idx = idx[keep]
+    rows = power.reshape(-1, size * size)[:, keep]
+    # one bincount per image: O(S²) memory (a dense annulus matrix would be S² x S/2, 0.5 GB at 512²)
+    sums = np.stack([np.bincount(idx, weights=r, minlength=kmax + 1) for r in rows])
+    counts = np.bincount(idx, minlength=kmax + 1)
+    return np.sqrt(sums[:, 1:] / counts[1:]).reshape(*power.shape[:-2], kmax)
 
 
 @dataclass
