@@ -2,13 +2,14 @@
 #   make run    set up .venv and run the whole workflow on config.yaml (+ HTML report)
 #   make test   set up .venv and run the test suite
 #   make bench  time every fast path against its reference (bench/results/)
+#   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.specbias-installed
 CORES ?= all
 
-.PHONY: setup run report test test-fast lint bench clean
+.PHONY: setup run report test test-fast lint bench paper-circle clean
 
 setup: $(STAMP)
 
@@ -34,6 +35,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --out bench/results
+
+# P1's circle experiments at P1's sizes on their own (not merged over config.yaml), in runs/paper_circle/
+paper-circle: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
+	$(BIN)/snakemake --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle --report runs/paper_circle/results/report.html
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -41,6 +41,7 @@ rule convergence_train:
                           "target": {k: v for k, v in study_cfg(wc)["target"].items() if k != "degrees"}},
         device=config["device"],
         compile=config["compile"],
+        step=config["circle_step"],
     resources:
         gpu=use_gpu(),
     threads: 1

@@ -14,6 +14,7 @@ rule train:
         train=lambda wc: exp_cfg(wc)["train"],
         device=config["device"],
         compile=config["compile"],
+        step=config["circle_step"],
     resources:
         gpu=use_gpu(),
     threads: 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import accel
+from . import accel, arcstep
 
 INITS = ("independent", "antisymmetric")
 
@@ -27,6 +27,9 @@ class TwoLayerEnsemble:
     wb: torch.Tensor  # (R, m, d + bias)
     a: torch.Tensor  # (R, m), ±1, fixed
     bias: bool
+
+    #: on S¹ :func:`specbias.train.make_plan` may run the exact arc step instead of the dense one
+    supports_arc_step = True
 
     @property
     def runs(self) -> int:
@@ -88,6 +91,8 @@ class TwoLayerEnsemble:
         its own row, so one pass over blocks of (runs, samples) gives both; the block size keeps
         the (runs, samples, m) temporaries in cache.
         """
+        if isinstance(plan, arcstep.ArcPlan):
+            return plan.residual_and_grad(self, y)
         xa = self.augment(x)
         n = xa.shape[0]
         plan = plan or self.plan(n, compile="off")

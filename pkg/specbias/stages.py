@@ -32,7 +32,7 @@ def frequencies_for(n: int) -> np.ndarray:
 
 
 def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train_cfg: dict, device: str = "auto",
-                compile: str = "auto") -> xr.Dataset:
+                compile: str = "auto", step: str = "auto") -> xr.Dataset:
     """Train one ensemble (one run per seed) on the target of frequency κ."""
     dev = train.pick_device(device)
     dtype = DTYPES[train_cfg["dtype"]]
@@ -48,7 +48,7 @@ def train_kappa(points: xr.Dataset, kappa: int, model: dict, target: dict, train
     result = train.train_gd(
         net, x, torch.tensor(y, dtype=dtype, device=dev), train_cfg["lr"], train_cfg["max_steps"], snaps, crit,
         divergence_factor=train_cfg["divergence_factor"], label=f"train kappa={kappa}",
-        regions=points.region.values if crit.per_region else None, compile=compile,
+        regions=points.region.values if crit.per_region else None, compile=compile, step=step,
     )
     for seed, step in zip(seeds, result.diverged_step):
         if step >= 0:

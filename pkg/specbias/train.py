@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import accel, arcstep
 from .criteria import Criterion
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,30 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested not in ("cpu", "cuda"):
         raise ValueError(f"unknown device {requested!r}; use auto, cpu or cuda")
     return torch.device(requested)
+
+
+#: How a two-layer GD step is computed: ``arc`` (exact O(n + m log n) step on S¹,
+#: :mod:`specbias.arcstep`), ``dense`` (the O(n·m) blocked step of every dimension) or ``auto``
+#: (arc whenever the model supports it and the inputs lie on S¹).
+STEPS = ("auto", "arc", "dense")
+#: without a compiler, ``auto`` takes the arc step only from this many points on (bench/results)
+EAGER_ARC_MIN_POINTS = 1024
+
+
+def make_plan(model, x: torch.Tensor, compile: str = "auto", step: str = "auto"):
+    """The step plan ``train_gd`` runs: the arc step for a two-layer net on S¹ unless ``step`` is
+    ``dense``, else the model's own (dense) plan.  ``step='arc'`` where it cannot apply is an error."""
+    if step not in STEPS:
+        raise ValueError(f"step must be one of {STEPS}, got {step!r}")
+    arc_ok = getattr(model, "supports_arc_step", False) and arcstep.on_circle(x)
+    if step == "arc" and not arc_ok:
+        raise ValueError("the arc step needs a two-layer net and inputs on the unit circle S^1")
+    if step == "auto" and arc_ok and x.shape[0] < EAGER_ARC_MIN_POINTS and (
+            compile == "off" or not accel.compiler_available(x.device)[0]):
+        arc_ok = False  # uncompiled, the arc step's searches cost more than the dense step below ~1000 points
+    if step != "dense" and arc_ok:
+        return arcstep.ArcPlan(x, model.bias, compile)
+    return model.plan(x.shape[0], compile)
 
 
 def log_spaced_steps(max_steps: int, count: int) -> np.ndarray:
@@ -88,6 +113,7 @@ def train_gd(
     regions: np.ndarray | None = None,
     compile: str = "auto",
     stop_early: bool = False,
+    step: str = "auto",
 ) -> TrainResult:
     """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
 
@@ -99,7 +125,8 @@ def train_gd(
     *before* update t, so step 0 is the initial residual.  A run is declared diverged at the
     first step whose loss is non-finite or exceeds ``divergence_factor`` × its initial loss
     (or ½‖y‖² if larger); from the next snapshot on it is frozen and its later losses are NaN.
-    ``compile`` (auto/on/off) chooses the fused compiled step (:meth:`TwoLayerEnsemble.plan`).
+    ``compile`` (auto/on/off) chooses the fused compiled step (:meth:`TwoLayerEnsemble.plan`);
+    ``step`` (auto/arc/dense) the exact arc step on S¹ (:func:`make_plan`).
     ``stop_early``: stop at the first snapshot step where every run has converged or diverged
     (later snapshots stay NaN); the check rides on the snapshot's host synchronisation.
     With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
@@ -133,8 +160,10 @@ def train_gd(
         limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
     blowup = None
     prog = Progress(max_steps, label, progress_interval)
-    plan = model.plan(n, compile)
-    if plan is not None:
+    plan = make_plan(model, x, compile, step)
+    if isinstance(plan, arcstep.ArcPlan):
+        log.info("%s: %s", label, plan.describe())
+    elif plan is not None:
         log.info("%s: step in blocks of %d runs x %d samples, %s", label, plan.run_chunk, plan.sample_chunk,
                  "compiled" if plan.block.is_compiled else "eager")
     t0 = time.perf_counter()

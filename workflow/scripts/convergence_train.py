@@ -10,5 +10,5 @@ from specbias import io, stages_sphere  # noqa: E402
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
 ds = stages_sphere.train_degree(io.read(sm.input.points), int(sm.wildcards.degree), sm.params.study,
-                                sm.params.device, sm.params.compile)
+                                sm.params.device, sm.params.compile, sm.params.step)
 io.write(ds, sm.output.runs)

@@ -11,5 +11,5 @@ sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
 points = io.read(sm.input.points)
 ds = stages.train_kappa(points, int(sm.wildcards.kappa), sm.params.model, sm.params.target, sm.params.train, sm.params.device,
-                        sm.params.compile)
+                        sm.params.compile, sm.params.step)
 io.write(ds, sm.output.runs)
