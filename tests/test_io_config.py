@@ -119,6 +119,27 @@ def test_bad_configs_name_the_key(mutate, key, words):
     assert key in msg and words in msg, msg
 
 
+@pytest.mark.parametrize("path, value", [
+    (("experiments", "uniform_circle", "train", "lr"), float("nan")),
+    (("experiments", "uniform_circle", "train", "lr"), float("inf")),
+    (("experiments", "uniform_circle", "model", "tau"), float("inf")),
+    (("experiments", "uniform_circle", "train", "criterion", "threshold"), float("nan")),
+    (("experiments", "uniform_circle", "train", "divergence_factor"), float("nan")),
+    (("convergence", "s2_uniform", "train", "lr_relative"), float("nan")),
+    (("coordinate", "g1_signal", "train", "lr"), float("inf")),
+    (("coordinate", "g1_signal", "encodings", "raw11", "range"), [-1.0, float("inf")]),
+])
+def test_non_finite_numbers_are_refused_naming_the_key(path, value):
+    cfg = default_config()
+    node = cfg
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match="not a finite number") as err:
+        validate(cfg, SCHEMA)
+    assert ".".join(path) in str(err.value)
+
+
 def test_typo_at_top_level_is_rejected():
     cfg = default_config()
     cfg["figurse"] = {}

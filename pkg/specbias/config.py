@@ -47,6 +47,7 @@ def validate(config: dict, schema: dict) -> dict:
     """Validate ``config`` in place (defaults filled in) and return it; raise ConfigError."""
     if isinstance(config.get("compile"), bool):  # YAML 1.1 reads a bare on/off as a boolean
         config["compile"] = "on" if config["compile"] else "off"
+    check_finite(config)
     cls = jsonschema.validators.validator_for(schema)
     validator = _with_defaults(cls)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
@@ -56,6 +57,19 @@ def validate(config: dict, schema: dict) -> dict:
         raise ConfigError(f"config error at {_path(err)}: {err.message}")
     check_semantics(config)
     return config
+
+
+def check_finite(node, where: str = "") -> None:
+    """Refuse NaN and ±inf anywhere: JSON Schema lets NaN through every ``minimum`` and +inf through
+    every ``exclusiveMinimum`` (YAML spells them ``.nan`` and ``.inf``)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            check_finite(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            check_finite(value, f"{where}[{i}]")
+    elif isinstance(node, float) and not np.isfinite(node):
+        raise ConfigError(f"config error at {where}: {node} is not a finite number")
 
 
 def check_semantics(config: dict) -> None:

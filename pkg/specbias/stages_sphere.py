@@ -61,7 +61,7 @@ def train_degree(points: xr.Dataset, degree: int, cfg: dict, device: str = "auto
     result = train.train_gd(net, x, torch.tensor(y, dtype=dtype, device=dev), lr, tcfg["max_steps"], snaps, crit,
                             divergence_factor=tcfg["divergence_factor"], label=f"train degree={degree}",
                             regions=labels if crit.per_region else None, compile=compile,
-                            stop_early=True, step=step)
+                            stop_early=True, step=step if xs.shape[1] == 2 else "auto")
     for seed, step in zip(seeds, result.diverged_step):
         if step >= 0:
             log.warning("run seed=%d degree=%d DIVERGED at step %d; recorded and excluded from fits", seed, degree, step)
