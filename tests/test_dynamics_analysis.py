@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from specbias import analysis, dynamics, io, ntk
+from specbias import analysis, claims, dynamics, io, ntk
 from specbias.criteria import Criterion
 
 
@@ -103,20 +103,20 @@ def test_c1_excludes_diverged_runs_with_a_warning():
     measured = [[40, 40], [160, 160], [640, 5]]
     status = [[0, 0], [0, 0], [0, 2]]  # the last run diverged: its "step" must not enter the fit
     conv = _conv(measured, status, [[40, 40], [160, 160], [640, 640]])
-    row, fits = analysis.claim_c1(conv, "t", 1, 0.25)
+    row, fits = claims.claim_c1(conv, "t", 1, 0.25)
     assert abs(fits["measured"].slope - 2) < 1e-9 and fits["measured"].points == 5
     assert row.verdict == "pass" and "diverged" in row.note and "WARNING" in row.note
 
 
 def test_c1_fails_when_slope_is_off():
     conv = _conv([[10, 10], [20, 20], [40, 40]], [[0, 0]] * 3, [[10, 10], [20, 20], [40, 40]])
-    row, _ = analysis.claim_c1(conv, "t", 1, 0.25)
+    row, _ = claims.claim_c1(conv, "t", 1, 0.25)
     assert row.verdict == "fail" and row.our_value.startswith("1.000")
 
 
 def test_scorecard_markdown_lists_every_row():
-    rows = [analysis.ClaimRow("e", c, "s", "p", "o", "t", v, "n|x") for c, v in (("C11", "fail"), ("C1", "pass"))]
-    md = analysis.scorecard_markdown(analysis.claims_frame(rows))
+    rows = [claims.ClaimRow("e", c, "s", "p", "o", "t", v, "n|x") for c, v in (("C11", "fail"), ("C1", "pass"))]
+    md = claims.scorecard_markdown(claims.claims_frame(rows))
     assert md.index("| C1 |") < md.index("| C11 |")
     assert "1 pass, 1 fail" in md and "n\\|x" in md
 

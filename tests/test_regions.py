@@ -4,7 +4,7 @@ import pytest
 import torch
 import xarray as xr
 
-from specbias import analysis, dynamics, io, models, ntk, sampling, train
+from specbias import claims, dynamics, io, models, ntk, sampling, train
 from specbias.criteria import Criterion
 
 THREE = {"kind": "piecewise", "lengths": [1, 1, 1], "weights": [1, 2, 4]}
@@ -71,12 +71,12 @@ def _regions(meas, pred, p=(1.0, 2.0, 4.0)):
 
 def test_c5_on_constructed_times():
     exact = [[[400, 200, 100]], [[1600, 800, 400]]]  # t = kappa^2 / p
-    row = analysis.claim_c5(_regions(exact, exact), "t", 0.15)
+    row = claims.claim_c5(_regions(exact, exact), "t", 0.15)
     assert row.verdict == "pass" and row.our_value == "1.00 : 2.00 : 4.00"
     assert "2.00, 2.00, 2.00" in row.note  # slope of time vs kappa in each region
     assert "time vs density p -1.00" in row.note
     off = [[[200, 200, 100]], [[800, 800, 400]]]  # the sparsest region only 2x slower
-    assert analysis.claim_c5(_regions(off, exact), "t", 0.15).verdict == "fail"
+    assert claims.claim_c5(_regions(off, exact), "t", 0.15).verdict == "fail"
     never = [[[-1, 200, 100]], [[-1, 800, 400]]]
-    row = analysis.claim_c5(_regions(never, exact), "t", 0.15)
+    row = claims.claim_c5(_regions(never, exact), "t", 0.15)
     assert row.verdict == "not_evaluated" and "never converged" in row.note

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import torch
 import xarray as xr
 
-from . import dynamics, io, models, ntk, sampling, spectra, targets, train
+from . import analysis, claims, deep, dynamics, io, models, ntk, sampling, spectra, targets, train
+from . import eigenfunctions as ef
 from .criteria import Criterion
 
 log = logging.getLogger(__name__)
@@ -145,8 +147,6 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
     """Convergence table and this experiment's scorecard rows (C1, C3, C5, C11).  ``trains[i]``,
     ``predicts[i]`` and ``eigs[i]`` belong to point sample ``data_seeds[i]``; the tables are
     computed per sample and pooled along ``run`` (data seed x initialisation seed)."""
-    from . import analysis
-
     if not (len(trains) == len(predicts) == len(eigs) == len(data_seeds)):
         raise ValueError("one list of trainings, predictions and one NTK per data seed are needed")
     for eig, runs, ds in zip(eigs, trains, data_seeds):
@@ -156,7 +156,7 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
     conv = analysis.pool_runs([analysis.convergence_table(t, p, meta) for t, p in zip(trains, predicts)], data_seeds)
     rows = []
     if np.allclose(trains[0][0].density.values, 1 / (2 * np.pi)):  # C1 is a claim about the uniform circle
-        c1, fits = analysis.claim_c1(conv, experiment, cfg["fit_kappa_min"], cfg["slope_tolerance"])
+        c1, fits = claims.claim_c1(conv, experiment, cfg["fit_kappa_min"], cfg["slope_tolerance"])
         rows.append(c1)
         for name, fit in fits.items():
             conv.attrs[f"{name}_slope"] = fit.slope
@@ -165,33 +165,26 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
     if tables[0] is not None:
         regions = analysis.pool_runs(tables, data_seeds)
         conv = conv.merge(regions)
-        rows.append(analysis.claim_c5(regions, experiment, cfg["region_ratio_tolerance"], law))
-    rows.append(analysis.claim_c3(eigs[0], experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])[0])
-    rows.append(analysis.claim_c11(conv, experiment, cfg["agreement_tolerance"], width))
+        rows.append(claims.claim_c5(regions, experiment, cfg["region_ratio_tolerance"], law))
+    rows.append(claims.claim_c3(eigs[0], experiment, cfg["eigen_fit_range"], cfg["eigen_slope_tolerance"])[0])
+    rows.append(claims.claim_c11(conv, experiment, cfg["agreement_tolerance"], width))
     for row in rows:
         log.info("%s %s: ours %s, paper %s -> %s", row.claim, experiment, row.our_value, row.paper_value, row.verdict)
-    return conv, analysis.claims_frame(rows)
+    return conv, claims.claims_frame(rows)
 
 
 def scorecard(frames):
-    import pandas as pd
-
-    from . import analysis
-
-    frame = analysis.sort_claims(pd.concat(frames, ignore_index=True))
-    return frame, analysis.scorecard_markdown(frame)
+    frame = claims.sort_claims(pd.concat(frames, ignore_index=True))
+    return frame, claims.scorecard_markdown(frame)
 
 
 def spectral(cfg: dict) -> xr.Dataset:
     """NTK eigenfunctions under a density (science.md §3): quadrature and Nyström discretisations,
     local frequency and amplitude per region, the eigenvalue law, and an optional projection."""
-    from . import eigenfunctions as ef
-    from . import sampling as smp
-
-    density = smp.make_density(cfg["density"])
+    density = sampling.make_density(cfg["density"])
     kern = lambda c: ntk.p1_kernel(c, cfg["bias"])  # noqa: E731 -- P1's normalisation (science.md §2)
     theta, w, lam, f = ef.quadrature_eigen(kern, density, cfg["grid_size"], cfg["modes"])
-    samples = smp.sample_circle(cfg["nystrom_n"], cfg["nystrom_seed"], cfg["density"])
+    samples = sampling.sample_circle(cfg["nystrom_n"], cfg["nystrom_seed"], cfg["density"])
     nys_lam, _ = ef.nystrom_eigen(kern, samples, cfg["modes"])
     modes = np.arange(len(lam))
     q = ef.frequency_index(modes)
@@ -212,24 +205,20 @@ def spectral(cfg: dict) -> xr.Dataset:
 
 def spectral_claims(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     """C7 and C8 rows for every spectral entry."""
-    from . import analysis
-
     rows = []
     for name, spec in specs.items():
         cfg = cfgs[name]
-        c7 = analysis.claim_c7(spec, name, cfg["local_q_min"], cfg["law_q_range"][1], cfg["ratio_tolerance"])
+        c7 = claims.claim_c7(spec, name, cfg["local_q_min"], cfg["law_q_range"][1], cfg["ratio_tolerance"])
         if c7 is not None:
             rows.append(c7)
-        rows.append(analysis.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
+        rows.append(claims.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
     for row in rows:
         log.info("%s %s: ours %s -> %s", row.claim, row.experiment, row.our_value, row.verdict)
-    return analysis.claims_frame(rows)
+    return claims.claims_frame(rows)
 
 
 def depth_spectrum(cfg: dict) -> xr.Dataset:
     """Funk–Hecke eigenvalues of the bias-free deep ReLU NTK on S^{dim−1} for every depth (P1 F12)."""
-    from . import deep
-
     dim, kmax = cfg["dim"], cfg["max_degree"]
     lam = np.stack([deep.funk_hecke_eigenvalues(lambda c, d=d: deep.relu_ntk(c, d), dim, kmax) for d in cfg["depths"]])
     log.info("depth spectrum on S^%d: depths %s, degrees 0..%d", dim - 1, cfg["depths"], kmax)
@@ -238,9 +227,7 @@ def depth_spectrum(cfg: dict) -> xr.Dataset:
 
 def depth_claims(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     """C3 (S¹) / C4 (S²) large-degree slopes for every depth, C10 low-degree flattening."""
-    from . import analysis
-
     rows = []
     for name, spec in specs.items():
-        rows += analysis.depth_claim_rows(spec, name, cfgs[name])
-    return analysis.claims_frame(rows)
+        rows += claims.depth_claim_rows(spec, name, cfgs[name])
+    return claims.claims_frame(rows)

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 import xarray as xr
 
-from . import encodings, io, mlp, regions, signals
-from .analysis import ClaimRow, _verdict, fit_power_law, median_converged
+from . import claims, encodings, io, mlp, regions, signals
+from .analysis import fit_power_law, median_converged
+from .claims import ClaimRow
 from .train import Progress, log_spaced_steps, pick_device
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,6 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
     Diverged runs (non-finite final loss) are reported and left out of every mean and median."""
     acfg = cfg["analysis"]
     thr = acfg["learned_threshold"]
-    rows = []
     learned, fits, alive = {}, {}, {}
     for ds in runs:
         e = ds.attrs["encoding"]
@@ -144,53 +144,4 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
         if not alive[e].all():
             log.warning("encoding %s: seeds %s diverged; left out", e, ds.seed.values[~alive[e]].tolist())
     conv = io.coord_learning_dataset(runs, learned, fits, cfg)
-    enc = {ds.attrs["encoding"]: ds for ds in runs}
-    kinds = {e: cfg["encodings"][e] for e in enc}
-    raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: encodings.range_width(kinds[e]))
-    pes = [e for e in enc if kinds[e]["kind"] != "raw"]
-    order = raws + pes
-
-    def last(e, v):
-        """Variable ``v`` at the last recorded epoch, runs that diverged left out."""
-        val = enc[e][v].isel(stat_epoch=-1).values
-        return val[alive[e]] if "seed" in enc[e][v].dims else val
-
-    counts = {e: float(np.mean(last(e, "region_count"))) for e in enc}
-    ranked = all(counts[a] < counts[b] for a, b in zip(raws[:-1], raws[1:])) and (
-        not pes or not raws or min(counts[p] for p in pes) > counts[raws[-1]])
-    rows.append(ClaimRow(name, "C12", "regions used at the end of training: raw coordinates rank by input range, every encoding above",
-                         "[0,1] ~197k < [-1,1] ~219k < PE (512^2 images)",
-                         ", ".join(f"{e} {counts[e]:.0f}" for e in order) + f" of {enc[order[0]].attrs['inputs']} inputs",
-                         "raw increasing with range < every encoding", _verdict(ranked),
-                         "mean over seeds at the last recorded epoch"))
-    if raws and pes:
-        ham = {e: float(np.mean(last(e, "hamming_local"))) for e in enc}
-        ratio = min(ham[p] for p in pes) / max(ham[raws[0]], 1e-9)
-        rows.append(ClaimRow(name, "C13", "local Hamming distance with encoding vs raw coordinates",
-                             "several times (P2: ~68 raw vs 280-320 PE)",
-                             ", ".join(f"{e} {ham[e]:.1f}" for e in order) + f"; ratio {ratio:.1f}",
-                             f">= {acfg['hamming_ratio']:g}x", _verdict(ratio >= acfg["hamming_ratio"]),
-                             "mean over local pairs and seeds, last recorded epoch"))
-        spread = {e: float(np.std(last(e, "confusion_local"))) for e in enc}
-        ok = max(spread[p] for p in pes) < spread[raws[0]]
-        rows.append(ClaimRow(name, "C14", "local gradient confusion: spread for raw coordinates, concentrated near 0 with encoding",
-                             "qualitative (P2 histograms)", ", ".join(f"{e} sd {spread[e]:.3f}" for e in order),
-                             "sd(encoded) < sd(raw)", _verdict(ok),
-                             "cosine of per-example gradients of run 0, last recorded epoch; at the first recorded epoch after 0: "
-                             + ", ".join(f"{e} sd {float(np.std(enc[e].confusion_local.isel(stat_epoch=1).values)):.3f}" for e in order)))
-        nfreq = conv.sizes["frequency"]
-        n_learned = {e: int(conv.learned_count.sel(encoding=e)) for e in order}
-        slope = {e: fits[e].slope if fits[e] else np.nan for e in order}
-        pe_best = min(pes, key=lambda p: slope[p] if np.isfinite(slope[p]) else np.inf)
-        r0 = raws[0]
-        flatter = (np.isfinite(slope[pe_best]) and (not np.isfinite(slope[r0]) or slope[pe_best] < slope[r0])) or \
-            n_learned[pe_best] > n_learned[r0]
-        learned_any = max(n_learned.values()) > 0
-        rows.append(ClaimRow(name, "C15", "learning epoch vs frequency: slope with encoding < without",
-                             "PE flattens the curve (Rahaman/P2 heatmaps)",
-                             ", ".join(f"{e} slope {slope[e]:.2f} ({n_learned[e]}/{nfreq} frequencies learned)" for e in order),
-                             "flatter, or more frequencies learned", _verdict(bool(flatter) if learned_any else None),
-                             f"a frequency is learned at the first epoch its residual amplitude drops below {thr:g} of the "
-                             "target's; slope of the log-log fit of the median epoch over seeds"
-                             + ("" if learned_any else "; no encoding learned any frequency, so nothing to compare")))
-    return conv, rows
+    return conv, claims.coordinate_rows(runs, conv, fits, alive, name, cfg)

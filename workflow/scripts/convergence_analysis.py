@@ -3,9 +3,9 @@ from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
 
-from specbias import analysis, io, stages_sphere  # noqa: E402
+from specbias import claims, io, stages_sphere  # noqa: E402
 
 sm = snakemake  # noqa: F821
 conv, rows = stages_sphere.analyse([io.read(p) for p in sm.input.runs], sm.wildcards.study, sm.params.study)
 io.write(conv, sm.output.convergence)
-io.write_csv(analysis.claims_frame(rows), sm.output.claims)
+io.write_csv(claims.claims_frame(rows), sm.output.claims)
