@@ -4,8 +4,9 @@ For ``f(x) = m^{-1/2} Σ_r a_r ReLU(w_r·x + b_r)`` with ``x = (cos θ, sin θ)`
 of unit r is ``|w_r| cos(θ − φ_r) + b_r``, so the unit is active exactly on the open arc
 ``|θ − φ_r| < α_r`` with ``φ_r = atan2(w_r)`` and ``α_r = arccos(−b_r/|w_r|)`` (all of the circle
 when ``−b_r/|w_r| < −1``, none of it when ``≥ 1``; ``α_r = π/2`` without bias).  With the points
-sorted by angle once, every arc is one cyclic index range ``[s_r, e_r)`` found by two binary
-searches, and
+sorted by angle once, every arc is one cyclic index range ``[s_r, e_r)`` found by two searches
+(a bucket lookup plus a few compares; the angles are compared by a pseudo-angle key, so no
+``atan2`` or ``arccos`` is evaluated), and
 
 * the output at point i is ``m^{-1/2} (Σ_{r active at i} a_r [w_r | b_r]) · [x_i | 1]``: the
   bracket is a prefix sum over a difference array holding ``+a_r[w_r|b_r]`` at ``s_r`` and
@@ -14,16 +15,16 @@ searches, and
   of the prefix sums of ``r_i [x_i | 1]`` (plus the total for a wrapped range), O(n + m).
 
 This is the same gradient as the dense step (:meth:`specbias.models.TwoLayerEnsemble.residual_and_grad`),
-not an approximation; docs/methods.md §"The arc step" states the derivation and the accuracy.
+not an approximation; docs/methods.md §1 states the derivation and the accuracy.
 
-Accuracy.  The arc ends ``φ ± α`` come from ``arccos`` of a ratio near ±1, where float32 loses
-most of its digits, so φ, α and both searches are done in float64 whatever the training dtype
-(O(m) work).  Both prefix sums are accumulated in float64 as well: an arc's sum is a difference of
+Accuracy.  The arc ends are ill-conditioned where ``|b| ≈ |w|`` (``√(|w|² − b²)``, equivalently
+``arccos`` near ±1), where float32 loses most of its digits, so the ends, their keys and both
+searches are computed in float64 whatever the training dtype (O(m) work).  Both prefix sums are accumulated in float64 as well: an arc's sum is a difference of
 two prefix sums, and in float32 that difference loses ``log10(n)`` digits to cancellation; in
 float64 the absolute error stays below ``n · 2^{-53} · Σ|r_i|`` (about 2e-12 of ``Σ|r_i|`` at
 n = 16,384), far under float32 rounding of the result.  Points exactly on an arc end have
-pre-activation 0 and ReLU′(0) = 0: the arc is open (``searchsorted`` right for the start, left
-for the end), as the dense sign test ``pre > 0``.
+pre-activation 0 and ReLU′(0) = 0: the arc is open (the start is searched with ``right=True``,
+the end with ``right=False``), as the dense sign test ``pre > 0``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import math
 import torch
 
 from . import accel
+
 
 def on_circle(x: torch.Tensor, tol: float | None = None) -> bool:
     """Whether every input row is a point of the unit circle S¹ (2 coordinates, norm 1)."""
@@ -57,10 +59,11 @@ class ArcPlan:
     whole training, the float64 copies of ``[x | 1]`` in that order, and a bucket table of the
     points' angle keys that turns each unit's two binary searches into a lookup plus a few compares.
 
-    ``compile`` (auto/on/off, as the dense step): compiled, the per-unit part (arc ends, both
-    searches by bucket lookup) is one fused loop; eager (no compiler, or ``off``), the same
-    operations run one by one with ``torch.searchsorted``.  Both find the same integer ranges; the
-    difference array, prefix sums and gathers are the same torch operations either way."""
+    ``compile`` (auto/on/off, as the dense step): compiled, the step is two fused loops, one over
+    the units (arc ends and both searches by bucket lookup) and one for the difference array,
+    prefix sums and gathers; eager (no compiler, or ``off``), the same operations run one by one
+    and the searches are ``torch.searchsorted``.  Both routes find the same integer ranges and
+    the same float64 sums (tested)."""
 
     kind = "arc"
     run_chunk = sample_chunk = None
