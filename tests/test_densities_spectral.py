@@ -1,4 +1,4 @@
-"""Densities and samplers on S¹; NTK eigenfunctions under a density (science.md §3)."""
+"""Densities and samplers on S¹; NTK eigenfunctions under a density (docs/methods.md §4)."""
 import numpy as np
 import pytest
 from scipy import integrate, stats
@@ -93,7 +93,7 @@ def test_local_frequency_law_on_three_regions():
     pred = ef.predicted_local_frequencies(q, d)
     sel = q >= 20
     np.testing.assert_allclose(local[sel], pred[sel], rtol=0.02)
-    # eigenvalue law: lambda q^2 / Z^2 -> 1/pi (science.md 3), not 1/pi^2
+    # eigenvalue law: lambda q^2 / Z^2 -> 1/pi (docs/methods.md §4), not 1/pi^2
     law = lam[sel] * q[sel] ** 2 / d.sqrt_mass() ** 2
     assert abs(np.median(law) * np.pi - 1) < 0.02
     # amplitude: sparser region larger, ratio within 1 .. sqrt(p_{j+1}/p_j)

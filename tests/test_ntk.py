@@ -1,4 +1,4 @@
-"""The two-layer NTK against its closed forms (science.md §2) and against wide finite nets."""
+"""The two-layer NTK against its closed forms (docs/methods.md §3) and against wide finite nets."""
 import numpy as np
 import pytest
 import torch

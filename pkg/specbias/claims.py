@@ -266,7 +266,7 @@ def claim_c8(spec: xr.Dataset, name: str, q_range, tolerance: float) -> ClaimRow
     ok = abs(med * np.pi - 1) <= tolerance and spread <= 2 * tolerance
     nys = spec.nystrom_eigenvalue.values[sel] / spec.eigenvalue.values[sel]
     return ClaimRow(name, "C8", f"eigenvalues vs the Z^2/q^2 law ({spec.attrs['density']})",
-                    "shape Z^2/q^2; lambda q^2/Z^2 -> 1/pi = 0.3183 (P1 eq. 20's constant is off, science.md 3)",
+                    "shape Z^2/q^2; lambda q^2/Z^2 -> 1/pi = 0.3183 (P1 eq. 20's constant is off, docs/methods.md §4)",
                     f"median lambda q^2/Z^2 = {med:.4f} (x pi = {med * np.pi:.4f})",
                     f"|median x pi - 1| <= {tolerance:g} and spread <= {2 * tolerance:g}", verdict(ok),
                     f"q in [{lo}, {hi}], spread (max-min)/median = {spread:.4f}; Z = {float(spec.sqrt_mass):.4f}; "
@@ -277,7 +277,7 @@ def claim_c8(spec: xr.Dataset, name: str, q_range, tolerance: float) -> ClaimRow
 # deep NTK spectra vs depth (depth_spectra:): C3 (S^1), C4 (S^2), C10
 
 
-# science.md §4: local slope over k = 1..10 on S1 for depths 3, 5, 10, 20, 50
+# docs/methods.md §5: local slope over k = 1..10 on S1 for depths 3, 5, 10, 20, 50
 REFERENCE_LOW_SLOPES_S1 = {3: -2.38, 5: -1.93, 10: -1.39, 20: -0.98, 50: -0.61}
 
 
@@ -306,7 +306,7 @@ def depth_claim_rows(spec: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
         ref = ""
         if dim == 2:
             common = [d for d in deep_only if d in REFERENCE_LOW_SLOPES_S1]
-            ref = "; science.md values " + ", ".join(f"D={d}: {REFERENCE_LOW_SLOPES_S1[d]}" for d in common)
+            ref = "; docs/methods.md §5 values " + ", ".join(f"D={d}: {REFERENCE_LOW_SLOPES_S1[d]}" for d in common)
         rows.append(ClaimRow(name, "C10", f"deep NTK low-frequency slope (k in [{llo}, {lhi}]) flattens with depth on S^{dim - 1}",
                              "flattens monotonically (S1: -2.38, -1.93, -1.39, -0.98, -0.61 for D = 3, 5, 10, 20, 50)",
                              ", ".join(f"D={d}: {v:.3f}" for d, v in low.items()), "strictly increasing with depth",

@@ -1,4 +1,4 @@
-"""Convergence criteria.  Three different ones circulate in the literature (science.md §9);
+"""Convergence criteria.  Three different ones circulate in the literature (docs/methods.md §6);
 every output names the one it used through :attr:`Criterion.description`.
 """
 

@@ -1,6 +1,6 @@
 """Deep ReLU networks in the NTK parameterisation: analytic NTK, empirical NTK, spectra on S^{d−1}.
 
-Convention (science.md §4; Jacot et al. 2018, Arora et al. 2019 arXiv:1904.11955, P1 eq. 6):
+Convention (docs/methods.md §5; Jacot et al. 2018, Arora et al. 2019 arXiv:1904.11955, P1 eq. 6):
 inputs on the unit sphere, no bias, every layer after the first scaled by √(c_σ/fan_in) with
 c_σ = 2, weights N(0, 1), all layers trained, linear read-out.  A net of **depth D** has D − 1 hidden
 ReLU layers and D weight matrices (depth 2 is the two-layer net with both layers trained).

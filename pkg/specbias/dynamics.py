@@ -1,4 +1,4 @@
-"""Linearised gradient-descent dynamics in the NTK eigenbasis (science.md §5).
+"""Linearised gradient-descent dynamics in the NTK eigenbasis (docs/methods.md §6).
 
 For full-batch GD on ``Φ = ½ Σ (y − f)²`` with learning rate η and Gram matrix H (eigenpairs
 Λ_i, v_i), the linearised residual is ``r_t = (I − ηH)^t r_0``: its component on v_i is

@@ -1,4 +1,4 @@
-"""Eigenfunctions of a zonal kernel under a non-uniform density on the circle (science.md §3).
+"""Eigenfunctions of a zonal kernel under a non-uniform density on the circle (docs/methods.md §4).
 
 The operator ``(T f)(x) = ∫ k(x, z) f(z) p(z) dz`` is discretised two ways:
 
@@ -12,7 +12,7 @@ The operator ``(T f)(x) = ∫ k(x, z) f(z) p(z) dz`` is discretised two ways:
 For piecewise-constant p (P1, arXiv:2003.04560, section 4) eigenfunction index q (modes
 2q − 1 and 2q, sorted by decreasing eigenvalue; mode 0 is q = 0) oscillates inside region j at
 the local angular frequency ``q √p_j / Z``, ``Z = (1/2π) ∫ √p``, and ``λ_q q² / Z² → 1/π``
-in P1's kernel normalisation (science.md §3: P1's eq. 20 has another constant).
+in P1's kernel normalisation (docs/methods.md §4: P1's eq. 20 has another constant).
 """
 
 from __future__ import annotations

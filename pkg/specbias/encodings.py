@@ -8,7 +8,7 @@
   (features, d), drawn from a seed.
 
 :func:`check_aliasing` rejects an octave encoding whose top octave the sampling grid cannot
-resolve (science.md §6: on a 64-pixel axis over [0, 1), L ≥ 8 aliases).
+resolve (docs/methods.md §7: on a 64-pixel axis over [0, 1), L ≥ 8 aliases).
 """
 
 from __future__ import annotations

@@ -228,7 +228,7 @@ def ntk_dataset(evals, evecs, dom_freq, dom_frac, theta, grid_freq, grid_eig, cl
             "dominant_frequency": ("mode", dom_freq, meta("frequency with the largest amplitude in the eigenvector", "cycles per 2 pi")),
             "dominant_fraction": ("mode", dom_frac, meta("share of the eigenvector's power at its dominant frequency")),
             "operator_eigenvalue": ("frequency", grid_eig, meta("eigenvalue of f -> int H f p (uniform p), circulant FFT on a grid")),
-            "closed_form_eigenvalue": ("frequency", closed_eig, meta("closed-form eigenvalue from the cosine coefficients (science.md 2)")),
+            "closed_form_eigenvalue": ("frequency", closed_eig, meta("closed-form eigenvalue from the cosine coefficients (docs/methods.md §3)")),
         },
         coords={
             "mode": ("mode", np.arange(len(evals)), meta("eigenpair index, decreasing eigenvalue")),
@@ -304,7 +304,7 @@ def spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, l
         "local_frequency": (("mode", "region_index"), local, meta("local angular frequency from zero crossings", "rad-1")),
         "predicted_local_frequency": (("mode", "region_index"), pred, meta("q sqrt(p_j) / Z", "rad-1")),
         "region_amplitude": (("mode", "region_index"), amps, meta("max |f| inside the arc")),
-        "eigenvalue_law": ("mode", law, meta("lambda_q q^2 / Z^2 (science.md 3: tends to 1/pi)")),
+        "eigenvalue_law": ("mode", law, meta("lambda_q q^2 / Z^2 (docs/methods.md §4: tends to 1/pi)")),
         **_region_variables(density),
     }
     if proj is not None:
@@ -318,7 +318,7 @@ def spectral_dataset(theta, w, density, lam, nys_lam, f, q, local, pred, amps, l
             "mode": ("mode", modes, meta("eigenpair index, decreasing eigenvalue")),
             "region_index": _region_coordinate(density),
         },
-        attrs={"density": density.describe(), "kernel": "P1's two-layer NTK normalisation (science.md 2)"},
+        attrs={"density": density.describe(), "kernel": "P1's two-layer NTK normalisation (docs/methods.md §3)"},
     )
     return finalize(ds, "NTK eigenfunctions under a non-uniform density on the circle", config, "spectral")
 

@@ -181,7 +181,7 @@ def init_two_layer(
         ws.append(w)
         as_.append(a)
     w = torch.stack(ws)
-    if bias:  # b = 0 at initialisation (science.md §1)
+    if bias:  # b = 0 at initialisation (docs/methods.md §3)
         w = torch.cat([w, torch.zeros_like(w[..., :1])], dim=-1)
     return TwoLayerEnsemble(
         wb=w.to(device=device, dtype=dtype), a=torch.stack(as_).to(device=device, dtype=dtype), bias=bias

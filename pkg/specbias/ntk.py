@@ -2,7 +2,7 @@
 
 Conventions (keep them in mind when comparing with papers):
 
-* The network of science.md §1 (P1, arXiv:2003.04560, section 3) is
+* The network of docs/methods.md §3 (P1, arXiv:2003.04560, section 3) is
   ``f(x) = m^{-1/2} Σ_r a_r ReLU(w_rᵀx + b_r)`` with ``w ~ N(0, τ²I)``, ``b = 0`` at
   initialisation, ``a_r = ±1`` fixed.  Its gradient-descent Gram matrix (the NTK that
   actually drives training of ``Φ = ½Σ(y − f)²``) is, for unit-norm ``x`` and angle θ,
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: H(θ) of the trained network divided by P1's printed kernel (science.md §2).
+#: H(θ) of the trained network divided by P1's printed kernel (docs/methods.md §3).
 NETWORK_OVER_P1 = {True: 2.0, False: 1.0}
 
 
@@ -37,7 +37,7 @@ def _angle(cos_angle: np.ndarray) -> np.ndarray:
 
 
 def two_layer_ntk(cos_angle, bias: bool = True) -> np.ndarray:
-    """NTK (GD Gram kernel) of the two-layer net of science.md §1 as implemented.
+    """NTK (GD Gram kernel) of the two-layer net of docs/methods.md §3 as implemented.
 
     ``H = (cos θ + β)(π − θ)/(2π)`` with β = 1 with bias, 0 without; θ ∈ [0, π].
     """
@@ -47,7 +47,7 @@ def two_layer_ntk(cos_angle, bias: bool = True) -> np.ndarray:
 
 
 def p1_kernel(cos_angle, bias: bool = True) -> np.ndarray:
-    """P1's normalisation of the two-layer NTK (science.md §2).
+    """P1's normalisation of the two-layer NTK (docs/methods.md §3).
 
     with bias: ``(1 + cos θ)(π − θ)/(4π)``; without bias: ``cos θ (π − θ)/(2π)``.
     """
@@ -55,7 +55,7 @@ def p1_kernel(cos_angle, bias: bool = True) -> np.ndarray:
 
 
 def p1_cosine_coefficients(q, bias: bool = True) -> np.ndarray:
-    """Closed-form cosine-series coefficients c_q of :func:`p1_kernel` (science.md §2 table).
+    """Closed-form cosine-series coefficients c_q of :func:`p1_kernel` (docs/methods.md §3 table).
 
     ``k(θ) = Σ_{q ≥ 0} c_q cos(qθ)``.
     """

@@ -115,7 +115,7 @@ def ntk_spectrum(ntk: xr.Dataset, bias: bool, fit_range=None):
     ax.loglog(q[pos], np.abs(grid[pos]), "-", lw=1.2, label="operator eigenvalue (circulant FFT)")
     closed = uniform_operator_eigenvalues(q, two_layer_ntk_cosine_coefficients(q, bias))
     nz = (q >= 1) & (q <= q.max() // 2) & (closed > 0)
-    ax.loglog(q[nz], closed[nz], "o", ms=2.5, mfc="none", label="closed form (science.md 2, network convention)")
+    ax.loglog(q[nz], closed[nz], "o", ms=2.5, mfc="none", label="closed form (docs/methods.md §3, network convention)")
     n = ntk.sizes["sample"]
     dom = ntk.dominant_frequency.values
     ev = ntk.eigenvalue.values / n
@@ -188,7 +188,7 @@ def eigenvalue_law(specs: dict):
         tail = spec.eigenvalue_law.values[q >= 20]
         med = f", median q>=20: {np.median(tail):.4f}" if tail.size else ""
         ax.plot(q[sel], spec.eigenvalue_law.values[sel], ".", ms=3, color=f"C{i}", label=f"{name}: {spec.attrs['density']}{med}")
-    ax.axhline(1 / np.pi, color="k", ls="--", lw=1, label="1/pi (science.md 3)")
+    ax.axhline(1 / np.pi, color="k", ls="--", lw=1, label="1/pi (docs/methods.md §4)")
     ax.axhline(1 / np.pi**2, color="0.5", ls=":", lw=1, label="1/pi^2 (P1 eq. 20 constant)")
     ax.set_xscale("log")
     ax.set_xlabel("eigenfunction index q")

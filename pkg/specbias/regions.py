@@ -1,5 +1,5 @@
 """Activation regions, Hamming distances, dead units, distance to boundary and gradient
-confusion of ReLU MLPs (P2's definitions, science.md §7 "Metrics").
+confusion of ReLU MLPs (P2's definitions, docs/methods.md §8).
 
 * activation pattern: the on/off state of every hidden ReLU, all layers concatenated;
 * region count: distinct patterns over the given inputs (regions the data uses);

@@ -10,7 +10,7 @@ integrate to 1 (uniform: p = 1/(2π), as in P1, arXiv:2003.04560).
   (3 cos(2θ + π) + 4.5)/(9π) is a = 2/3, k = 2, φ = π.
 
 Every density also gives Z = (1/2π) ∫ √p dθ, the constant of P1's local-frequency law
-(science.md §3): an eigenfunction of index q oscillates locally at angular frequency q √p / Z.
+(docs/methods.md §4): an eigenfunction of index q oscillates locally at angular frequency q √p / Z.
 """
 
 from __future__ import annotations

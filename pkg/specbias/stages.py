@@ -179,10 +179,10 @@ def scorecard(frames):
 
 
 def spectral(cfg: dict) -> xr.Dataset:
-    """NTK eigenfunctions under a density (science.md §3): quadrature and Nyström discretisations,
+    """NTK eigenfunctions under a density (docs/methods.md §4): quadrature and Nyström discretisations,
     local frequency and amplitude per region, the eigenvalue law, and an optional projection."""
     density = sampling.make_density(cfg["density"])
-    kern = lambda c: ntk.p1_kernel(c, cfg["bias"])  # noqa: E731 -- P1's normalisation (science.md §2)
+    kern = lambda c: ntk.p1_kernel(c, cfg["bias"])  # noqa: E731 -- P1's normalisation (docs/methods.md §3)
     theta, w, lam, f = ef.quadrature_eigen(kern, density, cfg["grid_size"], cfg["modes"])
     samples = sampling.sample_circle(cfg["nystrom_n"], cfg["nystrom_seed"], cfg["density"])
     nys_lam, _ = ef.nystrom_eigen(kern, samples, cfg["modes"])
