@@ -39,7 +39,7 @@ bench: $(STAMP)
 # P1's circle experiments at P1's sizes on their own (not merged over config.yaml), in runs/paper_circle/
 paper-circle: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
-	$(BIN)/snakemake --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle --report runs/paper_circle/results/report.html
+	$(BIN)/snakemake --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle --report results/report.html
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

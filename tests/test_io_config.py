@@ -177,3 +177,15 @@ def test_compile_accepts_bare_yaml_on_off(value, expected):
     cfg["compile"] = "fast"
     with pytest.raises(ConfigError, match="compile"):
         validate(cfg, SCHEMA)
+
+
+def test_paper_circle_preset_validates_on_its_own():
+    """configs/paper_circle.yaml is run with --replace-workflow-config: alone, schema defaults filled."""
+    with open(ROOT / "configs" / "paper_circle.yaml") as fh:
+        cfg = validate(yaml.safe_load(fh), SCHEMA)
+    assert cfg["circle_step"] == "auto" and cfg["convergence"] == {} and cfg["coordinate"] == {}
+    f7 = cfg["experiments"]["f7_one_sample"]
+    assert (f7["data"]["n"], f7["model"]["width"], f7["model"]["tau"], f7["train"]["lr"]) == (734, 4000, 0.2, 0.004)
+    assert f7["train"]["criterion"] == {"kind": "per_region", "threshold": 0.05}
+    unit = cfg["experiments"]["f7_unit_norm_one_sample"]["train"]["criterion"]["threshold"]
+    assert abs(unit - 0.05 * 2 / 734) < 1e-15  # the same relative accuracy for unit-norm targets
