@@ -179,6 +179,13 @@ def test_compile_accepts_bare_yaml_on_off(value, expected):
         validate(cfg, SCHEMA)
 
 
+def test_unknown_colour_map_is_refused_before_any_job():
+    cfg = default_config()
+    cfg["figures"]["cmap"] = "notacolormap"
+    with pytest.raises(ConfigError, match="figures.cmap.*notacolormap"):
+        validate(cfg, SCHEMA)
+
+
 def test_paper_circle_preset_validates_on_its_own():
     """configs/paper_circle.yaml is run with --replace-workflow-config: alone, schema defaults filled."""
     with open(ROOT / "configs" / "paper_circle.yaml") as fh:

@@ -74,6 +74,13 @@ def check_finite(node, where: str = "") -> None:
 
 def check_semantics(config: dict) -> None:
     """Checks across keys that JSON Schema cannot express."""
+    cmap = config.get("figures", {}).get("cmap")
+    if cmap is not None:
+        import matplotlib  # here, not at the top: only this check needs it
+
+        if cmap not in matplotlib.colormaps:
+            raise ConfigError(f"config error at figures.cmap: {cmap!r} is not a matplotlib colour map "
+                              "(e.g. magma, viridis, cividis)")
     for name, spec in config.get("spectral", {}).items():
         check_spectral(name, spec)
     for name, dspec in config.get("depth_spectra", {}).items():
