@@ -41,7 +41,9 @@ rule convergence_train:
                           "target": {k: v for k, v in study_cfg(wc)["target"].items() if k != "degrees"}},
         device=config["device"],
         compile=config["compile"],
-        step=config["circle_step"],
+        # only two-layer nets on the circle can take the arc step; the others do not depend on the key
+        step=lambda wc: config["circle_step"] if (study_cfg(wc)["data"]["dim"] == 2
+                                                  and study_cfg(wc)["model"]["kind"] == "two_layer") else "dense",
     resources:
         gpu=use_gpu(),
     threads: 1

@@ -81,5 +81,3 @@ def train_degree(points: xr.Dataset, degree: int, cfg: dict, device: str = "auto
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
     conv = io.sphere_convergence_dataset(runs, cfg)
     return conv, claims.convergence_rows(conv, name, cfg)
-
-
