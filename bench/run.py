@@ -195,11 +195,6 @@ def bench_two_layer(table, device, quick, repeats):
                       f"blocks {plan.run_chunk} runs x {plan.sample_chunk} samples; {cost}")
 
 
-def arc_two_layer(net0, x, y, lr, steps, plan):
-    """The same GD as :func:`batched_two_layer` through the arc step (plan: an ArcPlan)."""
-    return batched_two_layer(net0, x, y, lr, steps, plan)
-
-
 def bench_arc(table, device, quick, repeats):
     """Exact arc step on S¹ vs the fused compiled dense step and the naive per-model loop, and the
     arc step's time against reading its inputs once (a reduction over wb, a and y)."""
@@ -223,7 +218,7 @@ def bench_arc(table, device, quick, repeats):
         dense_t = timeit(lambda: batched_two_layer(net0, x, y, lr, steps, dense_plan), repeats, device, warmup=1, keep=got)
         arc_plan = arcstep.ArcPlan(x, True, "auto")
         got = []
-        arc_t = timeit(lambda: arc_two_layer(net0, x, y, lr, steps, arc_plan), repeats, device, warmup=2, keep=got)
+        arc_t = timeit(lambda: batched_two_layer(net0, x, y, lr, steps, arc_plan), repeats, device, warmup=2, keep=got)
         err = float(np.max(np.abs(got[0] - ref_loss) / np.abs(ref_loss)))
         # the floor: one pass reading the step's inputs (wb, a, y) from memory
         read_t = timeit(lambda: (net0.wb.sum(), net0.a.sum(), y.sum()), max(repeats, 20), device, warmup=3)

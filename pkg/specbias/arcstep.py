@@ -19,8 +19,8 @@ not an approximation; docs/methods.md §1 states the derivation and the accuracy
 
 Accuracy.  The arc ends are ill-conditioned where ``|b| ≈ |w|`` (``√(|w|² − b²)``, equivalently
 ``arccos`` near ±1), where float32 loses most of its digits, so the ends, their keys and both
-searches are computed in float64 whatever the training dtype (O(m) work).  Both prefix sums are accumulated in float64 as well: an arc's sum is a difference of
-two prefix sums, and in float32 that difference loses ``log10(n)`` digits to cancellation; in
+searches are computed in float64 whatever the training dtype (O(m) work).  Both prefix sums
+are accumulated in float64 as well: an arc's sum is a difference of two prefix sums, and in float32 that difference loses ``log10(n)`` digits to cancellation; in
 float64 the absolute error stays below ``n · 2^{-53} · Σ|r_i|`` (about 2e-12 of ``Σ|r_i|`` at
 n = 16,384), far under float32 rounding of the result.  Points exactly on an arc end have
 pre-activation 0 and ReLU′(0) = 0: the arc is open (the start is searched with ``right=True``,
@@ -65,8 +65,6 @@ class ArcPlan:
     and the searches are ``torch.searchsorted``.  Both routes find the same integer ranges and
     the same float64 sums (tested)."""
 
-    kind = "arc"
-    run_chunk = sample_chunk = None
     #: the bucket lookup compares against at most this many points per bucket; a sample with
     #: denser clumps (or repeated angles) uses ``torch.searchsorted`` in the compiled step too
     MAX_SCAN = 8
@@ -96,15 +94,15 @@ class ArcPlan:
                                         out_int32=self.n < 2**31 - 1)
         self.scan = int((self.table[1:] - self.table[:-1]).max())
         self.key_pad = torch.cat([self.key, torch.full((self.scan + 1,), math.inf, dtype=torch.float64, device=dev)])
-        use_table = self.scan <= self.MAX_SCAN
+        self.use_table = self.scan <= self.MAX_SCAN
         # compiled, the arc ends and both lookups are one loop over the units
-        self._ranges = accel.MaybeCompiled(functools.partial(_ranges, table=use_table),
+        self._ranges = accel.MaybeCompiled(functools.partial(_ranges, table=self.use_table),
                                            functools.partial(_ranges, table=False), compile, dev, "arc step ranges")
         self._sums = accel.MaybeCompiled(_sums, _sums, compile, dev, "arc step sums")
 
     def describe(self) -> str:
         compiled = self._ranges.is_compiled
-        how = f"bucket lookup, <= {self.scan} compares" if compiled and self.scan <= self.MAX_SCAN else "binary search"
+        how = f"bucket lookup, <= {self.scan} compares" if compiled and self.use_table else "binary search"
         return (f"arc step on S^1 (n={self.n}, points sorted by angle; arcs by {how}, "
                 f"{'compiled' if compiled else 'eager'}; float64 arcs and prefix sums)")
 
@@ -115,7 +113,7 @@ class ArcPlan:
         if table is None:
             return self._ranges(wb, self.key, self.key_pad, self.table, self.inv_width, self.scan, self.bias)
         return _ranges(wb, self.key, self.key_pad, self.table, self.inv_width, self.scan, self.bias,
-                       table=table and self.scan <= self.MAX_SCAN)
+                       table=table and self.use_table)
 
     def residual_and_grad(self, model, y: torch.Tensor):
         """Residual ``f − y`` (R, n) in the points' own order and ``∂(½Σ(f − y)²)/∂wb`` (R, m, K),

@@ -42,7 +42,8 @@ def _ensemble(model: dict, seeds, dim: int, dtype, dev):
 def train_degree(points: xr.Dataset, degree: int, cfg: dict, device: str = "auto", compile: str = "auto",
                  step: str = "auto") -> xr.Dataset:
     """Train one ensemble (a run per seed) on the zonal harmonic of the given degree and predict
-    each run's convergence step from the NTK eigenpairs and its own initial residual."""
+    each run's convergence step from the NTK eigenpairs and its own initial residual.  ``step``:
+    the GD step (:func:`specbias.train.make_plan`); ``arc`` only fits two-layer nets on S¹."""
     model, tcfg, target = cfg["model"], cfg["train"], cfg["target"]
     dev = train.pick_device(device)
     dtype = DTYPES[tcfg["dtype"]]
@@ -61,7 +62,7 @@ def train_degree(points: xr.Dataset, degree: int, cfg: dict, device: str = "auto
     result = train.train_gd(net, x, torch.tensor(y, dtype=dtype, device=dev), lr, tcfg["max_steps"], snaps, crit,
                             divergence_factor=tcfg["divergence_factor"], label=f"train degree={degree}",
                             regions=labels if crit.per_region else None, compile=compile,
-                            stop_early=True, step=step if xs.shape[1] == 2 else "auto")
+                            stop_early=True, step=step)
     for seed, step in zip(seeds, result.diverged_step):
         if step >= 0:
             log.warning("run seed=%d degree=%d DIVERGED at step %d; recorded and excluded from fits", seed, degree, step)

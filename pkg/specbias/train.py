@@ -34,7 +34,8 @@ def pick_device(requested: str = "auto") -> torch.device:
 
 #: How a two-layer GD step is computed: ``arc`` (exact O(n + m log n) step on S¹,
 #: :mod:`specbias.arcstep`), ``dense`` (the O(n·m) blocked step of every dimension) or ``auto``
-#: (arc whenever the model supports it and the inputs lie on S¹).
+#: (arc whenever the model supports it and the inputs lie on S¹, compiled or from
+#: ``EAGER_ARC_MIN_POINTS`` points on).
 STEPS = ("auto", "arc", "dense")
 #: without a compiler, ``auto`` takes the arc step only from this many points on (bench/results)
 EAGER_ARC_MIN_POINTS = 1024
