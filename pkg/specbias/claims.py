@@ -1,7 +1,7 @@
 """The papers' claims C1-C15: one registry, one verdict, and the function behind every row.
 
 :data:`CLAIMS` maps a claim id to what is claimed, the papers' value and the config key that sets
-our tolerance (docs/methods.md §2 lists them with the reasons for each tolerance).  Each study's
+our tolerance (docs/methods.md §2 lists them with their tolerance keys).  Each study's
 analysis calls the functions of its section below; every scorecard row is a :class:`ClaimRow`,
 and :func:`verdict` turns a test outcome into ``pass``, ``fail`` or ``not_evaluated``.
 
