@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m specbias.recover
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report results/report.html
+	@echo "Report: results/report.html"
 
 report: $(STAMP)
 	$(BIN)/snakemake --report results/report.html
@@ -38,6 +40,7 @@ bench: $(STAMP)
 
 # P1's circle experiments at P1's sizes on their own (not merged over config.yaml), in runs/paper_circle/
 paper-circle: $(STAMP)
+	$(BIN)/python -m specbias.recover --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
 	$(BIN)/snakemake --cores $(CORES) --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
 	$(BIN)/snakemake --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle --report results/report.html
 

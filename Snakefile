@@ -1,5 +1,8 @@
-# specbias: sample -> train -> ntk -> predict -> analysis -> figures (see README.md).
+# specbias: one rules file per study (config section), each sample -> train -> NTK -> predict ->
+# analysis -> figures; the scorecard joins their claims (README.md, docs/methods.md §9).
 from snakemake.utils import min_version
+
+from specbias.summary import run_summary
 
 min_version("9.0")
 
@@ -13,17 +16,24 @@ include: "rules/common.smk"
 validate_config(config, workflow.source_path("schemas/config.schema.yaml"))
 
 
-include: "rules/data.smk"
-include: "rules/train.smk"
-include: "rules/ntk.smk"
-include: "rules/predict.smk"
-include: "rules/analysis.smk"
-include: "rules/figures.smk"
+include: "rules/circle.smk"
+include: "rules/spectral.smk"
+include: "rules/depth.smk"
 include: "rules/convergence.smk"
 include: "rules/coordinate.smk"
+include: "rules/scorecard.smk"
 
 
 rule all:
     input:
         all_targets(),
     default_target: True
+
+
+onsuccess:
+    print(run_summary("results"))
+
+
+onerror:
+    print("specbias: the run stopped; the failed jobs and their log files are listed above. Fix the cause and run "
+          "the same command again: finished outputs are kept (README: Recovery).")

@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from specbias import accel, arcstep, deep, models, ntk, train
+from specbias import accel, arcstep, common, deep, models, ntk
+from specbias.studies import coordinate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -359,8 +360,6 @@ def bench_empirical(table, device, quick, repeats):
 
 
 def bench_coordinate(table, device, quick, repeats):
-    from specbias import stages_coord
-
     size, epochs = (8, 3) if quick else (32, 60)
     encs = {"raw01": {"kind": "raw", "range": [0, 1]}, "raw11": {"kind": "raw", "range": [-1, 1]},
             "raw22": {"kind": "raw", "range": [-2, 2]}}
@@ -369,8 +368,8 @@ def bench_coordinate(table, device, quick, repeats):
            "metrics": {"pairs": 50, "window": 2, "margin": 0.1, "records": 3, "seed": 0}}
     dev = str(device)
     alone, together = [], []
-    ref_t = timeit(lambda: alone.append([stages_coord.train_group(cfg, [e], dev) for e in encs]), repeats, device)
-    fast_t = timeit(lambda: together.append(stages_coord.train_group(cfg, list(encs), dev)), repeats, device)
+    ref_t = timeit(lambda: alone.append([coordinate.train_group(cfg, [e], dev) for e in encs]), repeats, device)
+    fast_t = timeit(lambda: together.append(coordinate.train_group(cfg, list(encs), dev)), repeats, device)
     err = max(float(np.max(np.abs(together[-1].loss.sel(encoding=e).values / one.loss.sel(encoding=e).values - 1)))
               for e, one in zip(encs, alone[-1]))
     table.add("coordinate MLP", f"G2-like {size}x{size} RGB, 3 raw encodings x 2 seeds, 2x128, batch 256, {epochs} epochs",
@@ -387,7 +386,7 @@ def bench_memory(table, device, quick, repeats):
     n, pairs = (2000, 64) if quick else (16000, 256)
     matrix_gb = n * n * 8 / 1e9
     with tempfile.TemporaryDirectory(prefix="specbias-mem-") as tmp:
-        cfg = {"experiments": {"mem": {
+        cfg = {"circle": {"mem": {
             "data": {"n": n, "seed": 0},
             "model": {"width": 64, "tau": 1.0},
             "target": {"kappas": [2]},
@@ -397,7 +396,7 @@ def bench_memory(table, device, quick, repeats):
         }}}
         cfg_path = Path(tmp) / "config.yaml"
         cfg_path.write_text(json.dumps(cfg))
-        target = "results/mem/ntk/ntk_d0.nc"
+        target = "results/circle/mem/ntk/ntk_d0.nc"
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", tmp,
                                "--configfile", str(cfg_path), "--cores", str(os.cpu_count()), "--", target],
@@ -408,7 +407,7 @@ def bench_memory(table, device, quick, repeats):
             table.add("NTK stage memory", f"n={n}", "-", None, "snakemake rule ntk", (wall, wall, wall), None,
                       "workflow failed", False, "see stderr")
             return
-        tsv = (Path(tmp) / "results/mem/benchmarks/ntk_d0.tsv").read_text().splitlines()
+        tsv = (Path(tmp) / "results/circle/mem/benchmarks/ntk_d0.tsv").read_text().splitlines()
         head, vals = tsv[0].split("\t"), tsv[1].split("\t")
         rec = dict(zip(head, vals))
         rss_gb = float(rec["max_rss"]) * 1.048576e6 / 1e9  # Snakemake reports MiB
@@ -466,7 +465,7 @@ def main(argv=None):
     if args.summarise:
         print(summary_table(json.loads(Path(args.summarise).read_text())["rows"]))
         return 0
-    device = train.pick_device(args.device)
+    device = common.pick_device(args.device)
     # the same allocator setting for references and fast paths (specbias sets it when training)
     malloc = accel.keep_freed_memory()
     machine = machine_info(device)

@@ -1,35 +1,45 @@
-# Config helpers, target lists and named input functions.
+# Config validation, wildcards, and the input and target functions of every study's rules (one
+# block per study: Snakemake's lint wants rules and functions in separate files).  The rules are in
+# rules/<study>.smk; each study's block defines <study>_targets() and <study>_claim_files().
 import shutil
 
+from snakemake.logging import logger
+
+from specbias import preflight
 from specbias.config import ConfigError, load_schema, validate
+from specbias.studies import circle as circle_study
+from specbias.studies import convergence as convergence_study
+from specbias.studies import coordinate as coordinate_study
 
 
 def validate_config(cfg, schema_path):
-    """Validate (filling defaults) before any job runs; a bad key stops here with its path."""
+    """Validate (filling defaults) and run the pre-flight checks before any job runs; a bad key
+    stops here with its path.  The pre-flight checks run in the process that plans the jobs, not
+    again in every job's own Snakemake process."""
     try:
         validate(cfg, load_schema(schema_path))
+        if workflow.is_main_process:
+            preflight.check(cfg)
+            studies = "; ".join(f"{s}: {', '.join(cfg[s])}" for s in ("circle", "spectral", "depth", "convergence", "coordinate")
+                                if cfg.get(s))
+            logger.info(f"specbias: config checked (schema and pre-flight); studies in this run: {studies}")
     except ConfigError as exc:
         raise WorkflowError(str(exc)) from None
 
 
+NAME = "[A-Za-z][A-Za-z0-9_]*"
+
+
 wildcard_constraints:
-    exp="[A-Za-z][A-Za-z0-9_]*",
-    density="[A-Za-z][A-Za-z0-9_]*",
-    sphere="[A-Za-z][A-Za-z0-9_]*",
+    circle=NAME,
+    spectral=NAME,
+    depth=NAME,
+    convergence=NAME,
+    coordinate=NAME,
     kappa="[0-9]+",
     dseed="[0-9]+",
-    study="[A-Za-z][A-Za-z0-9_]*",
-    cstudy="[A-Za-z][A-Za-z0-9_]*",
-    group="[A-Za-z][A-Za-z0-9_+]*",
     degree="[0-9]+",
-
-
-def exp_cfg(wildcards):
-    return config["experiments"][wildcards.exp]
-
-
-def kappas(exp):
-    return sorted(config["experiments"][exp]["target"]["kappas"])
+    group="[A-Za-z][A-Za-z0-9_+]*",
 
 
 def use_gpu():
@@ -38,88 +48,156 @@ def use_gpu():
     return int(dev == "cuda" or (dev == "auto" and shutil.which("nvidia-smi") is not None))
 
 
-FIGURES = ["heatmap", "convergence", "ntk_spectrum"]
+def figure_outputs(stem):
+    """A figure in every configured format: ``stem`` + .png, .pdf, ..."""
+    return multiext(stem, *[f".{f}" for f in config["figures"]["formats"]])
 
 
-def per_region(exp):
-    return config["experiments"][exp]["train"]["criterion"]["kind"] == "per_region"
-
-
-def law_files(exp):
-    """The NTK-only region-law file of a per-region experiment (none when law_samples is 0)."""
-    return [f"results/{exp}/analysis/region_law.nc"] if per_region(exp) and config["experiments"][exp]["analysis"]["law_samples"] else []
-
-
-def figure_files(exp):
-    figs = FIGURES + (["region_convergence"] if per_region(exp) else [])
-    return expand("results/{exp}/figures/{fig}.{fmt}", exp=exp, fig=figs, fmt=config["figures"]["formats"])
-
-
-SPECTRAL_FIGURES = ["eigenfunctions"]
-
-
-def spectral_figure_files(name):
-    figs = list(SPECTRAL_FIGURES)
-    cfg = config["spectral"][name]
-    if cfg["density"]["kind"] == "piecewise" and len(cfg["density"]["weights"]) > 1:
-        figs.append("local_frequency")
-    if cfg.get("projection_kappa"):
-        figs.append("projection")
-    return expand("results/spectral/{name}/figures/{fig}.{fmt}", name=name, fig=figs, fmt=config["figures"]["formats"])
-
-
-def claim_files():
-    out = expand("results/{exp}/analysis/claims.csv", exp=list(config["experiments"]))
-    if config["spectral"]:
-        out.append("results/spectral/claims.csv")
-    if config["depth_spectra"]:
-        out.append("results/depth/claims.csv")
-    out += expand("results/convergence/{study}/analysis/claims.csv", study=list(config["convergence"]))
-    out += expand("results/coordinate/{cstudy}/analysis/claims.csv", cstudy=list(config["coordinate"]))
-    return out
-
-
-def convergence_figure_files(study):
-    figs = ["steps_vs_degree"] + (["sphere_eigenfunctions"] if config["convergence"][study]["data"]["dim"] == 3 else [])
-    return expand("results/convergence/{study}/figures/{fig}.{fmt}", study=study, fig=figs, fmt=config["figures"]["formats"])
+def figure_files(pattern, **wildcards):
+    return expand(f"{pattern}.{{fmt}}", fmt=config["figures"]["formats"], **wildcards)
 
 
 def all_targets():
-    out = ["results/scorecard.csv", "results/scorecard.md"]
-    for exp in config["experiments"]:
-        out += figure_files(exp)
-    for name in config["spectral"]:
-        out += spectral_figure_files(name)
-    if config["spectral"]:
-        out += expand("results/spectral/figures/eigenvalue_law.{fmt}", fmt=config["figures"]["formats"])
-    out += expand("results/depth/{sphere}/figures/depth_spectrum.{fmt}", sphere=list(config["depth_spectra"]),
-                  fmt=config["figures"]["formats"])
-    for study in config["convergence"]:
-        out += convergence_figure_files(study)
-    out += expand("results/coordinate/{cstudy}/figures/{cfig}.{fmt}", cstudy=list(config["coordinate"]),
-                  cfig=COORD_FIGURES, fmt=config["figures"]["formats"])
+    out = ["results/scorecard.csv", "results/scorecard.md", "results/scorecard.html"]
+    for targets in (circle_targets, spectral_targets, depth_targets, convergence_targets, coordinate_targets):
+        out += targets()
     return out
 
 
-def data_seeds(exp):
-    """The point samples of an experiment: data.seed, data.seed + 1, ... (data.replicates of them)."""
-    data = config["experiments"][exp]["data"]
-    return [data["seed"] + r for r in range(data["replicates"])]
+def claim_files():
+    out = []
+    for files in (circle_claim_files, spectral_claim_files, depth_claim_files, convergence_claim_files, coordinate_claim_files):
+        out += files()
+    return out
+
+
+# ---- circle ------------------------------------------------------------------------------------
+
+def circle_cfg(wildcards):
+    return config["circle"][wildcards.circle]
+
+
+def circle_kappas(name):
+    return sorted(config["circle"][name]["target"]["kappas"])
+
+
+def circle_seeds(name):
+    return circle_study.data_seeds(config["circle"][name])
 
 
 def _per_sample(pattern, wildcards, first_only):
-    seeds = data_seeds(wildcards.exp)[:1] if first_only else data_seeds(wildcards.exp)
+    seeds = circle_seeds(wildcards.circle)[:1] if first_only else circle_seeds(wildcards.circle)
     # data seed outermost, kappa inner: the analysis script splits the list by data seed
-    return [f for d in seeds for f in expand(pattern, exp=wildcards.exp, kappa=kappas(wildcards.exp), dseed=d)]
+    return [f for d in seeds for f in expand(pattern, circle=wildcards.circle, kappa=circle_kappas(wildcards.circle), dseed=d)]
 
 
-def train_files(wildcards, first_only=False):
-    return _per_sample("results/{exp}/train/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
+def circle_train_files(wildcards, first_only=False):
+    return _per_sample("results/circle/{circle}/train/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
 
 
-def predict_files(wildcards, first_only=False):
-    return _per_sample("results/{exp}/predict/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
+def circle_predict_files(wildcards, first_only=False):
+    return _per_sample("results/circle/{circle}/predict/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
 
 
-def eigen_files(wildcards):
-    return expand("results/{exp}/ntk/ntk_d{dseed}.nc", exp=wildcards.exp, dseed=data_seeds(wildcards.exp))
+def circle_eigen_files(wildcards):
+    return expand("results/circle/{circle}/ntk/ntk_d{dseed}.nc", circle=wildcards.circle, dseed=circle_seeds(wildcards.circle))
+
+
+def circle_law_files(wildcards):
+    """The NTK-only region-law file of a per-region study (none when law_samples is 0)."""
+    return [f"results/circle/{wildcards.circle}/analysis/region_law.nc"] if circle_study.has_law(circle_cfg(wildcards)) else []
+
+
+def circle_targets():
+    out = []
+    for name, cfg in config["circle"].items():
+        figs = ["heatmap", "convergence", "ntk_spectrum"] + (["region_convergence"] if circle_study.per_region(cfg) else [])
+        out += figure_files("results/circle/{circle}/figures/{fig}", circle=name, fig=figs)
+    return out
+
+
+def circle_claim_files():
+    return expand("results/circle/{circle}/analysis/claims.csv", circle=list(config["circle"]))
+
+
+# ---- spectral ----------------------------------------------------------------------------------
+
+def spectral_targets():
+    out = []
+    for name, cfg in config["spectral"].items():
+        figs = ["eigenfunctions"]
+        if cfg["density"]["kind"] == "piecewise" and len(cfg["density"]["weights"]) > 1:
+            figs.append("local_frequency")
+        if cfg.get("projection_kappa"):
+            figs.append("projection")
+        out += figure_files("results/spectral/{spectral}/figures/{fig}", spectral=name, fig=figs)
+    if config["spectral"]:
+        out += figure_files("results/spectral/figures/eigenvalue_law")
+    return out
+
+
+def spectral_claim_files():
+    return ["results/spectral/claims.csv"] if config["spectral"] else []
+
+
+# ---- depth -------------------------------------------------------------------------------------
+
+def depth_targets():
+    return figure_files("results/depth/{depth}/figures/depth_spectrum", depth=list(config["depth"]))
+
+
+def depth_claim_files():
+    return ["results/depth/claims.csv"] if config["depth"] else []
+
+
+# ---- convergence -------------------------------------------------------------------------------
+
+def convergence_cfg(wildcards):
+    return config["convergence"][wildcards.convergence]
+
+
+def convergence_degree_files(wildcards):
+    return expand("results/convergence/{convergence}/train/degree_{degree}.nc", convergence=wildcards.convergence,
+                  degree=sorted(convergence_cfg(wildcards)["target"]["degrees"]))
+
+
+def convergence_targets():
+    out = []
+    for name, cfg in config["convergence"].items():
+        figs = ["steps_vs_degree"] + (["sphere_eigenfunctions"] if cfg["data"]["dim"] == 3 else [])
+        out += figure_files("results/convergence/{convergence}/figures/{fig}", convergence=name, fig=figs)
+    return out
+
+
+def convergence_claim_files():
+    return expand("results/convergence/{convergence}/analysis/claims.csv", convergence=list(config["convergence"]))
+
+
+# ---- coordinate --------------------------------------------------------------------------------
+
+COORDINATE_FIGURES = ["heatmaps", "statistics", "learning", "dead_units", "reconstructions"]
+
+
+def coordinate_cfg(wildcards):
+    return config["coordinate"][wildcards.coordinate]
+
+
+def coordinate_groups(name):
+    return coordinate_study.encoding_groups(config["coordinate"][name])
+
+
+def coordinate_run_files(wildcards):
+    return expand("results/coordinate/{coordinate}/train/{group}.nc", coordinate=wildcards.coordinate,
+                  group=list(coordinate_groups(wildcards.coordinate)))
+
+
+def coordinate_group_study(wildcards):
+    return coordinate_study.train_params(coordinate_cfg(wildcards), coordinate_groups(wildcards.coordinate)[wildcards.group])
+
+
+def coordinate_targets():
+    return figure_files("results/coordinate/{coordinate}/figures/{fig}", coordinate=list(config["coordinate"]), fig=COORDINATE_FIGURES)
+
+
+def coordinate_claim_files():
+    return expand("results/coordinate/{coordinate}/analysis/claims.csv", coordinate=list(config["coordinate"]))

@@ -157,6 +157,20 @@ def test_c2_cubic_law_on_s2():
     assert row.verdict == "fail"
 
 
+def test_rows_say_how_many_runs_were_excluded():
+    """A diverged and a never-converged run: the row still passes on the rest and says so."""
+    k = [2, 3, 4, 5]
+    steps = [[int(10 * d**3)] * 2 for d in k]
+    conv = _sphere_conv(k, steps, steps)
+    conv["status"][0, 0] = 2  # diverged
+    conv["converged_step"][1, 1] = -1
+    conv["status"][1, 1] = 1  # never met the criterion
+    (row,) = claims.convergence_rows(conv, "s2", _cfg())
+    assert "excluded: 1 diverged and 1 not-converged run(s) of 8" in row.note
+    (clean,) = claims.convergence_rows(_sphere_conv(k, steps, steps), "s2", _cfg())
+    assert "excluded" not in clean.note
+
+
 def test_c6_hemisphere_ratio():
     k = [3, 4]
     steps = [[100, 100], [200, 200]]

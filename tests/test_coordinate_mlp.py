@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from specbias import encodings, mlp, regions
+from specbias import activation_regions as regions
+from specbias import encodings, mlp
 
 
 def test_octave_encoding_formula_and_size():
@@ -43,8 +44,12 @@ def test_raw_range_and_grid():
 
 
 def test_aliasing_guard():
-    encodings.check_aliasing(7, 64)  # top octave 32 cycles = Nyquist of 64 samples: allowed
-    with pytest.raises(ValueError, match="aliases; use at most 7 octaves"):
+    grid = torch.tensor(encodings.grid((64,)))
+    assert torch.abs(encodings.octave(grid, 7)[:, 6]).max() < 1e-12  # why 7 octaves on 64 points are refused
+    encodings.check_aliasing(6, 64)  # top octave 16 cycles, below the Nyquist 32 of 64 samples
+    with pytest.raises(ValueError, match="at the Nyquist frequency .*use at most 6 octaves"):
+        encodings.check_aliasing(7, 64)  # 32 cycles: its sine column is zero on the grid
+    with pytest.raises(ValueError, match="aliases; use at most 6 octaves"):
         encodings.check_aliasing(8, 64)
     with pytest.raises(ValueError, match="aliases"):
         encodings.check_aliasing(7, 32)  # the same axis encoded on [-1, 1): 32 samples per unit
@@ -156,12 +161,12 @@ def _coord_cfg(signal=None, train=None, **enc):
     cfg = {"signal": signal or {"length": 64, "frequencies": [2, 8]},
            "encodings": enc or {"pe": {"kind": "octave", "octaves": 4}},
            "model": {"hidden": [16]}, "train": train or {"lr": 0.01, "epochs": 12}, "metrics": {"pairs": 10, "records": 3}}
-    full = {"experiments": yaml.safe_load((ROOT / "config.yaml").read_text())["experiments"], "coordinate": {"s": cfg}}
+    full = {"circle": yaml.safe_load((ROOT / "config.yaml").read_text())["circle"], "coordinate": {"s": cfg}}
     return validate(full, load_schema(ROOT / "schemas" / "config.schema.yaml"))["coordinate"]["s"]
 
 
 def test_coordinate_stage_is_seeded_and_records_its_pairs():
-    from specbias import stages_coord
+    from specbias.studies import coordinate as stages_coord
 
     cfg = _coord_cfg()
     a, b = stages_coord.train_group(cfg, ["pe"], "cpu"), stages_coord.train_group(cfg, ["pe"], "cpu")
@@ -175,7 +180,8 @@ def test_coordinate_stage_is_seeded_and_records_its_pairs():
 
 def test_encodings_of_one_width_train_as_one_ensemble_with_the_same_result(tmp_path):
     """A group (raw [0,1) and raw [-1,1): one input each) trained together equals each trained alone."""
-    from specbias import io, stages_coord
+    from specbias import io
+    from specbias.studies import coordinate as stages_coord
 
     enc = {"a": {"kind": "raw", "range": [0, 1]}, "b": {"kind": "raw", "range": [-1, 1]}, "pe": {"kind": "octave", "octaves": 3}}
     cfg = _coord_cfg(train={"lr": 0.01, "epochs": 10, "batch": 16, "seeds": [0, 1]}, **enc)
@@ -184,7 +190,7 @@ def test_encodings_of_one_width_train_as_one_ensemble_with_the_same_result(tmp_p
     assert stages_coord.encoding_groups(alone) == {"a": ["a"], "b": ["b"], "pe": ["pe"]}
     both = stages_coord.train_group(cfg, ["a", "b"], "cpu")
     io.write(both, tmp_path / "ab.nc")
-    split = {ds.attrs["encoding"]: ds for ds in io.coord_runs([tmp_path / "ab.nc"])}
+    split = {ds.attrs["encoding"]: ds for ds in stages_coord.read_runs([tmp_path / "ab.nc"])}
     assert set(split) == {"a", "b"} and split["b"].loss.dims == ("seed", "epoch")
     for e in ("a", "b"):
         one = stages_coord.train_group(cfg, [e], "cpu").sel(encoding=e)
@@ -197,13 +203,13 @@ def test_encodings_of_one_width_train_as_one_ensemble_with_the_same_result(tmp_p
 
 
 def test_image_stage_records_radial_spectra_and_patch_pairs():
-    from specbias import stages_coord
+    from specbias.studies import coordinate as stages_coord
 
     cfg = _coord_cfg(signal={"kind": "random_image", "size": 16, "channels": 3, "seed": 2},
                      train={"lr": 0.01, "epochs": 30, "batch": 64}, pe={"kind": "octave", "octaves": 3})
     ds = stages_coord.train_group(cfg, ["pe"], "cpu")
     assert ds.sizes["frequency"] == 8 and list(ds.frequency.values) == list(range(1, 9))
-    assert ds.target.shape == (256, 3) and ds.output.shape == (1, 256, 3) and list(ds.attrs["grid_shape"]) == [16, 16]
+    assert ds.target.shape == (256, 3) and ds.output.shape == (1, 256, 3) and ds.grid_shape.values.tolist() == [16, 16]
     spec = ds.residual_spectrum.values[0]  # (seed, frequency, epoch)
     assert np.isfinite(spec).all() and (spec[..., -1].mean() < spec[..., 0].mean())  # training lowers the residual
     i0, j0 = np.unravel_index(ds.pair_local.values[:, 0], (16, 16))
@@ -229,6 +235,6 @@ def test_image_configs_are_checked_before_any_job():
         _coord_cfg(signal={"kind": "random_image", "size": 32, "length": 64, "frequencies": [2]})
     with pytest.raises(ConfigError, match=r"chelsea has a 300-pixel square; size 400 would upsample"):
         _coord_cfg(signal={"kind": "image", "name": "chelsea", "size": 400})
-    with pytest.raises(ConfigError, match=r"encodings.pe.octaves.*aliases"):  # 32 pixels: Nyquist 16 < 2^(7-2)
-        _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 7})
-    _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 6})
+    with pytest.raises(ConfigError, match=r"encodings.pe.octaves.*at the Nyquist"):  # 32 pixels: Nyquist 16 = 2^(6-2)
+        _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 6})
+    _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 5})

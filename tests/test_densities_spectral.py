@@ -4,7 +4,8 @@ import pytest
 from scipy import integrate, stats
 
 from specbias import eigenfunctions as ef
-from specbias import ntk, sampling, stages
+from specbias import ntk, sampling
+from specbias.studies import spectral
 from specbias.sampling import DensityError, make_density
 
 THREE = {"kind": "piecewise", "lengths": [1, 1, 1], "weights": [1, 2, 4]}
@@ -61,7 +62,7 @@ def test_cosine_sampler_matches_its_cdf():
     ({"kind": "piecewise", "lengths": [1, 0], "weights": [1, 1]}, "positive"),
     ({"kind": "piecewise", "lengths": [1, 1], "weights": [1, float("inf")]}, "finite"),
     ({"kind": "cosine", "modulation": 1.0, "harmonic": 2}, "modulation"),
-    ({"kind": "lumpy"}, "unknown density"),
+    ({"kind": "lumpy"}, "unknown circle density"),
 ])
 def test_invalid_densities_are_rejected(cfg, words):
     with pytest.raises(DensityError, match=words):
@@ -118,7 +119,7 @@ def test_projection_peaks_at_predicted_indices():
 
 
 def test_spectral_stage_dataset():
-    ds = stages.spectral({"density": THREE, "bias": True, "grid_size": 512, "modes": 41, "nystrom_n": 400,
+    ds = spectral.eigen({"density": THREE, "bias": True, "grid_size": 512, "modes": 41, "nystrom_n": 400,
                           "nystrom_seed": 0, "region_margin": 0.05, "projection_kappa": 5, "law_q_range": [5, 15]})
     assert ds.sizes["mode"] == 41 and ds.sizes["region_index"] == 3
     assert "projection" in ds and np.isfinite(ds.predicted_peak).all()

@@ -136,14 +136,14 @@ def test_pool_runs_stacks_point_samples_along_run():
 def test_region_law_predictions_grow_as_the_threshold_shrinks():
     """NTK-only per-region times on two arcs 3:1: a stricter delta takes longer in every region, the
     sparse arc takes longer than the dense one, and the ratios are summarised per delta."""
-    from specbias import stages
+    from specbias.studies import circle
 
     exp = {"data": {"n": 96, "seed": 3, "sampling": "random",
                     "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
            "model": {"bias": True}, "target": {"kappas": [3, 4], "kind": "sin", "normalise": "unit_norm"},
            "train": {"lr": 0.02, "max_steps": 2000, "criterion": {"kind": "per_region", "threshold": 0.05 * 2 / 96}},
            "analysis": {"law_samples": 3, "law_delta_factors": [0.2, 1.0, 5.0]}}
-    law = stages.region_law(exp)
+    law = circle.region_law(exp)
     steps = law.region_predicted_step
     assert steps.dims == ("data_seed", "delta_factor", "kappa", "region_index") and (steps > 0).all()
     assert law.data_seed.values.tolist() == [3, 4, 5]

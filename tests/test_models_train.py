@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from specbias import accel, dynamics, models, ntk, train
+from specbias import accel, common, dynamics, models, ntk, train
 from specbias.criteria import Criterion
 
 
@@ -155,8 +155,8 @@ def test_log_spaced_steps():
 
 
 def test_pick_device():
-    assert train.pick_device("cpu").type == "cpu"
-    assert train.pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert common.pick_device("cpu").type == "cpu"
+    assert common.pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="no CUDA"):
-            train.pick_device("cuda")
+            common.pick_device("cuda")

@@ -62,7 +62,7 @@ def test_sampler_is_seeded_and_grid_is_even():
     assert not np.array_equal(sampling.sample_circle(100, 3), sampling.sample_circle(100, 4))
     g = sampling.sample_circle(8, 0, method="grid")
     np.testing.assert_allclose(np.diff(g), 2 * np.pi / 8)
-    with pytest.raises(ValueError, match="unknown density"):
+    with pytest.raises(ValueError, match="unknown circle density"):
         sampling.sample_circle(10, 0, density="lumpy")
 
 

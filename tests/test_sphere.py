@@ -4,7 +4,8 @@ import pytest
 import yaml
 from scipy import special
 
-from specbias import deep, sphere, stages_sphere
+from specbias import deep, sphere
+from specbias.studies import convergence as stages_sphere
 from specbias.config import ConfigError, load_schema, validate
 from wfutil import ROOT
 
@@ -83,7 +84,7 @@ def _study(**over):
     }
     for key, val in over.items():
         cfg[key] = {**cfg.get(key, {}), **val}
-    full = validate({"experiments": yaml.safe_load((ROOT / "config.yaml").read_text())["experiments"],
+    full = validate({"circle": yaml.safe_load((ROOT / "config.yaml").read_text())["circle"],
                      "convergence": {"s": cfg}}, SCHEMA)
     return full["convergence"]["s"]
 

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from specbias import io
@@ -23,11 +24,11 @@ def finished(tiny_run):
 def test_outputs_exist_and_read_back(finished):
     res = finished / "results"
     for name in ("data/sample_d0.nc", "ntk/ntk_d0.nc", "analysis/convergence.nc", "train/kappa_3_d0.nc", "predict/kappa_3_d0.nc"):
-        ds = io.read(res / "tiny" / name)
+        ds = io.read(res / "circle" / "tiny" / name)
         io.check_conventions(ds)
         assert ds.attrs["config_json"] and ds.attrs["references"]
     for fig in ("heatmap", "convergence", "ntk_spectrum"):
-        assert (res / "tiny" / "figures" / f"{fig}.png").stat().st_size > 1000
+        assert (res / "circle" / "tiny" / "figures" / f"{fig}.png").stat().st_size > 1000
     for fig in ("eigenfunctions", "local_frequency", "projection"):
         assert (res / "spectral" / "arcs" / "figures" / f"{fig}.png").stat().st_size > 1000
     assert (res / "spectral" / "figures" / "eigenvalue_law.png").exists()
@@ -55,20 +56,20 @@ def test_outputs_exist_and_read_back(finished):
     depth = io.read(res / "depth" / "ring" / "spectrum.nc")
     assert depth.sizes["depth"] == 3 and (res / "depth" / "ring" / "figures" / "depth_spectrum.png").exists()
     assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
-    regions = io.read(res / "regions" / "analysis" / "convergence.nc")
+    regions = io.read(res / "circle" / "regions" / "analysis" / "convergence.nc")
     assert regions.sizes["region_index"] == 2 and "region_predicted_step" in regions
     # two point samples (data seeds 1 and 2), one init seed each, pooled along run
     assert regions.data_seed.values.tolist() == [1, 2] and regions.region_measured_step.dims == ("kappa", "run", "region_index")
-    a, b = (io.read(res / "regions" / "data" / f"sample_d{d}.nc").theta.values for d in (1, 2))
+    a, b = (io.read(res / "circle" / "regions" / "data" / f"sample_d{d}.nc").theta.values for d in (1, 2))
     assert not np.allclose(a, b)
     assert "per point sample" in card[card.claim == "C5"].note.iloc[0]
-    assert (res / "regions" / "figures" / "region_convergence.png").exists()
+    assert (res / "circle" / "regions" / "figures" / "region_convergence.png").exists()
     assert set(card["verdict"]) <= {"pass", "fail", "not_evaluated"}
     c3 = card[card.claim == "C3"]
     assert (c3.verdict == "pass").all(), c3.to_dict()  # the kernel's decay does not depend on size
-    conv = io.read(res / "tiny" / "analysis" / "convergence.nc")
+    conv = io.read(res / "circle" / "tiny" / "analysis" / "convergence.nc")
     assert (conv.measured_step > 0).all(), conv.measured_step.values
-    log = (res / "tiny" / "logs" / "train" / "kappa_3_d0.log").read_text()
+    log = (res / "circle" / "tiny" / "logs" / "train" / "kappa_3_d0.log").read_text()
     assert re.search(r"step \d+/150 .* steps/s, .* left", log), log
     assert not list(res.rglob("*.part"))
 
@@ -89,54 +90,84 @@ def _with(work, mutate):
 
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
-    assert set(jobs) == {"figure_heatmap", "figure_convergence", "figure_ntk_spectrum", "figure_spectral",
-                         "figure_eigenvalue_law", "figure_region_convergence", "figure_depth_spectrum",
-                         "figure_steps_vs_degree", "figure_sphere_eigenfunctions", "figure_coordinate", "all"}, jobs
+    assert set(jobs) == {"circle_figure_heatmap", "circle_figure_convergence", "circle_figure_ntk_spectrum", "spectral_figure",
+                         "spectral_figure_eigenvalue_law", "circle_figure_region_convergence", "depth_figure_spectrum",
+                         "convergence_figure_steps_vs_degree", "convergence_figure_sphere_eigenfunctions", "coordinate_figure",
+                         "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
-    jobs = _with(finished, lambda c: c["experiments"]["tiny"]["train"].update(lr=0.01))
-    assert jobs.get("train") == 3 and jobs.get("predict") == 3 and jobs.get("analysis") == 1, jobs  # the other experiment stays
-    assert "sample" not in jobs and "ntk" not in jobs and "figure_ntk_spectrum" not in jobs, jobs
-    assert "spectral" not in jobs and "figure_spectral" not in jobs, jobs
+    jobs = _with(finished, lambda c: c["circle"]["tiny"]["train"].update(lr=0.01))
+    assert jobs.get("circle_train") == 3 and jobs.get("circle_predict") == 3 and jobs.get("circle_analysis") == 1, jobs  # the other study stays
+    assert "circle_sample" not in jobs and "circle_ntk" not in jobs, jobs
+    assert "spectral_eigen" not in jobs and "spectral_figure" not in jobs, jobs
 
 
 def test_adding_a_point_sample_runs_only_that_sample(finished):
-    jobs = _with(finished, lambda c: c["experiments"]["regions"]["data"].update(replicates=3))
-    assert jobs.get("sample") == 1 and jobs.get("ntk") == 1 and jobs.get("train") == 2 and jobs.get("predict") == 2, jobs
-    assert jobs.get("analysis") == 1 and "figure_heatmap" not in jobs, jobs  # the heatmap shows the first sample
-    assert "region_law" not in jobs, jobs  # the NTK-only law draws its own samples
+    jobs = _with(finished, lambda c: c["circle"]["regions"]["data"].update(replicates=3))
+    assert jobs.get("circle_sample") == 1 and jobs.get("circle_ntk") == 1 and jobs.get("circle_train") == 2, jobs
+    assert jobs.get("circle_predict") == 2 and jobs.get("circle_analysis") == 1, jobs
+    assert "circle_figure_heatmap" not in jobs, jobs  # the heatmap shows the first sample
+    assert "circle_region_law" not in jobs, jobs  # the NTK-only law draws its own samples
 
 
 def test_adding_a_kappa_trains_only_that_kappa(finished):
-    jobs = _with(finished, lambda c: c["experiments"]["tiny"]["target"].update(kappas=[1, 2, 3, 5]))
-    assert jobs.get("train") == 1 and jobs.get("predict") == 1, jobs
-    assert "sample" not in jobs and "ntk" not in jobs, jobs
+    jobs = _with(finished, lambda c: c["circle"]["tiny"]["target"].update(kappas=[1, 2, 3, 5]))
+    assert jobs.get("circle_train") == 1 and jobs.get("circle_predict") == 1, jobs
+    assert "circle_sample" not in jobs and "circle_ntk" not in jobs, jobs
 
 
-def test_report_builds(finished):
-    snakemake(finished, "--report", "report.html")
+def test_report_builds_without_warnings_and_shows_the_scorecard_table(finished):
+    proc = snakemake(finished, "--report", "report.html")
+    assert "WARNING" not in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-3000:]  # no docutils warnings
     html = (finished / "report.html").read_text(errors="replace")
-    assert "heatmap" in html and "Scorecard" in html
+    assert "heatmap" in html and "Scorecard" in html and "scorecard.html" in html
 
 
-def test_bad_config_fails_before_any_job(tmp_path):
+def test_lint_finds_only_the_conda_rule(finished):
+    proc = snakemake(finished, "--lint", check=False)
+    out = proc.stdout + proc.stderr
+    findings = set(re.findall(r"^\s+\* (.+?):?$", out, re.M))
+    assert findings == {"Specify a conda environment or container for each rule."}, findings
+
+
+def test_run_ends_with_a_summary(finished):
+    from specbias.summary import run_summary
+
+    text = run_summary(finished / "results")
+    assert "claims:" in text and "passed" in text and "diverged runs" in text and "report:" in text
+
+
+def _cuda(c):
+    c["device"] = "cuda"
+
+
+@pytest.mark.parametrize("mutate, key", [
+    (lambda c: c["circle"]["tiny"]["train"].update(lr=-1), "circle.tiny.train.lr"),
+    (lambda c: c["circle"]["tiny"]["train"].update(lr=0.2), "circle.tiny.train.lr"),  # lr x eigenvalue >= 2
+    (lambda c: c["coordinate"]["wave"]["encodings"].update(top={"kind": "octave", "octaves": 7}),  # at Nyquist of 64
+     "coordinate.wave.encodings.top.octaves"),
+    (lambda c: c["convergence"]["ball"]["data"].update(n=200000), "convergence.ball.data.n"),  # memory
+    (lambda c: c.update(experiments=c.pop("circle")), "experiments"),  # the old name
+    pytest.param(_cuda, "device", marks=pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")),
+])
+def test_bad_config_fails_before_any_job(tmp_path, mutate, key):
     cfg = yaml.safe_load(yaml.safe_dump(TINY))
-    cfg["experiments"]["tiny"]["train"]["lr"] = -1
+    mutate(cfg)
     copy_workflow(tmp_path, cfg)
     proc = snakemake(tmp_path, "--cores", "1", check=False)
     assert proc.returncode != 0
-    assert "experiments.tiny.train.lr" in proc.stdout + proc.stderr
-    assert not (tmp_path / "results").exists()
+    assert f"config error at {key}" in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-2000:]
+    assert not (tmp_path / "results").exists()  # no job ran
 
 
 def test_adding_a_degree_trains_only_that_degree(finished):
     jobs = _with(finished, lambda c: c["convergence"]["ring_deep"]["target"].update(degrees=[1, 2, 3, 4]))
     assert jobs.get("convergence_train") == 1 and jobs.get("convergence_analysis") == 1, jobs
-    assert "convergence_sample" not in jobs and "train" not in jobs, jobs
+    assert "convergence_sample" not in jobs and "circle_train" not in jobs, jobs
 
 
 def test_spectral_density_change_reruns_only_its_branch(finished):
     jobs = _with(finished, lambda c: c["spectral"]["arcs"]["density"].update(weights=[1, 2, 5]))
-    assert jobs.get("spectral") == 1 and jobs.get("figure_spectral") == 3, jobs
-    assert not {"sample", "train", "ntk", "predict", "analysis"} & set(jobs), jobs
+    assert jobs.get("spectral_eigen") == 1 and jobs.get("spectral_figure") == 3, jobs
+    assert not {r for r in jobs if r.startswith(("circle_", "convergence_", "coordinate_", "depth_"))}, jobs

@@ -25,7 +25,7 @@ TINY = {
             "show_q": [2, 5], "projection_kappa": 4,
         }
     },
-    "depth_spectra": {
+    "depth": {
         "ring": {"dim": 2, "depths": [2, 3, 5], "max_degree": 60, "large_k_range": [10, 50], "low_k_range": [1, 5]},
     },
     "convergence": {
@@ -59,7 +59,7 @@ TINY = {
             "metrics": {"pairs": 10, "records": 3},
         },
     },
-    "experiments": {
+    "circle": {
         "tiny": {
             "data": {"n": 64, "seed": 0},
             "model": {"width": 256, "tau": 1.0, "init": "antisymmetric"},

@@ -10,3 +10,7 @@ REFERENCES = (
     "arXiv:2003.04560 (Basri et al. 2020, P1); arXiv:1906.00425 (Basri et al. 2019); "
     "arXiv:1901.08584 (Arora et al. 2019); arXiv:2301.05816 (Lazzari & Liu 2023, P2)"
 )
+
+from .results import open_results  # noqa: E402  -- one call to load a run (after REFERENCES: io reads it)
+
+__all__ = ["open_results", "REFERENCES", "__version__"]

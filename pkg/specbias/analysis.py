@@ -2,7 +2,7 @@
 
 The claims themselves, and the scorecard, are in :mod:`specbias.claims`.
 
-Works on the labelled datasets of :mod:`specbias.io`; knows nothing of Snakemake.
+Works on the studies' labelled datasets; knows nothing of Snakemake.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from .io import STATUS, STATUS_MEANINGS, finalize, meta
+from .common import STATUS, STATUS_MEANINGS
+from .deep import nonzero_degrees
+from .io import finalize, meta
 
 
 @dataclass
@@ -42,6 +44,26 @@ def fit_power_law(x, y, confidence: float = 0.95) -> PowerLawFit:
     dof = len(x) - 2
     half = stats.t.ppf(0.5 + confidence / 2, dof) * res.stderr if dof > 0 else np.nan
     return PowerLawFit(float(res.slope), float(res.intercept), float(res.slope - half), float(res.slope + half), int(len(x)), float(res.rvalue**2))
+
+
+def kappa_fits(conv: xr.Dataset, fit_kappa_min: int) -> tuple[dict[str, PowerLawFit], str]:
+    """Power-law fits of convergence step against κ ≥ ``fit_kappa_min`` over a convergence table:
+    ``measured`` (runs that converged) and, when the measured fit exists, ``predicted`` (runs with a
+    positive predicted step).  Returns the fits and why the measured one is missing ('' if present).
+    Claim C1 and the convergence figure both read these (the figure from the analysis file's attrs)."""
+    sel = conv.sel(kappa=conv.kappa >= fit_kappa_min)
+    ok = (sel.status == STATUS["converged"]).values
+    k, s = xr.broadcast(sel.kappa, sel.measured_step)
+    fits = {}
+    try:
+        fits["measured"] = fit_power_law(k.values[ok], s.values[ok])
+        pk, ps = xr.broadcast(sel.kappa, sel.predicted_step)
+        pm = ps.values > 0
+        if pm.sum() >= 2:
+            fits["predicted"] = fit_power_law(pk.values[pm], ps.values[pm])
+    except ValueError as exc:
+        return {}, str(exc)
+    return fits, ""
 
 
 def convergence_table(trains: list[xr.Dataset], predicts: list[xr.Dataset], config: dict) -> xr.Dataset:
@@ -155,8 +177,6 @@ def law_ratios(law: xr.Dataset) -> xr.Dataset:
 
 def degree_slope(k, lam, lo: int, hi: int) -> float:
     """Log-log slope of λ_k over k ∈ [lo, hi], numerically zero eigenvalues left out."""
-    from .deep import nonzero_degrees
-
     k, lam = np.asarray(k), np.asarray(lam)
     keep = np.zeros(len(k), dtype=bool)
     keep[nonzero_degrees(lam)] = True

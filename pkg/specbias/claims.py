@@ -19,8 +19,8 @@ import pandas as pd
 import xarray as xr
 
 from . import encodings
-from .analysis import PowerLawFit, degree_slope, fit_power_law, law_ratios, median_converged, region_time_ratios
-from .io import STATUS
+from .analysis import PowerLawFit, degree_slope, fit_power_law, kappa_fits, law_ratios, median_converged, region_time_ratios
+from .common import STATUS
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,15 @@ class Claim:
 
 CLAIMS: dict[str, Claim] = {c.id: c for c in [
     Claim("C1", "two-layer net with bias, uniform S^1: slope of log(convergence steps) vs log kappa",
-          "2 (P1/2019: 1.93-2.15)", "experiments.*.analysis.slope_tolerance; convergence.*.analysis.slope_tolerance",
-          ("experiments", "convergence")),
+          "2 (P1/2019: 1.93-2.15)", "circle.*.analysis.slope_tolerance; convergence.*.analysis.slope_tolerance",
+          ("circle", "convergence")),
     Claim("C2", "same on S^2", "3 (2.74-3.13 measured in 2019/2020)", "convergence.*.analysis.slope_tolerance",
           ("convergence",)),
     Claim("C3", "NTK eigenvalue slope at large k, S^1, depths 2..50", "-2",
-          "experiments.*.analysis.eigen_slope_tolerance; depth_spectra.*.slope_tolerance", ("experiments", "depth_spectra")),
-    Claim("C4", "same on S^2", "-3", "depth_spectra.*.slope_tolerance", ("depth_spectra",)),
+          "circle.*.analysis.eigen_slope_tolerance; depth.*.slope_tolerance", ("circle", "depth")),
+    Claim("C4", "same on S^2", "-3", "depth.*.slope_tolerance", ("depth",)),
     Claim("C5", "S^1, 1:2:4 density: convergence-time ratio across regions", "1 : 2 : 4 (P1: 1 : 1.96 : 3.89)",
-          "experiments.*.analysis.region_ratio_tolerance", ("experiments",)),
+          "circle.*.analysis.region_ratio_tolerance", ("circle",)),
     Claim("C6", "S^2 hemispheres, density ratio r in {2,3,4}: time ratio", "r (P1: 1.76 / 2.45 / 2.99)",
           "convergence.*.analysis.region_ratio_tolerance", ("convergence",)),
     Claim("C7", "local eigenfunction frequency ratio across regions", "sqrt(p_i/p_j)", "spectral.*.ratio_tolerance",
@@ -54,10 +54,10 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in [
     Claim("C9", "no-bias two-layer net: odd kappa >= 3 never converge; even kappa ~ kappa^2 (deep nets learn odd k)",
           "odd: never; even: slope d", "convergence.*.analysis.slope_tolerance", ("convergence",)),
     Claim("C10", "deep NTK low-frequency slope flattens monotonically with depth", "flattens monotonically",
-          "- (strictly increasing)", ("depth_spectra",)),
+          "- (strictly increasing)", ("depth",)),
     Claim("C11", "trained wide net vs linearised NTK prediction: residual spectra agree over time", "agreement",
-          "experiments.*.analysis.agreement_tolerance; convergence.*.analysis.agreement_tolerance",
-          ("experiments", "convergence")),
+          "circle.*.analysis.agreement_tolerance; convergence.*.analysis.agreement_tolerance",
+          ("circle", "convergence")),
     Claim("C12", "PE raises the number of activation regions used", "[0,1] < [-1,1] < PE, PE saturating",
           "- (ordering)", ("coordinate",)),
     Claim("C13", "PE raises local Hamming distance", "several times the coordinate value",
@@ -67,6 +67,27 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in [
     Claim("C15", "PE flattens convergence time vs frequency", "slope with PE < slope without",
           "coordinate.*.analysis.learned_threshold", ("coordinate",)),
 ]}
+
+
+def exclusions(status: np.ndarray) -> str:
+    """How many runs of a set a claim was computed from were left out: diverged ones always, runs
+    that never met the criterion wherever a step is measured ('' when none)."""
+    status = np.asarray(status)
+    div = int((status == STATUS["diverged"]).sum())
+    never = int((status == STATUS["not_converged"]).sum())
+    if not (div or never):
+        return ""
+    return f"excluded: {div} diverged and {never} not-converged run(s) of {status.size}"
+
+
+def note_exclusions(rows: list["ClaimRow"], status: np.ndarray) -> list["ClaimRow"]:
+    """Append :func:`exclusions` to every row's note (rows computed from one study's runs)."""
+    text = exclusions(status)
+    if text:
+        for row in rows:
+            if text not in row.note:
+                row.note = f"{row.note}; {text}" if row.note else text
+    return rows
 
 
 def verdict(ok: bool | None) -> str:
@@ -109,33 +130,27 @@ def scorecard_markdown(frame: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# circle studies (config section experiments:): C1, C3, C5, C11
+# circle studies (config section circle:): C1, C3, C5, C11
 
 
 def claim_c1(conv: xr.Dataset, experiment: str, fit_kappa_min: int, tolerance: float) -> tuple[ClaimRow, dict]:
     """C1: slope of log(convergence steps) vs log κ on uniform S¹ (two-layer, with bias)."""
     sel = conv.sel(kappa=conv.kappa >= fit_kappa_min)
-    ok_mask = sel.status == STATUS["converged"]
     diverged = int((sel.status == STATUS["diverged"]).sum())
     not_conv = int((sel.status == STATUS["not_converged"]).sum())
-    k, s = xr.broadcast(sel.kappa, sel.measured_step)
     notes = [f"criterion: {conv.attrs['criterion']}", f"fit over kappa >= {fit_kappa_min}"]
     if diverged:
         notes.append(f"WARNING: {diverged} diverged run(s) excluded from the fit")
     if not_conv:
         notes.append(f"{not_conv} run(s) not converged by max_steps excluded")
-    fits = {}
-    try:
-        fit = fit_power_law(k.values[ok_mask.values], s.values[ok_mask.values])
-        fits["measured"] = fit
-        pk, ps = xr.broadcast(sel.kappa, sel.predicted_step)
-        pm = ps.values > 0
-        if pm.sum() >= 2:
-            fits["predicted"] = fit_power_law(pk.values[pm], ps.values[pm])
+    fits, error = kappa_fits(conv, fit_kappa_min)
+    if "measured" in fits:
+        fit = fits["measured"]
+        if "predicted" in fits:
             notes.append(f"linearised-NTK prediction: {fits['predicted'].describe()}")
         value, ok = fit.describe(), abs(fit.slope - 2.0) <= tolerance
-    except ValueError as exc:
-        value, ok = f"no fit ({exc})", None
+    else:
+        value, ok = f"no fit ({error})", None
     row = ClaimRow(experiment, "C1", "two-layer net with bias, uniform S1: slope of log(convergence steps) vs log kappa",
                    "2 (1.93 in arXiv:1906.00425, 1.93-2.15 across variants)", value, f"|slope - 2| <= {tolerance:g}", verdict(ok), "; ".join(notes))
     return row, fits
@@ -147,7 +162,7 @@ def claim_c3(ntk: xr.Dataset, experiment: str, fit_range, tolerance: float) -> t
     spec = ntk.operator_eigenvalue.sel(frequency=slice(lo, hi))
     fit = fit_power_law(spec.frequency.values, spec.values)
     ok = abs(fit.slope + 2.0) <= tolerance
-    row = ClaimRow(experiment, "C3", "NTK eigenvalue slope at large k, S1 (two-layer net with bias; deep nets: the depth_spectra rows)",
+    row = ClaimRow(experiment, "C3", "NTK eigenvalue slope at large k, S1 (two-layer net with bias; deep nets: the depth rows)",
                    "-2 (P1 fits 1.94 from k = 50)", fit.describe(), f"|slope + 2| <= {tolerance:g}", verdict(ok),
                    f"operator eigenvalues by circulant FFT on {ntk.attrs.get('grid_size', '?')} grid points, fit over k in [{lo}, {hi}]")
     return row, fit
@@ -274,7 +289,7 @@ def claim_c8(spec: xr.Dataset, name: str, q_range, tolerance: float) -> ClaimRow
 
 
 # ---------------------------------------------------------------------------------------------
-# deep NTK spectra vs depth (depth_spectra:): C3 (S^1), C4 (S^2), C10
+# deep NTK spectra vs depth (depth:): C3 (S^1), C4 (S^2), C10
 
 
 # docs/methods.md §5: local slope over k = 1..10 on S1 for depths 3, 5, 10, 20, 50
@@ -396,7 +411,7 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
         rows.append(ClaimRow(name, "C6", f"S^{dim - 1} hemispheres with density ratio {r:g}: time ratio sparse/dense",
                              f"{r:g} (P1 measured {paper})", ours, f"+-{acfg['region_ratio_tolerance']:.0%}", verdict(ok),
                              f"median over degrees {k[fit_k].tolist()} and seeds; per-hemisphere criterion"))
-    return rows
+    return note_exclusions(rows, conv.status.values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,4 +474,31 @@ def coordinate_rows(runs: list[xr.Dataset], conv: xr.Dataset, fits: dict, alive:
                              f"a frequency is learned at the first epoch its residual amplitude drops below {thr:g} of the "
                              "target's; slope of the log-log fit of the median epoch over seeds"
                              + ("" if learned_any else "; no encoding learned any frequency, so nothing to compare")))
+    diverged = {e: int((~alive[e]).sum()) for e in alive if not alive[e].all()}
+    if diverged:
+        text = "excluded: diverged runs " + ", ".join(f"{e} {n} of {alive[e].size}" for e, n in diverged.items())
+        for row in rows:
+            row.note = f"{row.note}; {text}" if row.note else text
     return rows
+
+
+def scorecard(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, str]:
+    """Every study's claim rows in one table, sorted by claim, and its Markdown rendering."""
+    frame = sort_claims(pd.concat(frames, ignore_index=True))
+    return frame, scorecard_markdown(frame)
+
+
+def scorecard_html(frame: pd.DataFrame) -> str:
+    """The scorecard as a standalone HTML page (the report shows it as a table), verdicts coloured."""
+    frame = sort_claims(frame)
+    cols = ["claim", "experiment", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
+    counts = frame["verdict"].value_counts().to_dict()
+    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("pass", "fail", "not_evaluated"))
+    colour = {"pass": "#dff0d8", "fail": "#f2dede", "not_evaluated": "#fcf8e3"}
+    styled = frame[cols].style.hide(axis="index").apply(
+        lambda r: [f"background-color: {colour.get(r.verdict, '')}"] * len(r), axis=1)
+    table = styled.to_html()
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>specbias scorecard</title>"
+            "<style>body{font-family:sans-serif;font-size:13px} table{border-collapse:collapse} "
+            "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}</style></head><body>"
+            f"<h1>specbias scorecard</h1><p>{summary} (docs/methods.md §2)</p>{table}</body></html>\n")

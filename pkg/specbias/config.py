@@ -1,7 +1,7 @@
 """Config validation: JSON Schema (with defaults filled in) plus checks a schema cannot express.
 
 Errors name the offending key as a dotted path, e.g.
-``config error at experiments.uniform_circle.train.lr: -0.1 is less than or equal to the minimum of 0``.
+``config error at circle.uniform_circle.train.lr: -0.1 is less than or equal to the minimum of 0``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ import jsonschema
 import numpy as np
 import yaml
 
+from .deep import multiplicity
+from .encodings import check_aliasing
 from .sampling import DensityError, make_density
+from .signals import natural_image_side
+from .studies import STUDIES
 
 
 class ConfigError(ValueError):
@@ -47,6 +51,7 @@ def validate(config: dict, schema: dict) -> dict:
     """Validate ``config`` in place (defaults filled in) and return it; raise ConfigError."""
     if isinstance(config.get("compile"), bool):  # YAML 1.1 reads a bare on/off as a boolean
         config["compile"] = "on" if config["compile"] else "off"
+    check_renamed(config)
     check_finite(config)
     cls = jsonschema.validators.validator_for(schema)
     validator = _with_defaults(cls)(schema)
@@ -57,6 +62,18 @@ def validate(config: dict, schema: dict) -> dict:
         raise ConfigError(f"config error at {_path(err)}: {err.message}")
     check_semantics(config)
     return config
+
+
+#: config sections renamed in the study-per-section layout: old name -> new name
+RENAMED_SECTIONS = {"experiments": "circle", "depth_spectra": "depth"}
+
+
+def check_renamed(config: dict) -> None:
+    """A config written for an old section name fails with the new name (never silently ignored)."""
+    for old, new in RENAMED_SECTIONS.items():
+        if old in config:
+            raise ConfigError(f"config error at {old}: this section is now called `{new}:`; rename `{old}:` to `{new}:` "
+                              f"(results go to results/{new}/<name>/)")
 
 
 def check_finite(node, where: str = "") -> None:
@@ -83,20 +100,19 @@ def check_semantics(config: dict) -> None:
                               "(e.g. magma, viridis, cividis)")
     for name, spec in config.get("spectral", {}).items():
         check_spectral(name, spec)
-    for name, dspec in config.get("depth_spectra", {}).items():
+    for name, dspec in config.get("depth", {}).items():
         for key in ("large_k_range", "low_k_range"):
-            _, hi = _check_range(dspec[key], f"depth_spectra.{name}.{key}")
+            _, hi = _check_range(dspec[key], f"depth.{name}.{key}")
             if hi > dspec["max_degree"]:
-                raise ConfigError(f"config error at depth_spectra.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
+                raise ConfigError(f"config error at depth.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
     for name, study in config.get("convergence", {}).items():
         check_convergence(name, study)
     for name, study in config.get("coordinate", {}).items():
         check_coordinate(name, study)
-    experiments = config.get("experiments", {})
-    if not experiments:
-        raise ConfigError("config error at experiments: define at least one experiment")
-    for name, exp in experiments.items():
-        where = f"experiments.{name}"
+    if not any(config.get(section) for section in STUDIES):
+        raise ConfigError(f"config error: define at least one study in one of the sections {', '.join(STUDIES)}")
+    for name, exp in config.get("circle", {}).items():
+        where = f"circle.{name}"
         _check_density(exp["data"]["density"], f"{where}.data.density")
         if exp["data"]["sampling"] == "grid" and exp["data"]["density"]["kind"] != "uniform":
             raise ConfigError(f"config error at {where}.data.sampling: grid sampling needs the uniform density")
@@ -205,8 +221,6 @@ def check_convergence(name: str, cfg: dict) -> None:
 
 def check_coordinate(name: str, cfg: dict) -> None:
     """Cross-key checks of one ``coordinate:`` study, aliasing included (before any job runs)."""
-    from .encodings import check_aliasing
-
     where = f"coordinate.{name}"
     sig = cfg["signal"]
     needs = {"sines": ("length", "frequencies"), "random_image": ("size",), "image": ("size", "name")}[sig["kind"]]
@@ -222,8 +236,6 @@ def check_coordinate(name: str, cfg: dict) -> None:
         raise ConfigError(f"config error at {where}.signal.frequencies: {max(sig['frequencies'])} is not below the "
                           f"Nyquist frequency {n // 2} of a {n}-point grid")
     if sig["kind"] == "image":
-        from .signals import natural_image_side
-
         side = natural_image_side(sig["name"])
         if sig["size"] > side:
             raise ConfigError(f"config error at {where}.signal.size: image {sig['name']} has a {side}-pixel square; "
@@ -247,8 +259,6 @@ def check_coordinate(name: str, cfg: dict) -> None:
 
 
 def _multiplicities(dim: int, top: int):
-    from .deep import multiplicity
-
     return multiplicity(dim, np.arange(top + 1))
 
 

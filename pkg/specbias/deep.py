@@ -22,6 +22,7 @@ import math
 import numpy as np
 import torch
 from scipy import special
+from torch.func import jacrev
 
 from . import accel
 
@@ -141,8 +142,6 @@ def empirical_ntk(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
 
 def empirical_ntk_jacobian(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """Reference: the same kernel from full per-sample Jacobians (``torch.func.jacrev``)."""
-    from torch.func import jacrev
-
     params = tuple(weights)
     jac = jacrev(lambda *ws: mlp_forward(list(ws), x), argnums=tuple(range(len(params))))(*params)
     flat = torch.cat([j.reshape(x.shape[0], -1) for j in jac], dim=1)

@@ -8,7 +8,8 @@
   (features, d), drawn from a seed.
 
 :func:`check_aliasing` rejects an octave encoding whose top octave the sampling grid cannot
-resolve (docs/methods.md §7: on a 64-pixel axis over [0, 1), L ≥ 8 aliases).
+resolve (docs/methods.md §7: on a 64-pixel axis over [0, 1), L = 7 puts the top octave at
+Nyquist, where its sine is zero on the grid, and L ≥ 8 aliases).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import math
 import numpy as np
 import torch
 
-KINDS = ("raw", "octave", "fourier")
+from .registry import ENCODINGS, Configured
+
 
 
 def raw(x: torch.Tensor, lo: float = 0.0, hi: float = 1.0) -> torch.Tensor:
@@ -57,32 +59,81 @@ def top_octave_cycles(octaves: int) -> float:
 
 
 def check_aliasing(octaves: int, samples_per_unit: float, where: str = "octaves") -> None:
-    """Raise if the top octave exceeds the Nyquist frequency of the sampling grid.
+    """Raise if the top octave reaches the Nyquist frequency of the sampling grid (at Nyquist its
+    sine column vanishes on the grid; above, it aliases).
 
     ``samples_per_unit``: grid points per unit length of the *encoded* coordinate (a 64-pixel
     axis on [0, 1) has 64; on [−1, 1) it has 32)."""
     nyquist = samples_per_unit / 2
     top = top_octave_cycles(octaves)
-    if top > nyquist:
-        lmax = int(math.floor(math.log2(nyquist))) + 2 if nyquist >= 0.5 else 0
+    if top >= nyquist:
+        lmax = int(math.ceil(math.log2(nyquist))) + 1 if nyquist > 0.25 else 0
+        what = "sits at the Nyquist frequency (its sine is zero on every grid point)" if top == nyquist else "aliases"
         raise ValueError(
             f"{where}: {octaves} octaves put {top:g} cycles per unit length on a grid of {samples_per_unit:g} samples per "
-            f"unit (Nyquist {nyquist:g}): the top octave aliases; use at most {lmax} octaves"
+            f"unit (Nyquist {nyquist:g}): the top octave {what}; use at most {lmax} octaves"
         )
+
+
+class Encoding(Configured):
+    """An input map of unit-grid coordinates: one class per config ``kind`` (:data:`ENCODINGS`).
+
+    A subclass sets how wide its output is for ``dims`` coordinates (:meth:`width`), how it maps a
+    grid (:meth:`encode`), and may refuse a grid it cannot represent (:meth:`check_grid`)."""
+
+    def __init__(self, cfg: dict):
+        super().__init__(cfg)
+        lo, hi = cfg.get("range", (0.0, 1.0))
+        self.lo, self.hi = float(lo), float(hi)
+
+    @property
+    def range_width(self) -> float:
+        return self.hi - self.lo
+
+    def width(self, dims: int) -> int:
+        raise NotImplementedError
+
+    def encode(self, x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+        raise NotImplementedError
+
+    def check_grid(self, samples_per_axis: int, where: str) -> None:
+        """Raise (naming ``where``) if a grid of ``samples_per_axis`` points per axis cannot carry the encoding."""
+
+
+@ENCODINGS.register("raw")
+class Raw(Encoding):
+    def width(self, dims: int) -> int:
+        return dims
+
+    def encode(self, x, seed=0):
+        return raw(x, self.lo, self.hi)
+
+
+@ENCODINGS.register("octave")
+class Octave(Encoding):
+    def width(self, dims: int) -> int:
+        return 2 * self.cfg["octaves"] * dims
+
+    def encode(self, x, seed=0):
+        return octave(raw(x, self.lo, self.hi), self.cfg["octaves"])
+
+    def check_grid(self, samples_per_axis, where):
+        check_aliasing(self.cfg["octaves"], samples_per_axis / self.range_width, where)
+
+
+@ENCODINGS.register("fourier")
+class Fourier(Encoding):
+    def width(self, dims: int) -> int:
+        return 2 * self.cfg["features"]
+
+    def encode(self, x, seed=0):
+        return fourier(x, gaussian_matrix(x.shape[1], self.cfg["features"], self.cfg["sigma"], self.cfg.get("seed", seed), x.dtype))
 
 
 def encode(x: torch.Tensor, cfg: dict, seed: int = 0) -> torch.Tensor:
     """Encode unit-grid coordinates as ``cfg`` says: {kind: raw, range: [lo, hi]},
     {kind: octave, octaves: L, range: [lo, hi]} or {kind: fourier, features, sigma}."""
-    kind = cfg["kind"]
-    lo, hi = cfg.get("range", (0.0, 1.0))
-    if kind == "raw":
-        return raw(x, lo, hi)
-    if kind == "octave":
-        return octave(raw(x, lo, hi), cfg["octaves"])
-    if kind == "fourier":
-        return fourier(x, gaussian_matrix(x.shape[1], cfg["features"], cfg["sigma"], cfg.get("seed", seed), x.dtype))
-    raise ValueError(f"unknown encoding {kind!r}; choose one of {KINDS}")
+    return ENCODINGS.build(cfg).encode(x, seed)
 
 
 def range_width(cfg: dict) -> float:

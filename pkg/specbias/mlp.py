@@ -1,4 +1,4 @@
-"""Coordinate MLPs of P2 (arXiv:2301.05816): plain ReLU MLPs with biases, PyTorch's default
+"""Coordinate MLPs of P2 (arXiv:2301.05816): plain MLPs (ReLU unless configured otherwise) with biases, PyTorch's default
 initialisation, trained by Adam on the mean squared error, as a batched ensemble of R runs.
 
 ``weights[l]`` is (R, fan_out, fan_in) and ``biases[l]`` (R, fan_out); layer l < L−1 applies ReLU.
@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
+
+from .registry import ACTIVATIONS
 
 
 @dataclass
 class MLPEnsemble:
     weights: list[torch.Tensor]
     biases: list[torch.Tensor]
+    activation: Callable[[torch.Tensor], torch.Tensor] = torch.relu  # hidden layers (:mod:`specbias.activations`)
 
     @property
     def runs(self) -> int:
@@ -41,15 +45,17 @@ class MLPEnsemble:
             h = torch.matmul(h, w.transpose(1, 2)) + b[:, None, :]
             if i < last:
                 pres.append(h)
-                h = torch.relu(h)
+                h = self.activation(h)
         return pres, h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.preactivations(x)[1]
 
 
-def init_mlp_ensemble(seeds, in_dim: int, hidden: list[int], out_dim: int, dtype=torch.float32, device="cpu") -> MLPEnsemble:
-    """One net per seed with torch.nn.Linear's default init, drawn on the CPU in float64."""
+def init_mlp_ensemble(seeds, in_dim: int, hidden: list[int], out_dim: int, dtype=torch.float32, device="cpu",
+                      activation: str | dict = "relu") -> MLPEnsemble:
+    """One net per seed with torch.nn.Linear's default init, drawn on the CPU in float64;
+    ``activation``: a registered activation (name or config dict) for the hidden layers."""
     if in_dim < 1 or out_dim < 1 or not hidden or min(hidden) < 1:
         raise ValueError(f"bad MLP shape: in {in_dim}, hidden {hidden}, out {out_dim}")
     sizes = [in_dim, *hidden, out_dim]
@@ -61,7 +67,7 @@ def init_mlp_ensemble(seeds, in_dim: int, hidden: list[int], out_dim: int, dtype
             ws[l].append((torch.rand(fo, fi, generator=gen, dtype=torch.float64) * 2 - 1) * bound)
             bs[l].append((torch.rand(fo, generator=gen, dtype=torch.float64) * 2 - 1) * bound)
     return MLPEnsemble([torch.stack(w).to(device=device, dtype=dtype) for w in ws],
-                       [torch.stack(b).to(device=device, dtype=dtype) for b in bs])
+                       [torch.stack(b).to(device=device, dtype=dtype) for b in bs], ACTIVATIONS.build(activation))
 
 
 @dataclass

@@ -11,12 +11,89 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
-from . import accel, arcstep
+from . import accel, arcstep, deep, ntk
+from .registry import Configured, MODELS
 
 INITS = ("independent", "antisymmetric")
+
+
+@runtime_checkable
+class Ensemble(Protocol):
+    """What :func:`specbias.train.train_gd` needs from a trainable model: R networks held as batched
+    tensors with a leading run dimension.  Optional extras a study uses when present:
+    ``supports_arc_step`` (the exact S¹ step of :mod:`specbias.arcstep`) and an activation
+    pattern (``preactivation(x)``, (R, n, units), whose signs are the pattern)."""
+
+    @property
+    def runs(self) -> int: ...
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs (R, n) for shared inputs x (n, d)."""
+
+    def plan(self, n: int, compile: str = "auto") -> Any:
+        """Whatever :meth:`residual_and_grad` needs to run a step on n points (or None)."""
+
+    def residual_and_grad(self, x: torch.Tensor, y: torch.Tensor, plan: Any = None) -> tuple[torch.Tensor, Any]:
+        """Residual f − y (R, n) and the gradient of ½Σ(f − y)² in the form :meth:`update` takes."""
+
+    def update(self, grad: Any, lr: float, keep: torch.Tensor) -> None:
+        """θ ← θ − η∇Φ for the runs where ``keep`` (R,) holds; the others stay frozen."""
+
+
+class ModelKind(Configured):
+    """A model family from config (``model.kind``): one subclass per kind, registered in
+    :data:`~specbias.registry.MODELS`.  It builds the trainable ensemble and gives the analytic NTK
+    as a function of the inner product of unit vectors, from which the Gram matrix and the
+    Funk–Hecke eigenvalues on S^{d−1} follow (a kind whose Gram matrix is not zonal overrides
+    :meth:`gram`)."""
+
+
+    def ensemble(self, seeds, dim: int, dtype=torch.float32, device="cpu") -> Ensemble:
+        raise NotImplementedError
+
+    def kernel(self, cos: np.ndarray, out: np.ndarray | None = None, device=None) -> np.ndarray:
+        """Analytic NTK Θ(xᵀx') (float64); ``out`` may be ``cos`` itself (overwritten)."""
+        raise NotImplementedError
+
+    def gram(self, x: np.ndarray, device=None) -> np.ndarray:
+        """Analytic NTK Gram matrix (float64) on unit vectors x (n, d)."""
+        cos = np.clip(x @ x.T, -1.0, 1.0)
+        return self.kernel(cos, out=cos, device=device)
+
+    def zonal_eigenvalues(self, dim: int, max_degree: int) -> np.ndarray:
+        """Operator eigenvalue per degree under the uniform probability measure on S^{dim−1} (Funk–Hecke)."""
+        return deep.funk_hecke_eigenvalues(lambda c: self.kernel(np.asarray(c, dtype=np.float64)), dim, max_degree)
+
+
+@MODELS.register("two_layer")
+class TwoLayer(ModelKind):
+    """P1's two-layer ReLU net, first layer trained (``width``, ``bias``, ``tau``, ``init``):
+    H = (xᵀx' + β)(π − θ)/(2π) in any dimension (docs/methods.md §3)."""
+
+    def ensemble(self, seeds, dim, dtype=torch.float32, device="cpu"):
+        c = self.cfg
+        return init_two_layer(seeds, c["width"], dim, c["tau"], c["bias"], c["init"], dtype, device)
+
+    def kernel(self, cos, out=None, device=None):
+        return ntk.two_layer_ntk(cos, self.cfg["bias"])
+
+
+@MODELS.register("deep")
+class Deep(ModelKind):
+    """Bias-free deep ReLU net in the NTK parameterisation (``width``, ``depth``; docs/methods.md §5)."""
+
+    def ensemble(self, seeds, dim, dtype=torch.float32, device="cpu"):
+        return deep.init_deep_ensemble(seeds, dim, self.cfg["width"], self.cfg["depth"], dtype, device)
+
+    def kernel(self, cos, out=None, device=None):
+        if out is None:
+            return deep.relu_ntk(cos, self.cfg["depth"])
+        return deep.relu_ntk_gram(cos, self.cfg["depth"], out=out, device=device)
 
 
 @dataclass

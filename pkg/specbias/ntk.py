@@ -26,6 +26,9 @@ Conventions (keep them in mind when comparing with papers):
 from __future__ import annotations
 
 import numpy as np
+import torch
+from scipy import linalg
+from scipy.sparse.linalg import eigsh
 
 #: H(θ) of the trained network divided by P1's printed kernel (docs/methods.md §3).
 NETWORK_OVER_P1 = {True: 2.0, False: 1.0}
@@ -116,9 +119,6 @@ def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool =
     ``device`` (a torch device, e.g. CUDA): the dense solve runs there with ``torch.linalg.eigh``
     in float64 instead (the stages pass the GPU when there is one).
     """
-    from scipy import linalg
-    from scipy.sparse.linalg import eigsh
-
     gram = np.asarray(gram, dtype=np.float64)
     if gram.ndim != 2 or gram.shape[0] != gram.shape[1]:
         raise ValueError(f"Gram matrix must be square, got shape {gram.shape}")
@@ -128,8 +128,6 @@ def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool =
     if count is not None and not 1 <= count <= n:
         raise ValueError(f"eigenpair count must lie in [1, {n}], got {count}")
     if device is not None and (count is None or count >= n - 1):
-        import torch
-
         evals, evecs = torch.linalg.eigh(torch.from_numpy(gram).to(device=device, dtype=torch.float64))
         evals, evecs = evals.flip(0)[:count].cpu().numpy(), evecs.flip(1)[:, :count].cpu().numpy()
         return np.ascontiguousarray(evals), np.ascontiguousarray(evecs)

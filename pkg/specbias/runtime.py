@@ -1,4 +1,4 @@
-"""Helpers for the workflow's scripts: logging into the job's log file and thread settings."""
+"""Helper for the workflow's scripts: a job's logging (and stderr) into its log file."""
 
 from __future__ import annotations
 

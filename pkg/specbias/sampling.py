@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DENSITIES = ("uniform", "piecewise", "cosine")
+from .registry import CIRCLE_DENSITIES
+
 METHODS = ("random", "grid")
 
 
@@ -30,21 +31,27 @@ class DensityError(ValueError):
 
 @dataclass(frozen=True)
 class Density:
-    kind: str
+    """A probability density on S¹ w.r.t. arc length: one subclass per config ``kind``
+    (:data:`~specbias.registry.CIRCLE_DENSITIES`), built by :meth:`from_config`.
+
+    The base class is a density constant on arcs: ``edges`` (regions + 1 angles from −π to π) and
+    ``values`` (the density on each arc).  A subclass whose density varies inside an arc overrides
+    :meth:`pdf`, :meth:`sample` and :meth:`sqrt_mass`; region labels always come from ``edges``."""
+
     edges: tuple[float, ...] = (-math.pi, math.pi)  # region boundaries, len = regions + 1
-    values: tuple[float, ...] = (1 / (2 * math.pi),)  # density in each region (piecewise/uniform)
-    modulation: float = 0.0  # cosine: a
-    harmonic: int = 0  # cosine: k
-    phase: float = 0.0  # cosine: φ
+    values: tuple[float, ...] = (1 / (2 * math.pi),)  # density in each region (its mean for a varying one)
+
+    kind = ""
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "Density":
+        raise NotImplementedError
 
     @property
     def regions(self) -> int:
         return len(self.values)
 
     def pdf(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        if self.kind == "cosine":
-            return (1 + self.modulation * np.cos(self.harmonic * theta + self.phase)) / (2 * math.pi)
         return np.asarray(self.values)[self.region_of(theta)]
 
     def region_of(self, theta) -> np.ndarray:
@@ -55,44 +62,40 @@ class Density:
 
     def sqrt_mass(self) -> float:
         """Z = (1/2π) ∫ √p(θ) dθ."""
-        if self.kind == "cosine":
-            t = -math.pi + 2 * math.pi * (np.arange(8192) + 0.5) / 8192
-            return float(np.mean(np.sqrt(self.pdf(t))))
         lengths = np.diff(self.edges)
         return float(np.sum(lengths * np.sqrt(self.values)) / (2 * math.pi))
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n i.i.d. angles drawn exactly from the density."""
-        if self.kind == "cosine":
-            out = np.empty(0)
-            bound = (1 + abs(self.modulation)) / (2 * math.pi)
-            while out.size < n:  # rejection sampling under the constant envelope
-                t = rng.uniform(-math.pi, math.pi, size=2 * (n - out.size) + 16)
-                keep = rng.uniform(0, bound, size=t.size) < self.pdf(t)
-                out = np.concatenate([out, t[keep]])
-            return out[:n]
         lengths = np.diff(self.edges)
         mass = lengths * np.asarray(self.values)
         region = rng.choice(len(mass), size=n, p=mass / mass.sum())
         return np.asarray(self.edges)[region] + rng.uniform(0, 1, size=n) * lengths[region]
 
     def describe(self) -> str:
-        if self.kind == "uniform":
-            return "uniform p = 1/(2 pi)"
-        if self.kind == "cosine":
-            return f"p = (1 + {self.modulation:g} cos({self.harmonic} theta + {self.phase:g}))/(2 pi)"
-        ratio = np.asarray(self.values) / min(v for v in self.values if v > 0)
-        return "piecewise constant, density ratio " + ":".join(f"{r:.3g}" for r in ratio)
+        raise NotImplementedError
 
 
-def make_density(cfg) -> Density:
-    """Build a density from its config: a kind name or a dict ``{kind: ..., ...}``."""
-    if isinstance(cfg, str):
-        cfg = {"kind": cfg}
-    kind = cfg.get("kind")
-    if kind == "uniform":
-        return Density("uniform")
-    if kind == "piecewise":
+@CIRCLE_DENSITIES.register("uniform")
+@dataclass(frozen=True)
+class Uniform(Density):
+    """p = 1/(2π)."""
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "Uniform":
+        return cls()
+
+    def describe(self) -> str:
+        return "uniform p = 1/(2 pi)"
+
+
+@CIRCLE_DENSITIES.register("piecewise")
+@dataclass(frozen=True)
+class Piecewise(Density):
+    """Arcs of relative ``lengths`` from θ = −π with relative densities ``weights``, normalised."""
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "Piecewise":
         lengths = np.asarray(cfg.get("lengths", []), dtype=np.float64)
         weights = np.asarray(cfg.get("weights", []), dtype=np.float64)
         if lengths.size == 0 or lengths.shape != weights.shape:
@@ -107,16 +110,61 @@ def make_density(cfg) -> Density:
             raise DensityError(f"piecewise density does not integrate to a positive finite number (weights {weights.tolist()})")
         edges = np.concatenate([[-math.pi], -math.pi + np.cumsum(arcs)])
         edges[-1] = math.pi
-        return Density("piecewise", tuple(edges.tolist()), tuple((weights / total).tolist()))
-    if kind == "cosine":
+        return cls(tuple(edges.tolist()), tuple((weights / total).tolist()))
+
+    def describe(self) -> str:
+        ratio = np.asarray(self.values) / min(v for v in self.values if v > 0)
+        return "piecewise constant, density ratio " + ":".join(f"{r:.3g}" for r in ratio)
+
+
+@CIRCLE_DENSITIES.register("cosine")
+@dataclass(frozen=True)
+class Cosine(Density):
+    """p(θ) = (1 + a cos(kθ + φ)) / (2π), |a| < 1: one region, mean 1/(2π)."""
+
+    modulation: float = 0.0  # a
+    harmonic: int = 1  # k
+    phase: float = 0.0  # φ
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "Cosine":
         a = float(cfg.get("modulation", 0.0))
         if not abs(a) < 1:
             raise DensityError(f"cosine density needs |modulation| < 1 to stay positive, got {a}")
         k = int(cfg.get("harmonic", 1))
         if k < 1:
             raise DensityError(f"cosine density needs harmonic >= 1, got {k}")
-        return Density("cosine", modulation=a, harmonic=k, phase=float(cfg.get("phase", 0.0)))
-    raise DensityError(f"unknown density {kind!r}; choose one of {DENSITIES}")
+        return cls(modulation=a, harmonic=k, phase=float(cfg.get("phase", 0.0)))
+
+    def pdf(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        return (1 + self.modulation * np.cos(self.harmonic * theta + self.phase)) / (2 * math.pi)
+
+    def sqrt_mass(self) -> float:
+        t = -math.pi + 2 * math.pi * (np.arange(8192) + 0.5) / 8192
+        return float(np.mean(np.sqrt(self.pdf(t))))
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        out = np.empty(0)
+        bound = (1 + abs(self.modulation)) / (2 * math.pi)
+        while out.size < n:  # rejection sampling under the constant envelope
+            t = rng.uniform(-math.pi, math.pi, size=2 * (n - out.size) + 16)
+            keep = rng.uniform(0, bound, size=t.size) < self.pdf(t)
+            out = np.concatenate([out, t[keep]])
+        return out[:n]
+
+    def describe(self) -> str:
+        return f"p = (1 + {self.modulation:g} cos({self.harmonic} theta + {self.phase:g}))/(2 pi)"
+
+
+def make_density(cfg) -> Density:
+    """Build a density from its config: a kind name or a dict ``{kind: ..., ...}``."""
+    try:
+        return CIRCLE_DENSITIES.build(cfg)
+    except ValueError as exc:
+        if isinstance(exc, DensityError):
+            raise
+        raise DensityError(str(exc)) from None
 
 
 def density_pdf(kind, theta: np.ndarray) -> np.ndarray:
@@ -134,7 +182,7 @@ def sample_circle(n: int, seed: int, density="uniform", method: str = "random") 
         raise ValueError(f"need at least 2 points, got n={n}")
     dens = make_density(density)
     if method == "grid":
-        if dens.kind != "uniform":
+        if not isinstance(dens, Uniform):
             raise ValueError("grid sampling is only defined for the uniform density; use method 'random'")
         return -np.pi + 2 * np.pi * np.arange(n) / n
     if method != "random":

@@ -15,10 +15,51 @@ Gegenbauer polynomial normalised to P_k(1) = 1: cos(kθ) on S¹, the Legendre po
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import sph_harm_y
 
-from . import deep, ntk
+from .registry import Configured, MODELS, SPHERE_DENSITIES, SPHERE_TARGETS
 
-DENSITIES = ("uniform", "hemispheres")
+class SphereDensity(Configured):
+    """A density on S^{d−1}: one subclass per config ``kind`` (:data:`~specbias.registry.SPHERE_DENSITIES`).
+    :meth:`draw` returns the points, their region labels and the density at each point relative to
+    the uniform probability measure."""
+
+
+    def draw(self, n: int, dim: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+def _uniform_points(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
+    x = rng.standard_normal((n, dim))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x
+
+
+@SPHERE_DENSITIES.register("uniform")
+class UniformSphere(SphereDensity):
+    """The uniform probability measure; every point in region 0."""
+
+    def draw(self, n, dim, rng):
+        return _uniform_points(n, dim, rng), np.zeros(n, dtype=np.int64), np.ones(n)
+
+
+@SPHERE_DENSITIES.register("hemispheres")
+class Hemispheres(SphereDensity):
+    """Density ``ratio`` times higher on x_d ≥ 0 (region 1) than on x_d < 0 (region 0)."""
+
+    def draw(self, n, dim, rng):
+        r = float(self.cfg["ratio"])
+        if not (np.isfinite(r) and r > 0):
+            raise ValueError(f"hemisphere density ratio must be positive and finite, got {r}")
+        n_sparse = int(round(n / (1.0 + r)))
+        if n_sparse < 1 or n - n_sparse < 1:
+            raise ValueError(f"n={n} with ratio {r} leaves a hemisphere without points")
+        x = _uniform_points(n, dim, rng)
+        region = np.zeros(n, dtype=np.int64)
+        region[n_sparse:] = 1
+        x[:, -1] = np.where(region == 1, np.abs(x[:, -1]), -np.abs(x[:, -1]))
+        pdf = np.where(region == 1, 2 * r / (1 + r), 2 / (1 + r))
+        return x, region, pdf
 
 
 def sample(n: int, dim: int, seed: int, density: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -28,27 +69,7 @@ def sample(n: int, dim: int, seed: int, density: dict) -> tuple[np.ndarray, np.n
         raise ValueError(f"the sphere S^(d-1) needs d >= 2, got dim={dim}")
     if n < 2:
         raise ValueError(f"need at least 2 points, got n={n}")
-    kind = density.get("kind", "uniform")
-    rng = np.random.default_rng(seed)
-    if kind == "uniform":
-        x = rng.standard_normal((n, dim))
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        return x, np.zeros(n, dtype=np.int64), np.ones(n)
-    if kind != "hemispheres":
-        raise ValueError(f"unknown sphere density {kind!r}; choose one of {DENSITIES}")
-    r = float(density["ratio"])
-    if not (np.isfinite(r) and r > 0):
-        raise ValueError(f"hemisphere density ratio must be positive and finite, got {r}")
-    n_sparse = int(round(n / (1.0 + r)))
-    if n_sparse < 1 or n - n_sparse < 1:
-        raise ValueError(f"n={n} with ratio {r} leaves a hemisphere without points")
-    x = rng.standard_normal((n, dim))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    region = np.zeros(n, dtype=np.int64)
-    region[n_sparse:] = 1
-    x[:, -1] = np.where(region == 1, np.abs(x[:, -1]), -np.abs(x[:, -1]))
-    pdf = np.where(region == 1, 2 * r / (1 + r), 2 / (1 + r))
-    return x, region, pdf
+    return SPHERE_DENSITIES.build({"kind": "uniform", **density}).draw(n, dim, np.random.default_rng(seed))
 
 
 def gegenbauer(t: np.ndarray, k: int, dim: int) -> np.ndarray:
@@ -80,8 +101,6 @@ def real_spherical_harmonic(x: np.ndarray, k: int, m: int) -> np.ndarray:
     """Real spherical harmonic Y_{k,m} on S² (orthonormal w.r.t. surface measure), |m| ≤ k:
     √2 (−1)^m Re Y_k^m for m > 0, Y_k^0 for m = 0, √2 (−1)^m Im Y_k^{|m|} for m < 0, with polar angle
     measured from the third axis."""
-    from scipy.special import sph_harm_y
-
     if x.shape[1] != 3:
         raise ValueError(f"real spherical harmonics are defined here on S^2 (3 coordinates), got {x.shape[1]}")
     if abs(m) > k:
@@ -95,37 +114,53 @@ def real_spherical_harmonic(x: np.ndarray, k: int, m: int) -> np.ndarray:
     return np.sqrt(2.0) * sign * (y.real if m > 0 else y.imag)
 
 
-def target(x: np.ndarray, k: int, cfg: dict) -> np.ndarray:
-    """The configured target of degree k: ``zonal`` (P_k(x·e), any d) or ``real`` (Y_{k,m} with
-    m = min(order, k) on S²), normalised as ``cfg['normalise']`` says."""
-    if cfg.get("kind", "zonal") == "zonal":
-        return zonal_target(x, k, cfg["normalise"])
-    y = real_spherical_harmonic(x, k, min(int(cfg.get("order", 0)), k))
-    if cfg["normalise"] == "unit_norm":
+def _unit_norm(y: np.ndarray, normalise: str, what: str) -> np.ndarray:
+    if normalise == "unit_norm":
         norm = np.linalg.norm(y)
         if norm == 0:
-            raise ValueError(f"spherical harmonic of degree {k} vanishes on every sample")
+            raise ValueError(f"{what} vanishes on every sample")
         y = y / norm
     return y
 
 
-def gram(x: np.ndarray, model: dict, device=None) -> np.ndarray:
-    """Analytic NTK Gram matrix (float64) of the configured model on unit vectors x.
+class SphereTarget(Configured):
+    """A target family indexed by degree k on S^{d−1}: one subclass per config ``target.kind``
+    (:data:`~specbias.registry.SPHERE_TARGETS`)."""
 
-    two_layer: H = (xᵀx' + β)(π − θ)/(2π) (any dimension: E 1[wᵀx>0]1[wᵀx'>0] = (π − θ)/(2π));
-    deep: the arc-cosine recursion Θ^{(depth−1)} of :mod:`specbias.deep`."""
-    cos = np.clip(x @ x.T, -1.0, 1.0)
-    if model["kind"] == "two_layer":
-        return ntk.two_layer_ntk(cos, model["bias"])
-    if model["kind"] == "deep":
-        return deep.relu_ntk_gram(cos, model["depth"], out=cos, device=device)
-    raise ValueError(f"unknown model kind {model['kind']!r}")
+
+    def values(self, x: np.ndarray, k: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+@SPHERE_TARGETS.register("zonal")
+class Zonal(SphereTarget):
+    """P_k(x·e), e the first axis, any d."""
+
+    def values(self, x, k):
+        return zonal_target(x, k, self.cfg["normalise"])
+
+
+@SPHERE_TARGETS.register("real")
+class RealHarmonic(SphereTarget):
+    """Y_{k,m} with m = min(order, k), on S² only."""
+
+    def values(self, x, k):
+        y = real_spherical_harmonic(x, k, min(int(self.cfg.get("order", 0)), k))
+        return _unit_norm(y, self.cfg["normalise"], f"spherical harmonic of degree {k}")
+
+
+def target(x: np.ndarray, k: int, cfg: dict) -> np.ndarray:
+    """The configured target of degree k: ``zonal`` (P_k(x·e), any d) or ``real`` (Y_{k,m} with
+    m = min(order, k) on S²), normalised as ``cfg['normalise']`` says."""
+    return SPHERE_TARGETS.build({"kind": "zonal", **cfg}).values(x, k)
+
+
+def gram(x: np.ndarray, model: dict, device=None) -> np.ndarray:
+    """Analytic NTK Gram matrix (float64) of the configured model on unit vectors x
+    (:meth:`specbias.models.ModelKind.gram` of the model's kind)."""
+    return MODELS.build(model).gram(x, device)
 
 
 def zonal_eigenvalues(model: dict, dim: int, max_degree: int) -> np.ndarray:
     """Operator eigenvalue per degree under the uniform measure (Funk–Hecke), for reference."""
-    if model["kind"] == "two_layer":
-        fn = lambda c: ntk.two_layer_ntk(c, model["bias"])  # noqa: E731
-    else:
-        fn = lambda c: deep.relu_ntk(c, model["depth"])  # noqa: E731
-    return deep.funk_hecke_eigenvalues(fn, dim, max_degree)
+    return MODELS.build(model).zonal_eigenvalues(dim, max_degree)

@@ -21,17 +21,6 @@ from .criteria import Criterion
 log = logging.getLogger(__name__)
 
 
-def pick_device(requested: str = "auto") -> torch.device:
-    """``auto``: CUDA when present, else CPU.  ``cuda`` when absent is an error, not a fallback."""
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config asks for device 'cuda' but torch sees no CUDA device")
-    if requested not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {requested!r}; use auto, cpu or cuda")
-    return torch.device(requested)
-
-
 #: How a two-layer GD step is computed: ``arc`` (exact O(n + m log n) step on S¹,
 #: :mod:`specbias.arcstep`), ``dense`` (the O(n·m) blocked step of every dimension) or ``auto``
 #: (arc whenever the model supports it and the inputs lie on S¹, compiled or from

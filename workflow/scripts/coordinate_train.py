@@ -5,8 +5,9 @@ setup_logging(snakemake.log[0])  # noqa: F821
 
 import torch  # noqa: E402
 
-from specbias import io, stages_coord  # noqa: E402
+from specbias import io  # noqa: E402
+from specbias.studies import coordinate  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-io.write(stages_coord.train_group(sm.params.study, list(sm.params.group), sm.params.device), sm.output.runs)
+io.write(coordinate.train_group(sm.params.study, list(sm.params.group), sm.params.device), sm.output.runs)

@@ -1,17 +1,18 @@
-"""Rule analysis: convergence table, fits, and this experiment's claims."""
+"""Rule circle_analysis: convergence table, fits, and the study's claim rows."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
 
-from specbias import io, stages  # noqa: E402
+from specbias import io  # noqa: E402
+from specbias.studies import circle  # noqa: E402
 
 sm = snakemake  # noqa: F821
 seeds = list(sm.params.data_seeds)
-per = len(sm.input.runs) // len(seeds)  # files are grouped by data seed (rules/common.smk)
+per = len(sm.input.runs) // len(seeds)  # files are grouped by data seed (rules/circle.smk)
 trains = [[io.read(p) for p in sm.input.runs[i * per : (i + 1) * per]] for i in range(len(seeds))]
 predicts = [[io.read(p) for p in sm.input.predictions[i * per : (i + 1) * per]] for i in range(len(seeds))]
 eigens = [io.read(p) for p in sm.input.eigens]
 law = io.read(sm.input.law[0]) if sm.input.law else None
-conv, claims = stages.analyse(trains, predicts, eigens, seeds, sm.params.experiment, sm.params.analysis, sm.params.width, law)
+conv, claims = circle.analyse(trains, predicts, eigens, seeds, sm.wildcards.circle, sm.params.study, law)
 io.write(conv, sm.output.convergence)
 io.write_csv(claims, sm.output.claims)

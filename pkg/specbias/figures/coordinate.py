@@ -1,16 +1,15 @@
-"""Figures of P2's coordinate-MLP studies: a dataset in, a matplotlib figure out."""
+"""Figures of the coordinate study (P2's coordinate MLPs)."""
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
-from .analysis import median_converged
-from .encodings import range_width
-from .plots import label, plt
+from ..encodings import range_width
+from . import label, plt
 
 
-def coordinate_heatmaps(runs: list[xr.Dataset], cmap: str = "magma"):
+def heatmaps(runs: list[xr.Dataset], cmap: str = "magma"):
     """Rahaman-style frequency × epoch heatmaps of |residual| / |target| per encoding (seed mean)."""
     fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.6), constrained_layout=True, squeeze=False)
     for ax, ds in zip(axes[0], runs):
@@ -23,7 +22,7 @@ def coordinate_heatmaps(runs: list[xr.Dataset], cmap: str = "magma"):
     return fig
 
 
-def coordinate_statistics(runs: list[xr.Dataset]):
+def statistics(runs: list[xr.Dataset]):
     """Regions used, Hamming distances and distance to boundary over training; distributions of
     the local/global Hamming distances and gradient confusion at the end."""
     fig, axes = plt.subplots(2, 3, figsize=(15, 7.4), constrained_layout=True)
@@ -56,7 +55,7 @@ def coordinate_statistics(runs: list[xr.Dataset]):
     return fig
 
 
-def coordinate_learning(learning: xr.Dataset, study: dict):
+def learning(learning: xr.Dataset, study: dict):
     """Learning epoch vs frequency per encoding (median over seeds), log-log, with the fitted power
     law; frequencies no run learned are drawn as open triangles above the last epoch."""
     epochs = study["train"]["epochs"]
@@ -64,7 +63,7 @@ def coordinate_learning(learning: xr.Dataset, study: dict):
     f = learning.frequency.values
     for i, enc in enumerate(learning["encoding"].values):
         c = f"C{i}"
-        med = median_converged(learning.learned_epoch.sel(encoding=enc).values.T)  # -1 never, -2 diverged: left out
+        med = learning.median_learned_epoch.sel(encoding=enc).values
         ok = np.isfinite(med) & (med > 0)
         slope = float(learning.fit_slope.sel(encoding=enc))
         lab = f"{enc}: slope {slope:.2f}" if np.isfinite(slope) else f"{enc}: no fit"
@@ -81,7 +80,7 @@ def coordinate_learning(learning: xr.Dataset, study: dict):
     return fig
 
 
-def coordinate_dead_units(runs: list[xr.Dataset], study: dict):
+def dead_units(runs: list[xr.Dataset], study: dict):
     """Dead units over training per encoding, and at the end against the width of the input range."""
     units = sum(study["model"]["hidden"])
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
@@ -104,10 +103,10 @@ def coordinate_dead_units(runs: list[xr.Dataset], study: dict):
     return fig
 
 
-def coordinate_reconstructions(runs: list[xr.Dataset]):
+def reconstructions(runs: list[xr.Dataset]):
     """The target and each encoding's fit at the last epoch (first seed): images side by side, or
     1-D signals overlaid on the target."""
-    shape = list(runs[0].attrs["grid_shape"]) if np.ndim(runs[0].attrs["grid_shape"]) else [int(runs[0].attrs["grid_shape"])]
+    shape = runs[0].grid_shape.values.tolist()
     target = runs[0].target.values
     if len(shape) == 2:
         fig, axes = plt.subplots(1, len(runs) + 1, figsize=(2.6 * (len(runs) + 1), 2.9), constrained_layout=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch.func import grad, vmap
 
 from .mlp import MLPEnsemble
 
@@ -64,8 +65,6 @@ def boundary_distance(ens: MLPEnsemble, x: torch.Tensor) -> np.ndarray:
 def per_example_gradients(ens: MLPEnsemble, run: int, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Gradient of the per-example loss (f(x_i) − y_i)² w.r.t. every weight and bias of one run,
     flattened: (n, parameters).  ``torch.func.vmap(grad)``: one batched pass, no Python loop."""
-    from torch.func import grad, vmap
-
     params = [p[run].detach() for p in ens.parameters()]
     L = len(ens.weights)
 

@@ -1,0 +1,207 @@
+"""Activation functions, one class per config ``activation`` kind
+(:data:`~specbias.registry.ACTIVATIONS`), with what their kernels need (docs/methods.md §11).
+
+Each gives σ for torch (``__call__``: the nets) and σ, σ′ for numpy (``f``, ``df``: the
+quadrature of :mod:`specbias.duals`), whether it is positively homogeneous (the ReLU family: its
+duals are integrated exactly over the angle), and closed forms of its duals E[σ(u)σ(v)] and
+E[σ′(u)σ′(v)] for (u, v) ~ N(0, S) where they exist.  The coordinate MLPs (autograd) take any of
+them; the two-layer and deep GD ensembles write ReLU gradients by hand and take ReLU alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy import special
+
+from .registry import ACTIVATIONS, Configured
+
+
+def _relu_j(s11, s12, s22):
+    """J₀ = P(u > 0, v > 0) and J₁ = E[ReLU u ReLU v] (arc-cosine kernels of degree 0 and 1)."""
+    root = np.sqrt(s11 * s22)
+    rho = np.clip(np.divide(s12, root, out=np.zeros_like(s12), where=root > 0), -1.0, 1.0)
+    theta = np.arccos(rho)
+    j0 = (np.pi - theta) / (2 * np.pi)
+    j1 = root * (np.sqrt(1 - rho * rho) + (np.pi - theta) * rho) / (2 * np.pi)
+    return j0, j1
+
+
+class Activation(Configured):
+    """σ with its derivative and (optionally) the closed forms of its duals."""
+
+    homogeneous = False  # positively homogeneous of degree 1 (σ(cz) = c σ(z), c > 0)
+    has_closed_form = False
+    piecewise_linear = False  # activation regions (P2's metrics) are defined
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def df(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def dual(self, s11, s12, s22) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative_dual(self, s11, s12, s22) -> np.ndarray:
+        raise NotImplementedError
+
+
+@ACTIVATIONS.register("leaky_relu")
+class LeakyReLU(Activation):
+    """σ(z) = a min(z, 0) + b max(z, 0) (``negative_slope`` a, ``positive_slope`` b); with
+    J₀, J₁ the arc-cosine kernels: E[σσ] = (a − b)² J₁ + ab s12, E[σ′σ′] = (a − b)² J₀ + ab."""
+
+    homogeneous = True
+    has_closed_form = True
+    piecewise_linear = True
+
+    def __init__(self, cfg: dict):
+        super().__init__(cfg)
+        self.a = float(cfg.get("negative_slope", 0.01))
+        self.b = float(cfg.get("positive_slope", 1.0))
+
+    def __call__(self, x):
+        return self.a * torch.clamp(x, max=0) + self.b * torch.clamp(x, min=0)
+
+    def f(self, z):
+        return self.a * np.minimum(z, 0) + self.b * np.maximum(z, 0)
+
+    def df(self, z):
+        return np.where(z > 0, self.b, self.a)
+
+    def dual(self, s11, s12, s22):
+        _, j1 = _relu_j(s11, s12, s22)
+        return (self.a - self.b) ** 2 * j1 + self.a * self.b * s12
+
+    def derivative_dual(self, s11, s12, s22):
+        j0, _ = _relu_j(s11, s12, s22)
+        return (self.a - self.b) ** 2 * j0 + self.a * self.b
+
+
+@ACTIVATIONS.register("relu")
+class ReLU(LeakyReLU):
+    """max(0, z): a = 0, b = 1."""
+
+    def __init__(self, cfg: dict):
+        super().__init__({**cfg, "negative_slope": 0.0, "positive_slope": 1.0})
+
+    def __call__(self, x):
+        return torch.relu(x)
+
+
+@ACTIVATIONS.register("abs")
+class Abs(LeakyReLU):
+    """|z|: a = −1, b = 1."""
+
+    def __init__(self, cfg: dict):
+        super().__init__({**cfg, "negative_slope": -1.0, "positive_slope": 1.0})
+
+    def __call__(self, x):
+        return torch.abs(x)
+
+
+@ACTIVATIONS.register("erf")
+class Erf(Activation):
+    """erf z: E[σσ] = (2/π) arcsin(2 s12 / √((1 + 2 s11)(1 + 2 s22))), E[σ′σ′] = (4/π) det(I + 2S)^{−1/2}."""
+
+    has_closed_form = True
+
+    def __call__(self, x):
+        return torch.erf(x)
+
+    def f(self, z):
+        return special.erf(z)
+
+    def df(self, z):
+        return 2 / math.sqrt(math.pi) * np.exp(-z * z)
+
+    def dual(self, s11, s12, s22):
+        return 2 / np.pi * np.arcsin(np.clip(2 * s12 / np.sqrt((1 + 2 * s11) * (1 + 2 * s22)), -1, 1))
+
+    def derivative_dual(self, s11, s12, s22):
+        return 4 / np.pi / np.sqrt((1 + 2 * s11) * (1 + 2 * s22) - 4 * s12 * s12)
+
+
+@ACTIVATIONS.register("sin")
+class Sin(Activation):
+    """sin(ω₀ z) (``omega0``, default 1): E[σσ] = e^{−ω₀²(s11+s22)/2} sinh(ω₀² s12),
+    E[σ′σ′] = ω₀² e^{−ω₀²(s11+s22)/2} cosh(ω₀² s12)."""
+
+    has_closed_form = True
+
+    def __init__(self, cfg: dict):
+        super().__init__(cfg)
+        self.w = float(cfg.get("omega0", 1.0))
+
+    def __call__(self, x):
+        return torch.sin(self.w * x)
+
+    def f(self, z):
+        return np.sin(self.w * z)
+
+    def df(self, z):
+        return self.w * np.cos(self.w * z)
+
+    def dual(self, s11, s12, s22):
+        w2 = self.w * self.w
+        return np.exp(-w2 * (s11 + s22) / 2) * np.sinh(w2 * s12)
+
+    def derivative_dual(self, s11, s12, s22):
+        w2 = self.w * self.w
+        return w2 * np.exp(-w2 * (s11 + s22) / 2) * np.cosh(w2 * s12)
+
+
+@ACTIVATIONS.register("gaussian")
+class Gaussian(Activation):
+    """e^{−z²/2}: E[σσ] = det(I + S)^{−1/2}, E[σ′σ′] = s12 det(I + S)^{−3/2}."""
+
+    has_closed_form = True
+
+    def __call__(self, x):
+        return torch.exp(-0.5 * x * x)
+
+    def f(self, z):
+        return np.exp(-0.5 * z * z)
+
+    def df(self, z):
+        return -z * np.exp(-0.5 * z * z)
+
+    def dual(self, s11, s12, s22):
+        return ((1 + s11) * (1 + s22) - s12 * s12) ** -0.5
+
+    def derivative_dual(self, s11, s12, s22):
+        return s12 * ((1 + s11) * (1 + s22) - s12 * s12) ** -1.5
+
+
+@ACTIVATIONS.register("tanh")
+class Tanh(Activation):
+    """tanh z (duals by quadrature)."""
+
+    def __call__(self, x):
+        return torch.tanh(x)
+
+    def f(self, z):
+        return np.tanh(z)
+
+    def df(self, z):
+        return 1 / np.cosh(z) ** 2
+
+
+@ACTIVATIONS.register("gelu")
+class GELU(Activation):
+    """z Φ(z) (duals by quadrature)."""
+
+    def __call__(self, x):
+        return torch.nn.functional.gelu(x)
+
+    def f(self, z):
+        return z * special.ndtr(z)
+
+    def df(self, z):
+        return special.ndtr(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)

@@ -1,0 +1,153 @@
+"""Figures of the circle study: residual heatmap, convergence vs kappa, NTK spectrum, per-region convergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from . import label, plt
+from ..analysis import law_ratios
+from ..common import STATUS
+from ..io import config_of
+
+
+def own_frequency_decay(spectra: list[xr.Dataset]) -> xr.DataArray:
+    """Residual amplitude at each run's own κ over steps, relative to step 0; median over seeds.
+
+    Returns (kappa, step)."""
+    rows = []
+    for ds in sorted(spectra, key=lambda d: int(d.kappa)):
+        amp = ds.residual_spectrum.sel(frequency=int(ds.kappa))
+        rows.append((amp / amp.isel(step=0)).median("seed", skipna=True))
+    out = xr.concat(rows, dim="kappa")
+    out = out.assign_coords(kappa=[int(d.kappa) for d in sorted(spectra, key=lambda d: int(d.kappa))])
+    out.attrs.update(long_name="residual amplitude at kappa / initial", units="1")
+    return out
+
+
+def heatmap(trains: list[xr.Dataset], predicts: list[xr.Dataset], cmap: str = "magma"):
+    """Frequency × step: measured (left) beside the linearised-NTK prediction (right)."""
+    meas, pred = own_frequency_decay(trains), own_frequency_decay(predicts)
+    steps = meas.step.values
+    x_edges = _log_edges(steps)
+    k = meas.kappa.values
+    y_edges = np.concatenate([[k[0] - 0.5], (k[1:] + k[:-1]) / 2, [k[-1] + 0.5]]) if len(k) > 1 else np.array([k[0] - 0.5, k[0] + 0.5])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True, constrained_layout=True)
+    for ax, da, title in zip(axes, (meas, pred), ("trained networks (median over seeds)", "linearised NTK prediction")):
+        mesh = ax.pcolormesh(x_edges, y_edges, np.clip(da.values, 0, 1.2), cmap=cmap, vmin=0, vmax=1, shading="flat")
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{label(trains[0].step)} + 1")
+        ax.set_title(title)
+    axes[0].set_ylabel("target frequency kappa [cycles per 2 pi]")
+    fig.colorbar(mesh, ax=axes, label=meas.attrs["long_name"])
+    fig.suptitle("Residual at the target frequency over training (low frequencies are learned first)")
+    return fig
+
+
+def _log_edges(steps: np.ndarray) -> np.ndarray:
+    s = np.asarray(steps, dtype=np.float64) + 1.0
+    mids = np.sqrt(s[1:] * s[:-1])
+    return np.concatenate([[s[0] / np.sqrt(s[1] / s[0])], mids, [s[-1] * np.sqrt(s[-1] / s[-2])]])
+
+
+def convergence(conv: xr.Dataset):
+    """Convergence step vs κ (log-log): measured runs, predicted median, and the fits the analysis stored."""
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    k, s = xr.broadcast(conv.kappa, conv.measured_step)
+    ok = (conv.status == STATUS["converged"]).values
+    ax.scatter(k.values[ok], s.values[ok], s=14, alpha=0.6, label="trained nets (each run)")
+    div = (conv.status == STATUS["diverged"]).values
+    if div.any():
+        ax.scatter(k.values[div], np.full(div.sum(), np.nanmax(s.values[ok]) if ok.any() else 1), marker="x", color="red", label="diverged (excluded)")
+    pred_med = conv.predicted_step.where(conv.predicted_step > 0).median("run")
+    ax.plot(conv.kappa, pred_med, "s--", color="C1", ms=4, label="linearised NTK prediction (median)")
+    if "measured_slope" in conv.attrs:
+        slope, (lo, hi) = conv.attrs["measured_slope"], conv.attrs["measured_slope_ci"]
+        kk = np.geomspace(max(conv.attrs["fit_kappa_min"], conv.kappa.min()), conv.kappa.max(), 50)
+        ax.plot(kk, np.exp(conv.attrs["measured_intercept"]) * kk**slope, color="C0", label=f"fit: slope {slope:.2f} [{lo:.2f}, {hi:.2f}]")
+    if "predicted_slope" in conv.attrs:
+        ax.plot([], [], " ", label=f"prediction slope {conv.attrs['predicted_slope']:.2f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label(conv.kappa))
+    ax.set_ylabel("convergence step [GD steps]")
+    ax.set_title("Convergence time vs frequency (theory: slope 2 on S1)")
+    ax.legend(fontsize=8)
+    ax.text(0.01, 0.01, conv.attrs["criterion"], transform=ax.transAxes, fontsize=7, color="0.4")
+    return fig
+
+
+def ntk_spectrum(ntk: xr.Dataset, conv: xr.Dataset):
+    """Operator eigenvalues (FFT on a grid) and Gram eigenvalues/n by dominant frequency vs the
+    closed form; the large-k fit (claim C3) as stored by the analysis."""
+    bias = bool(config_of(ntk)["model"]["bias"])
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    q = ntk.frequency.values
+    # Beyond about a quarter of the grid, aliasing of the kernel's tail lifts the FFT values.
+    pos = (q >= 1) & (q <= q.max() // 2)
+    grid = ntk.operator_eigenvalue.values
+    ax.loglog(q[pos], np.abs(grid[pos]), "-", lw=1.2, label="operator eigenvalue (circulant FFT)")
+    closed = ntk.closed_form_eigenvalue.values
+    nz = (q >= 1) & (q <= q.max() // 2) & (closed > 0)
+    ax.loglog(q[nz], closed[nz], "o", ms=2.5, mfc="none", label="closed form (docs/methods.md §3, network convention)")
+    n = ntk.sizes["sample"]
+    dom = ntk.dominant_frequency.values
+    ev = ntk.eigenvalue.values / n
+    m = (dom >= 1) & (ev > 0) & (dom <= q.max())
+    ax.loglog(dom[m], ev[m], ".", ms=3, alpha=0.5, label=f"Gram eigenvalue / n on the {n} samples")
+    if "eigen_slope" in conv.attrs:
+        lo, hi = conv.attrs["eigen_fit_range"]
+        sel = (q >= lo) & (q <= hi)
+        slope = conv.attrs["eigen_slope"]
+        ax.loglog(q[sel], np.exp(conv.attrs["eigen_intercept"]) * q[sel] ** slope, "k--", lw=1,
+                  label=f"fit k in [{lo}, {hi}]: slope {slope:.3f}")
+    ax.set_xlabel(label(ntk.frequency))
+    ax.set_ylabel("eigenvalue")
+    ax.set_title("Two-layer NTK spectrum on S1" + (" (with bias)" if bias else " (no bias)"))
+    ax.legend(fontsize=8)
+    return fig
+
+
+def region_convergence(conv: xr.Dataset, law: xr.Dataset | None = None):
+    """Per-region convergence step vs κ, measured (dots) and predicted (lines) (P1 F7); with a
+    region-law file, a second panel: the NTK-predicted time ratios against the criterion's δ."""
+    fig, axes = plt.subplots(1, 2 if law is not None else 1, figsize=(12 if law is not None else 6, 4.5),
+                             constrained_layout=True, squeeze=False)
+    ax = axes[0, 0]
+    p = conv.region_density.values
+    for j in np.argsort(-p):
+        meas = conv.region_measured_step.isel(region_index=j)
+        k, v = xr.broadcast(conv.kappa, meas)
+        m = v.values > 0
+        ax.scatter(k.values[m], v.values[m], s=12, color=f"C{j}", alpha=0.7, label=f"region {j}, p = {p[j]:.3f}: trained")
+        pred = conv.region_predicted_step.isel(region_index=j).where(lambda d: d > 0).median("run")
+        ax.plot(conv.kappa, pred, "--", color=f"C{j}", lw=1, label=f"region {j}: linearised NTK")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label(conv.kappa))
+    ax.set_ylabel("per-region convergence step [GD steps]")
+    order = np.argsort(-p)
+    meas = conv.region_time_ratio_measured.values  # median t_j / t_densest, as claim C5 reports it
+    pred = conv.region_time_ratio_predicted.values
+    fmt = lambda v: " : ".join(f"{x:.2f}" for x in v[order])  # noqa: E731
+    ax.set_title("Time to learn sin(kappa theta) per region (theory: kappa^2 / p)\n"
+                 f"median ratio dense->sparse: trained {fmt(meas)}, NTK {fmt(pred)}, theory {fmt(p.max() / p)}",
+                 fontsize=9)
+    ax.legend(fontsize=7)
+    if law is not None:
+        ax = axes[0, 1]
+        lr = law_ratios(law)
+        f = lr.delta_factor.values
+        for j in order[1:]:
+            c = f"C{j}"
+            ax.plot(f, lr.ratio.isel(region_index=j), "o-", color=c, label=f"region {j}: NTK, median over samples and kappa")
+            ax.fill_between(f, lr.ratio_q1.isel(region_index=j), lr.ratio_q3.isel(region_index=j), color=c, alpha=0.2)
+            ax.axhline(p.max() / p[j], color=c, ls=":", lw=1)
+            ax.plot([1.0], [meas[j]], "*", color=c, ms=12, mec="k", label=f"region {j}: trained nets at the configured delta")
+        ax.set_xscale("log")
+        ax.set(xlabel="criterion threshold delta / configured delta", ylabel="t_j / t_densest",
+               title=f"region time ratios vs the criterion's delta ({law.sizes['data_seed']} point samples, "
+                     "band: quartiles over samples;\ndotted: p_densest / p_j)")
+        ax.title.set_fontsize(9)
+        ax.legend(fontsize=7)
+    return fig

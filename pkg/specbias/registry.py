@@ -1,0 +1,85 @@
+"""Registries from a config ``kind`` to the class that implements it (docs/methods.md §9).
+
+Each table maps a name to a class registered with its decorator in the module that defines it::
+
+    @MODELS.register("two_layer")
+    class TwoLayer(ModelKind): ...
+
+A new model, circle or sphere density, encoding, target or activation is one class in one module
+plus its entry in ``schemas/config.schema.yaml``.  The built-in modules are imported on the first
+lookup, so a table is complete whichever module the caller imported first; a class defined
+elsewhere (a user's module, a test) registers itself when its module is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+
+class Configured:
+    """Base of every registered class: built from its config entry (``cfg``, the dict holding
+    ``kind`` and the kind's own keys), which it keeps as ``self.cfg``."""
+
+    kind = ""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+
+    @classmethod
+    def from_config(cls, cfg: dict):
+        return cls(cfg)
+
+
+class Registry:
+    """Name -> class, for one kind of extension point."""
+
+    def __init__(self, what: str, builtins: tuple[str, ...]):
+        self.what = what
+        self._builtins = builtins
+        self._loaded = False
+        self._table: dict[str, type] = {}
+
+    def register(self, name: str):
+        """Class decorator: ``name`` is the config ``kind`` that selects the class (set as ``cls.kind``)."""
+        def deco(cls):
+            if name in self._table and self._table[name] is not cls:
+                raise ValueError(f"{self.what} {name!r} is registered twice ({self._table[name].__qualname__}, {cls.__qualname__})")
+            cls.kind = name
+            self._table[name] = cls
+            return cls
+        return deco
+
+    def _load(self):
+        if not self._loaded:
+            self._loaded = True
+            for mod in self._builtins:
+                importlib.import_module(mod)
+
+    def names(self) -> tuple[str, ...]:
+        self._load()
+        return tuple(self._table)
+
+    def __contains__(self, name) -> bool:
+        self._load()
+        return name in self._table
+
+    def __getitem__(self, name: str) -> type:
+        self._load()
+        try:
+            return self._table[name]
+        except KeyError:
+            raise ValueError(f"unknown {self.what} {name!r}; choose one of {sorted(self._table)}") from None
+
+    def build(self, cfg):
+        """The instance a config entry selects: ``cfg`` is a kind name or a dict with ``kind``."""
+        cfg = {"kind": cfg} if isinstance(cfg, str) else dict(cfg)
+        return self[cfg.get("kind")].from_config(cfg)
+
+
+MODELS = Registry("model kind", ("specbias.models",))
+CIRCLE_DENSITIES = Registry("circle density", ("specbias.sampling",))
+SPHERE_DENSITIES = Registry("sphere density", ("specbias.sphere",))
+ENCODINGS = Registry("encoding", ("specbias.encodings",))
+CIRCLE_TARGETS = Registry("circle target", ("specbias.targets",))
+SPHERE_TARGETS = Registry("sphere target", ("specbias.sphere",))
+ACTIVATIONS = Registry("activation", ("specbias.activations",))

@@ -1,0 +1,249 @@
+"""The coordinate study (config section ``coordinate:``): P2's coordinate MLPs on 1-D signals and images.
+
+Stages and the keys each reads::
+
+    train_group  signal, model, train, metrics + the group's encodings (train_params)
+                 -> one Adam ensemble of encodings x seeds: residual spectrum every epoch,
+                    activation statistics at log-spaced epochs              runs_dataset
+    analyse      every key -> learning epoch per frequency and encoding, claims C12-C15
+                                                                            learning_dataset
+
+Encodings with the same input width form one group (:func:`encoding_groups`), one job each.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+import xarray as xr
+
+from .. import activation_regions, claims, encodings, io, mlp, signals
+from ..analysis import fit_power_law, median_converged
+from ..claims import ClaimRow
+from ..common import pick_device
+from ..registry import ENCODINGS
+from ..train import Progress, log_spaced_steps
+
+log = logging.getLogger(__name__)
+
+SECTION = "coordinate"
+
+
+def train_params(cfg: dict, group: list[str]) -> dict:
+    """What one group's training job reads: the signal, model, train and metrics settings and its
+    own encodings (so adding an encoding of another width leaves this group's job alone)."""
+    return {**{k: cfg[k] for k in ("signal", "model", "train", "metrics")}, "encodings": {e: cfg["encodings"][e] for e in group}}
+
+
+def input_features(enc_cfg: dict, dims: int) -> int:
+    """Width of the encoded input for ``dims`` coordinates."""
+    return ENCODINGS.build(enc_cfg).width(dims)
+
+
+def signal_dims(sig: dict) -> int:
+    return 1 if sig.get("kind", "sines") == "sines" else 2
+
+
+def encoding_groups(cfg: dict) -> dict[str, list[str]]:
+    """Encodings trained as one ensemble: those with the same input width (their nets have the same
+    shapes), in config order, named by joining them with '+'.  ``train.batch_encodings: false``
+    gives every encoding its own job."""
+    dims = signal_dims(cfg["signal"])
+    groups: dict[int | str, list[str]] = {}
+    for enc, ecfg in cfg["encodings"].items():
+        key = input_features(ecfg, dims) if cfg["train"].get("batch_encodings", True) else enc
+        groups.setdefault(key, []).append(enc)
+    return {"+".join(encs): encs for encs in groups.values()}
+
+
+def encoded_inputs(target: signals.Target, enc: str, enc_cfg: dict, seed: int) -> torch.Tensor:
+    """The grid of ``target`` encoded as ``enc_cfg`` says (checked against the grid): (n, features)."""
+    encoding = ENCODINGS.build(enc_cfg)
+    encoding.check_grid(target.shape[0], f"coordinate.encodings.{enc}.{'octaves' if enc_cfg['kind'] == 'octave' else 'kind'}")
+    grid = torch.tensor(encodings.grid(target.shape), dtype=torch.float32)
+    return encoding.encode(grid, seed=seed)
+
+
+def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset:
+    """Train every (encoding, seed) of ``group`` as one Adam ensemble (inputs (runs, n, features));
+    record the residual's spectrum every epoch and the activation statistics at log-spaced epochs."""
+    sig, model, tcfg, mcfg = cfg["signal"], cfg["model"], cfg["train"], cfg["metrics"]
+    dev = pick_device(device)
+    target = signals.load(sig)
+    xs = [encoded_inputs(target, e, cfg["encodings"][e], sig.get("seed", 0)) for e in group]
+    widths = {x.shape[1] for x in xs}
+    if len(widths) != 1:
+        raise ValueError(f"encodings {group} have different input widths {sorted(widths)}; they cannot share one ensemble")
+    seeds = list(tcfg["seeds"])
+    E, S = len(group), len(seeds)
+    x = torch.stack([xe for xe in xs for _ in seeds]).to(dev)  # (E*S, n, features), run r = e*S + s
+    yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
+    ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev,
+                                activation=model.get("activation", "relu"))
+    target_amp = target.spectrum(target.values)
+    local = activation_regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
+    far = activation_regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
+    stat_epochs = set(log_spaced_steps(tcfg["epochs"], mcfg["records"]).tolist())
+    # per-example gradients only for the points that appear in a pair (not all n)
+    used, inverse = np.unique(np.concatenate([local, far]).reshape(-1), return_inverse=True)
+    local_pos, far_pos = inverse.reshape(-1, 2)[: len(local)], inverse.reshape(-1, 2)[len(local):]
+    spectra, stats, last_out = [], [], None
+    name = "+".join(group)
+    prog = Progress(tcfg["epochs"], f"train {name}")
+
+    def record(model, epoch, out):
+        nonlocal last_out
+        res = (out - yt).double().cpu().numpy()  # (R, n, C)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spectra.append((target.spectrum(res) / target_amp).reshape(E, S, -1))
+        if epoch == tcfg["epochs"]:
+            last_out = out[::S].double().cpu().numpy()  # first seed of every encoding, at the end
+        if epoch in stat_epochs:
+            pat = activation_regions.patterns(model, x)
+            conf = [[], []]
+            for e in range(E):
+                g = activation_regions.per_example_gradients(model, e * S, x[e * S][used], yt[used])
+                conf[0].append(activation_regions.confusion(g, local_pos))
+                conf[1].append(activation_regions.confusion(g, far_pos))
+            dist = activation_regions.boundary_distance(model, x)  # (R, layers, n)
+            stats.append(dict(epoch=epoch, regions=activation_regions.region_count(pat).reshape(E, S),
+                              boundary=dist.mean(-1).reshape(E, S, -1),
+                              dead=activation_regions.dead_units(pat).reshape(E, S),
+                              ham_local=activation_regions.hamming(pat, local).reshape(E, S, -1),
+                              ham_global=activation_regions.hamming(pat, far).reshape(E, S, -1),
+                              conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
+        prog.update(epoch)
+        return None
+
+    log.info("coordinate MLP %s on %s (%s, grid %s, %d channels): %d encodings x %d seeds = %d runs in one ensemble, "
+             "input %d features, hidden %s, Adam lr %g, %d epochs%s", dev, name, target.kind, target.shape,
+             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg["lr"], tcfg["epochs"],
+             f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
+    res = mlp.train_adam(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
+                         seed=tcfg["seeds"][0], record=record)
+    loss = res.loss.reshape(E, S, -1)
+    bad = ~np.isfinite(loss[..., -1])
+    if bad.any():
+        log.warning("%d of %d runs diverged (non-finite loss); they are kept with NaN and left out of the medians",
+                    int(bad.sum()), E * S)
+    conf = {"encodings": {e: cfg["encodings"][e] for e in group}, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")},
+            "device": str(dev)}
+    return runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
+                        stats=stats, local=local, far=far, output=last_out, config=conf)
+
+
+def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
+    """Learning epoch per frequency and encoding with fitted slopes, and the rows C12-C15.
+    Diverged runs (non-finite final loss) are reported and left out of every mean and median."""
+    acfg = cfg["analysis"]
+    thr = acfg["learned_threshold"]
+    learned, fits, alive, medians = {}, {}, {}, {}
+    for ds in runs:
+        e = ds.attrs["encoding"]
+        alive[e] = np.isfinite(ds.loss.isel(epoch=-1).values)  # (seed,)
+        below = ds.residual_spectrum.values < thr  # (seed, frequency, epoch)
+        first = np.where(below.any(-1), below.argmax(-1), -1)
+        learned[e] = np.where(alive[e][:, None], first, -2)  # -2: diverged run
+        med = median_converged(np.where(learned[e] >= 0, learned[e], -1).T[:, alive[e]])  # (frequency,)
+        medians[e] = med
+        freqs = ds.frequency.values
+        ok_f = np.isfinite(med) & (med > 0)
+        fits[e] = fit_power_law(freqs[ok_f], med[ok_f]) if len(np.unique(freqs[ok_f])) >= 2 else None
+        if not alive[e].all():
+            log.warning("encoding %s: seeds %s diverged; left out", e, ds.seed.values[~alive[e]].tolist())
+    conv = learning_dataset(runs=runs, learned=learned, medians=medians, fits=fits, config=cfg)
+    return conv, claims.coordinate_rows(runs, conv, fits, alive, name, cfg)
+
+
+# ----------------------------------------------------------------------------------------------
+# Datasets
+
+
+def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, stats: list[dict], local, far, output,
+                 config: dict) -> xr.Dataset:
+    """The runs of one ensemble of encodings: residual spectrum (encoding, seed, frequency, epoch),
+    activation statistics at the recorded epochs (dim ``stat_epoch``) with the seeded pairs they
+    were measured on, the target and the first seed's final output (dims ``sample``, ``channel``;
+    an image's pixels are ``sample`` in row-major order of the variable ``grid_shape``)."""
+    st = {k: np.stack([s[k] for s in stats], -1) for k in stats[0] if k != "epoch"}
+    image = len(target.shape) == 2
+    fdesc = ("radial frequency of the 2-D spectrum", "cycles per image side") if image else ("signal frequency", "cycles per unit length")
+    what = "radially averaged 2-D spectrum (rms over the annulus, channels summed)" if image else "|DFT|"
+    data = {
+        "residual_spectrum": (("encoding", "seed", "frequency", "epoch"), spectrum,
+                              io.meta(f"{what} of the residual at the frequency / the same of the target")),
+        "loss": (("encoding", "seed", "epoch"), loss, io.meta("mean squared error over the grid")),
+        "region_count": (("encoding", "seed", "stat_epoch"), st["regions"], io.meta("distinct activation patterns over the training inputs")),
+        "dead_units": (("encoding", "seed", "stat_epoch"), st["dead"], io.meta("hidden units off for every training input")),
+        "boundary_distance": (("encoding", "seed", "layer", "stat_epoch"), st["boundary"],
+                              io.meta("mean over the training inputs of the distance to the nearest activation boundary "
+                                   "of the layer: min over units of |pre-activation| / ||weight row||")),
+        "hamming_local": (("encoding", "seed", "pair", "stat_epoch"), st["ham_local"], io.meta("Hamming distance of activation patterns, local pairs")),
+        "hamming_global": (("encoding", "seed", "pair", "stat_epoch"), st["ham_global"], io.meta("Hamming distance of activation patterns, global pairs")),
+        "confusion_local": (("encoding", "pair", "stat_epoch"), st["conf_local"], io.meta("cosine of per-example loss gradients (run of the first seed), local pairs")),
+        "confusion_global": (("encoding", "pair", "stat_epoch"), st["conf_global"], io.meta("cosine of per-example loss gradients (run of the first seed), global pairs")),
+        "pair_local": (("pair", "end"), np.asarray(local), io.meta("input indices of the local pairs (seeded)")),
+        "pair_global": (("pair", "end"), np.asarray(far), io.meta("input indices of the global pairs (seeded)")),
+        "target": (("sample", "channel"), target.values, io.meta("target value on the grid")),
+        "output": (("encoding", "sample", "channel"), output, io.meta("output of the first seed's net at the last epoch")),
+        "grid_shape": ("grid_axis", np.asarray(target.shape, dtype=np.int64), io.meta("grid points per axis (row-major)")),
+    }
+    if target.phases is not None:
+        data["phase"] = ("frequency", np.asarray(target.phases), io.meta("phase of the signal's sinusoid", "rad"))
+    ds = xr.Dataset(
+        data,
+        coords={
+            "encoding": ("encoding", np.asarray(group), io.meta("input encoding")),
+            "seed": ("seed", np.asarray(seeds, dtype=np.int64), io.meta("initialisation seed")),
+            "frequency": ("frequency", np.asarray(target.frequencies), io.meta(*fdesc)),
+            "epoch": ("epoch", np.asarray(epochs), io.meta("training epoch")),
+            "stat_epoch": ("stat_epoch", np.asarray([s["epoch"] for s in stats]), io.meta("epoch of the activation statistics")),
+            "layer": ("layer", np.arange(1, st["boundary"].shape[2] + 1), io.meta("hidden layer, from the input")),
+        },
+        attrs={"inputs": int(np.prod(target.shape)), "signal_kind": target.kind},
+    )
+    kind = "an image" if image else "a 1-D signal"
+    return io.finalize(ds, f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")
+
+
+def read_runs(paths, order=None) -> list[xr.Dataset]:
+    """The files of one coordinate study, one dataset per encoding (attribute ``encoding``), in the
+    order of the encoding names ``order`` (the study's config order), else in file order."""
+    out = {}
+    for p in paths:
+        ds = io.read(p)
+        for enc in ds["encoding"].values:
+            out[str(enc)] = ds.sel(encoding=enc).drop_vars("encoding").assign_attrs(encoding=str(enc))
+    if order is None:
+        return list(out.values())
+    missing = set(order) ^ set(out)
+    if missing:
+        raise ValueError(f"coordinate runs and config disagree on encodings {sorted(missing)}")
+    return [out[e] for e in order]
+
+
+def learning_dataset(*, runs: list[xr.Dataset], learned: dict, medians: dict, fits: dict, config: dict) -> xr.Dataset:
+    """Learning epoch per (encoding, seed, frequency) and the power-law fit of its median over seeds
+    against frequency (NaN where fewer than two frequencies were learned)."""
+    names = [ds.attrs["encoding"] for ds in runs]
+    stack = np.stack([learned[n] for n in names])
+    nan = float("nan")
+    ds = xr.Dataset(
+        {"learned_epoch": (("encoding", "seed", "frequency"), stack,
+                           io.meta("first epoch the residual amplitude is below the threshold (-1: never, -2: run diverged)")),
+         "median_learned_epoch": (("encoding", "frequency"), np.stack([medians[n] for n in names]),
+                                  io.meta("median over the runs that did not diverge of the learning epoch (NaN: none learned it)")),
+         "learned_count": ("encoding", np.array([int(((learned[n] >= 0).any(0)).sum()) for n in names]),
+                           io.meta("frequencies learned by at least one run that did not diverge")),
+         "fit_slope": ("encoding", np.array([fits[n].slope if fits[n] else nan for n in names]),
+                       io.meta("slope of log(median learning epoch) vs log(frequency)")),
+         "fit_intercept": ("encoding", np.array([fits[n].intercept if fits[n] else nan for n in names]),
+                           io.meta("intercept of that fit (natural log of epochs)")),
+         "fit_points": ("encoding", np.array([fits[n].points if fits[n] else 0 for n in names]),
+                        io.meta("frequencies in that fit"))},
+        coords={"encoding": ("encoding", np.asarray(names), io.meta("input encoding")),
+                "seed": runs[0].seed, "frequency": runs[0].frequency},
+    )
+    return io.finalize(ds, "Learning epoch per frequency and encoding", config, "coordinate_analysis")

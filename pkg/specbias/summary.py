@@ -1,0 +1,64 @@
+"""The few lines a finished run prints at its end (Snakefile ``onsuccess``): claims passed, failed
+and not evaluated, runs that diverged or never converged, and where the report is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from .common import STATUS
+
+
+def run_counts(results: Path) -> dict[str, dict[str, int]]:
+    """Per study entry (``circle/<name>``, ...): runs, diverged, not converged, from the analysis files."""
+    out = {}
+    for path in sorted(results.glob("*/*/analysis/convergence.nc")):
+        with xr.open_dataset(path) as ds:
+            status = ds.status.values
+        out[f"{path.parts[-4]}/{path.parts[-3]}"] = {"runs": int(status.size),
+                                                      "diverged": int((status == STATUS["diverged"]).sum()),
+                                                      "not_converged": int((status == STATUS["not_converged"]).sum())}
+    for path in sorted(results.glob("coordinate/*/analysis/learning.nc")):
+        with xr.open_dataset(path) as ds:
+            diverged = (ds.learned_epoch.values == -2).all(-1)  # (encoding, seed): -2 on every frequency
+        out[f"coordinate/{path.parts[-3]}"] = {"runs": int(diverged.size), "diverged": int(diverged.sum()), "not_converged": 0}
+    return out
+
+
+def run_summary(results: str | Path = "results", report: str | Path | None = None) -> str:
+    results = Path(results)
+    lines = ["specbias run summary"]
+    card_path = results / "scorecard.csv"
+    if card_path.exists():
+        card = pd.read_csv(card_path, keep_default_na=False)
+        counts = card.verdict.value_counts()
+        lines.append(f"  claims: {counts.get('pass', 0)} passed, {counts.get('fail', 0)} failed, "
+                     f"{counts.get('not_evaluated', 0)} not evaluated, of {len(card)} rows ({card_path})")
+        for _, row in card[card.verdict != "pass"].iterrows():
+            lines.append(f"    {row.verdict}: {row.claim} {row.experiment}: ours {row.our_value}")
+    else:
+        lines.append(f"  no scorecard yet ({card_path} not made by this run)")
+    counts = run_counts(results)
+    bad = {k: v for k, v in counts.items() if v["diverged"]}
+    total = sum(v["runs"] for v in counts.values())
+    if bad:
+        lines.append("  DIVERGED runs (recorded, excluded from every claim): "
+                     + ", ".join(f"{k} {v['diverged']} of {v['runs']}" for k, v in bad.items()))
+    else:
+        lines.append(f"  diverged runs: none of {total}")
+    never = {k: v for k, v in counts.items() if v["not_converged"]}
+    if never:
+        lines.append("  not converged within max_steps (excluded from step fits): "
+                     + ", ".join(f"{k} {v['not_converged']} of {v['runs']}" for k, v in never.items()))
+    report = Path(report) if report else results / "report.html"
+    lines.append(f"  report: {report}" + ("" if report.exists() else " (build it with `make report`)"))
+    return "\n".join(lines)
+
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(run_summary(*sys.argv[1:2]))

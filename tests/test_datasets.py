@@ -1,0 +1,96 @@
+"""Every study's dataset builders: each dataset survives a write/read round trip exactly
+(xr.testing.assert_identical), and builders take named fields only."""
+import inspect
+
+import pytest
+import xarray as xr
+import yaml
+
+from specbias import io
+from specbias.config import load_schema, validate
+from specbias.studies import circle, convergence, coordinate, depth, spectral
+from wfutil import ROOT
+
+SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
+
+
+def round_trip(ds, tmp_path, name):
+    io.write(ds, tmp_path / f"{name}.nc")
+    back = io.read(tmp_path / f"{name}.nc")
+    xr.testing.assert_identical(ds, back)
+    return back
+
+
+def _circle_cfg(**over):
+    cfg = {"data": {"n": 40, "seed": 2, "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
+           "model": {"width": 64, "init": "antisymmetric"},
+           "target": {"kappas": [2, 3]},
+           "train": {"lr": 0.02, "max_steps": 60, "seeds": [0, 1], "snapshots": 6,
+                     "criterion": {"kind": "per_region", "threshold": 0.05}},
+           "ntk": {"grid_size": 256},
+           "analysis": {"fit_kappa_min": 2, "eigen_fit_range": [10, 60], "law_samples": 2, "law_delta_factors": [1.0, 2.0]}}
+    cfg.update(over)
+    return validate({"circle": {"c": cfg}}, SCHEMA)["circle"]["c"]
+
+
+def test_circle_datasets_round_trip(tmp_path):
+    cfg = _circle_cfg()
+    points = round_trip(circle.sample(circle.sample_params(cfg, 2)), tmp_path, "sample")
+    eig = round_trip(circle.ntk_eigen(points, circle.ntk_params(cfg), "cpu"), tmp_path, "ntk")
+    trains, preds = [], []
+    for kappa in (2, 3):
+        runs = round_trip(circle.train_kappa(points, kappa, circle.train_params(cfg), "cpu", "off"), tmp_path, f"train{kappa}")
+        trains.append(runs)
+        preds.append(round_trip(circle.predict(runs, eig), tmp_path, f"predict{kappa}"))
+    law = round_trip(circle.region_law(circle.law_params(cfg)), tmp_path, "law")
+    conv, claims = circle.analyse([trains], [preds], [eig], [2], "c", circle.analysis_params(cfg), law)
+    round_trip(conv, tmp_path, "convergence")
+    assert "region_time_ratio_measured" in conv and set(claims.claim) == {"C3", "C5", "C11"}
+
+
+def test_spectral_and_depth_datasets_round_trip(tmp_path):
+    cfg = validate({"spectral": {"s": {"density": {"kind": "piecewise", "lengths": [1, 1], "weights": [2, 1]},
+                                       "grid_size": 256, "modes": 41, "nystrom_n": 100, "local_q_min": 2,
+                                       "law_q_range": [2, 8], "show_q": [2, 5], "projection_kappa": 3}},
+                    "depth": {"d": {"dim": 3, "depths": [2, 3], "max_degree": 20, "large_k_range": [5, 20],
+                                    "low_k_range": [1, 4]}}}, SCHEMA)
+    round_trip(spectral.eigen(cfg["spectral"]["s"]), tmp_path, "spectral")
+    round_trip(depth.spectrum(cfg["depth"]["d"]), tmp_path, "depth")
+
+
+def test_convergence_datasets_round_trip(tmp_path):
+    cfg = validate({"convergence": {"s": {"data": {"dim": 3, "n": 40, "density": {"kind": "hemispheres", "ratio": 2}},
+                                          "model": {"kind": "two_layer", "width": 64},
+                                          "target": {"degrees": [1, 2]},
+                                          "train": {"max_steps": 50, "snapshots": 5, "seeds": [0, 1],
+                                                    "criterion": {"kind": "per_region", "threshold": 0.05}}}}},
+                   SCHEMA)["convergence"]["s"]
+    points = round_trip(convergence.sample(convergence.sample_params(cfg)), tmp_path, "points")
+    runs = [round_trip(convergence.train_degree(points, k, convergence.train_params(cfg), "cpu", "off"), tmp_path, f"deg{k}")
+            for k in (1, 2)]
+    conv, _ = convergence.analyse(runs, "s", cfg)
+    round_trip(conv, tmp_path, "convergence")
+
+
+def test_coordinate_datasets_round_trip(tmp_path):
+    full = {"circle": yaml.safe_load((ROOT / "config.yaml").read_text())["circle"],
+            "coordinate": {"s": {"signal": {"length": 32, "frequencies": [2, 4]},
+                                 "encodings": {"pe": {"kind": "octave", "octaves": 3}},
+                                 "model": {"hidden": [8]}, "train": {"lr": 0.01, "epochs": 6},
+                                 "metrics": {"pairs": 5, "records": 3}}}}
+    cfg = validate(full, SCHEMA)["coordinate"]["s"]
+    runs = round_trip(coordinate.train_group(cfg, ["pe"], "cpu"), tmp_path, "runs")
+    learning, _ = coordinate.analyse(coordinate.read_runs([tmp_path / "runs.nc"]), "s", cfg)
+    round_trip(learning, tmp_path, "learning")
+    assert runs.sizes["encoding"] == 1 and learning.median_learned_epoch.dims == ("encoding", "frequency")
+
+
+@pytest.mark.parametrize("module", [circle, spectral, depth, convergence, coordinate])
+def test_dataset_builders_take_named_fields_only(module):
+    """A builder with many fields takes them by name, so a call cannot swap two of them silently."""
+    builders = [f for name, f in vars(module).items() if name.endswith("_dataset") and inspect.isfunction(f)]
+    assert builders, module.__name__
+    for f in builders:
+        params = list(inspect.signature(f).parameters.values())
+        if len(params) > 2:
+            assert all(p.kind == p.KEYWORD_ONLY for p in params), f"{module.__name__}.{f.__name__}"

@@ -1,0 +1,35 @@
+"""The example notebook loads a finished run with one call and redraws a figure (tiny config)."""
+from pathlib import Path
+
+import pytest
+
+from specbias import open_results
+
+pytestmark = pytest.mark.workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_open_results_holds_every_file_and_the_scorecard(tiny_run):
+    tree = open_results(tiny_run / "results")
+    files = sorted(p.relative_to(tiny_run / "results").with_suffix("").as_posix()
+                   for p in (tiny_run / "results").rglob("*.nc"))
+    assert files and all(tree[f].to_dataset().data_vars for f in files)
+    assert set(tree.children) >= {"circle", "spectral", "depth", "convergence", "coordinate", "scorecard"}
+    card = tree["scorecard"].to_dataset().to_dataframe()
+    assert len(card) > 10 and set(card.verdict) <= {"pass", "fail", "not_evaluated"}
+    conv = tree["circle/tiny/analysis/convergence"]
+    assert conv.measured_step.dims == ("kappa", "run")
+
+
+def test_example_notebook_runs_on_a_finished_run(tiny_run, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(ROOT / "examples" / "load_run.ipynb", as_version=4)
+    work = tmp_path / "nb"
+    work.mkdir()
+    (work / "results").symlink_to(tiny_run / "results")
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+    assert [p.stat().st_size for p in work.glob("convergence_*.png")][0] > 1000
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors

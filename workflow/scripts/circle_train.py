@@ -1,0 +1,15 @@
+"""Rule circle_train: one batched ensemble per kappa and point sample."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+import torch  # noqa: E402
+
+from specbias import io  # noqa: E402
+from specbias.studies import circle  # noqa: E402
+
+sm = snakemake  # noqa: F821
+torch.set_num_threads(sm.threads)
+ds = circle.train_kappa(io.read(sm.input.points), int(sm.wildcards.kappa), sm.params.study, sm.params.device,
+                        sm.params.compile, sm.params.step)
+io.write(ds, sm.output.runs)
