@@ -21,6 +21,7 @@ include: "rules/spectral.smk"
 include: "rules/depth.smk"
 include: "rules/convergence.smk"
 include: "rules/coordinate.smk"
+include: "rules/kernels.smk"
 include: "rules/scorecard.smk"
 
 

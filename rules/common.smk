@@ -7,6 +7,7 @@ from snakemake.logging import logger
 
 from specbias import preflight
 from specbias.config import ConfigError, load_schema, validate
+from specbias.studies import STUDIES
 from specbias.studies import circle as circle_study
 from specbias.studies import convergence as convergence_study
 from specbias.studies import coordinate as coordinate_study
@@ -20,8 +21,7 @@ def validate_config(cfg, schema_path):
         validate(cfg, load_schema(schema_path))
         if workflow.is_main_process:
             preflight.check(cfg)
-            studies = "; ".join(f"{s}: {', '.join(cfg[s])}" for s in ("circle", "spectral", "depth", "convergence", "coordinate")
-                                if cfg.get(s))
+            studies = "; ".join(f"{s}: {', '.join(cfg[s])}" for s in STUDIES if cfg.get(s))
             logger.info(f"specbias: config checked (schema and pre-flight); studies in this run: {studies}")
     except ConfigError as exc:
         raise WorkflowError(str(exc)) from None
@@ -36,6 +36,7 @@ wildcard_constraints:
     depth=NAME,
     convergence=NAME,
     coordinate=NAME,
+    kernels=NAME,
     kappa="[0-9]+",
     dseed="[0-9]+",
     degree="[0-9]+",
@@ -59,14 +60,15 @@ def figure_files(pattern, **wildcards):
 
 def all_targets():
     out = ["results/scorecard.csv", "results/scorecard.md", "results/scorecard.html"]
-    for targets in (circle_targets, spectral_targets, depth_targets, convergence_targets, coordinate_targets):
+    for targets in (circle_targets, spectral_targets, depth_targets, convergence_targets, coordinate_targets, kernels_targets):
         out += targets()
     return out
 
 
 def claim_files():
     out = []
-    for files in (circle_claim_files, spectral_claim_files, depth_claim_files, convergence_claim_files, coordinate_claim_files):
+    for files in (circle_claim_files, spectral_claim_files, depth_claim_files, convergence_claim_files, coordinate_claim_files,
+                  kernels_claim_files):
         out += files()
     return out
 
@@ -201,3 +203,15 @@ def coordinate_targets():
 
 def coordinate_claim_files():
     return expand("results/coordinate/{coordinate}/analysis/claims.csv", coordinate=list(config["coordinate"]))
+
+
+# ---- kernels ---------------------------------------------------------------------------------------
+
+
+def kernels_targets():
+    return figure_files("results/kernels/{kernels}/figures/spectra", kernels=list(config["kernels"]))
+
+
+def kernels_claim_files():
+    return ["results/kernels/claims.csv"] if config["kernels"] else []
+

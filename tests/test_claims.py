@@ -15,7 +15,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_registry_is_complete_and_every_claim_is_tested():
-    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 16)]
+    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 18)]
     for c in claims.CLAIMS.values():
         assert c.claim and c.paper and c.tolerance and c.studies
     assert claims.verdict(True) == "pass" and claims.verdict(False) == "fail" and claims.verdict(None) == "not_evaluated"
@@ -29,15 +29,19 @@ def test_registry_is_complete_and_every_claim_is_tested():
 # --- C3 (two-layer, circle FFT) ----------------------------------------------------------------
 
 
-def _ntk(slope):
+def _ntk(slope, aliased=0.0):
     q = np.arange(1, 1001)
-    return xr.Dataset({"operator_eigenvalue": ("frequency", q.astype(float) ** slope, io.meta("lambda"))},
+    lam = q.astype(float) ** slope
+    return xr.Dataset({"closed_form_eigenvalue": ("frequency", lam, io.meta("lambda")),
+                       "operator_eigenvalue": ("frequency", lam * (1 + aliased * (q / 2048) ** 2), io.meta("lambda"))},
                       coords={"frequency": q}, attrs={"grid_size": 2048})
 
 
 def test_c3_two_layer_slope():
     assert claims.claim_c3(_ntk(-2.0), "t", (50, 500), 0.1)[0].verdict == "pass"
     assert claims.claim_c3(_ntk(-2.3), "t", (50, 500), 0.1)[0].verdict == "fail"
+    row, fit = claims.claim_c3(_ntk(-2.0, aliased=40.0), "t", (50, 500), 0.01)  # an aliased FFT does not move the fit
+    assert abs(fit.slope + 2) < 1e-12 and "circulant FFT" in row.note
 
 
 # --- C3 / C4 / C10 (deep NTK spectra vs depth) ------------------------------------------------
@@ -266,3 +270,37 @@ def test_c15_flatter_learning_curve():
     assert _coord(GOOD, {"raw01": 10, "raw11": 10, "octave5": 10}, {"raw01": 0.2, "raw11": 0.2, "octave5": 1.5})["C15"].verdict == "fail"
     none = _coord(GOOD, {"raw01": 0, "raw11": 0, "octave5": 0}, {"raw01": None, "raw11": None, "octave5": None})
     assert none["C15"].verdict == "not_evaluated"
+
+
+# --- C16, C17 (kernels of any activation) --------------------------------------------------------
+
+
+def _kernel_spec(entries):
+    """entries: name -> (homogeneous, power slope, power R^2, exponential R^2)."""
+    names = list(entries)
+    col = lambda i: np.array([entries[n][i] for n in names], dtype=float)  # noqa: E731
+    return xr.Dataset({"homogeneous": ("activation", col(0).astype(np.int8), io.meta("h")),
+                       "power_slope": ("activation", col(1), io.meta("s")), "power_r2": ("activation", col(2), io.meta("r")),
+                       "exp_rate": ("activation", np.ones(len(names)), io.meta("e")),
+                       "exp_r2": ("activation", col(3), io.meta("x"))}, coords={"activation": names})
+
+
+_KCFG = {"dim": 2, "fit_range": [4, 40], "power_tolerance": 0.15, "model": {"kind": "two_layer", "tau": 1.0, "bias": True}}
+
+
+def test_c16_relu_family_power_law():
+    rows = {r.claim: r for r in claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.03, 0.999, 0.91)}), "k", _KCFG)}
+    assert rows["C16"].verdict == "pass" and "C17" not in rows
+    rows = {r.claim: r for r in claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.4, 0.999, 0.91)}), "k", _KCFG)}
+    assert rows["C16"].verdict == "fail"  # slope off by 0.4
+    rows = {r.claim: r for r in claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.0, 0.90, 0.99)}), "k", _KCFG)}
+    assert rows["C16"].verdict == "fail"  # the exponential law fits better
+
+
+def test_c17_smooth_activations_decay_faster_than_any_power():
+    good = _kernel_spec({"relu": (1, -2.0, 0.999, 0.9), "erf": (0, -13.6, 0.93, 0.998)})
+    rows = {r.claim: r for r in claims.kernel_claim_rows(good, "k", _KCFG)}
+    assert rows["C17"].verdict == "pass" and rows["C16"].verdict == "pass"
+    bad = _kernel_spec({"erf": (0, -3.1, 0.999, 0.95)})
+    assert claims.kernel_claim_rows(bad, "k", _KCFG)[0].verdict == "fail"
+

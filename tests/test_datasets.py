@@ -8,7 +8,7 @@ import yaml
 
 from specbias import io
 from specbias.config import load_schema, validate
-from specbias.studies import circle, convergence, coordinate, depth, spectral
+from specbias.studies import circle, convergence, coordinate, depth, kernels, spectral
 from wfutil import ROOT
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
@@ -85,7 +85,15 @@ def test_coordinate_datasets_round_trip(tmp_path):
     assert runs.sizes["encoding"] == 1 and learning.median_learned_epoch.dims == ("encoding", "frequency")
 
 
-@pytest.mark.parametrize("module", [circle, spectral, depth, convergence, coordinate])
+def test_kernels_dataset_round_trips(tmp_path):
+    cfg = validate({"kernels": {"k": {"dim": 2, "max_degree": 30, "fit_range": [4, 20],
+                                      "activations": {"relu": {"kind": "relu"}, "sin": {"kind": "sin", "omega0": 2.0}}}}},
+                   SCHEMA)["kernels"]["k"]
+    spec = round_trip(kernels.spectrum(cfg), tmp_path, "kernels")
+    assert spec.eigenvalue.dims == ("activation", "degree") and spec.homogeneous.values.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("module", [circle, spectral, depth, convergence, coordinate, kernels])
 def test_dataset_builders_take_named_fields_only(module):
     """A builder with many fields takes them by name, so a call cannot swap two of them silently."""
     builders = [f for name, f in vars(module).items() if name.endswith("_dataset") and inspect.isfunction(f)]

@@ -53,6 +53,9 @@ def test_outputs_exist_and_read_back(finished):
     for fig in ("steps_vs_degree", "sphere_eigenfunctions"):
         assert (res / "convergence" / "ball" / "figures" / f"{fig}.png").stat().st_size > 1000
     assert not (res / "convergence" / "ring_deep" / "figures" / "sphere_eigenfunctions.png").exists()  # S1: no map
+    kern = io.read(res / "kernels" / "acts" / "spectrum.nc")
+    assert kern.sizes["activation"] == 3 and (res / "kernels" / "acts" / "figures" / "spectra.png").exists()
+    assert set(card[card.claim.isin(["C16", "C17"])].verdict) == {"pass"}
     depth = io.read(res / "depth" / "ring" / "spectrum.nc")
     assert depth.sizes["depth"] == 3 and (res / "depth" / "ring" / "figures" / "depth_spectrum.png").exists()
     assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
@@ -93,7 +96,7 @@ def test_figure_option_reruns_only_figures(finished):
     assert set(jobs) == {"circle_figure_heatmap", "circle_figure_convergence", "circle_figure_ntk_spectrum", "spectral_figure",
                          "spectral_figure_eigenvalue_law", "circle_figure_region_convergence", "depth_figure_spectrum",
                          "convergence_figure_steps_vs_degree", "convergence_figure_sphere_eigenfunctions", "coordinate_figure",
-                         "all"}, jobs
+                         "kernels_figure_spectra", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):

@@ -25,6 +25,10 @@ TINY = {
             "show_q": [2, 5], "projection_kappa": 4,
         }
     },
+    "kernels": {
+        "acts": {"dim": 2, "max_degree": 30, "fit_range": [4, 20],
+                 "activations": {"relu": {"kind": "relu"}, "erf": {"kind": "erf"}, "sin": {"kind": "sin", "omega0": 2.0}}},
+    },
     "depth": {
         "ring": {"dim": 2, "depths": [2, 3, 5], "max_degree": 60, "large_k_range": [10, 50], "low_k_range": [1, 5]},
     },

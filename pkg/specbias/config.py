@@ -76,6 +76,18 @@ def check_renamed(config: dict) -> None:
                               f"(results go to results/{new}/<name>/)")
 
 
+#: the parameters each activation kind takes (the schema lists every parameter of every kind)
+ACTIVATION_PARAMETERS = {"leaky_relu": {"negative_slope", "positive_slope"}, "sin": {"omega0"}}
+
+
+def check_activation(cfg: dict, where: str) -> None:
+    """Refuse a parameter the activation kind does not take (e.g. omega0 on relu)."""
+    extra = set(cfg) - {"kind"} - ACTIVATION_PARAMETERS.get(cfg["kind"], set())
+    if extra:
+        raise ConfigError(f"config error at {where}: {', '.join(sorted(extra))} does not apply to activation {cfg['kind']!r} "
+                          f"(it takes {', '.join(sorted(ACTIVATION_PARAMETERS.get(cfg['kind'], []))) or 'no parameters'})")
+
+
 def check_finite(node, where: str = "") -> None:
     """Refuse NaN and ±inf anywhere: JSON Schema lets NaN through every ``minimum`` and +inf through
     every ``exclusiveMinimum`` (YAML spells them ``.nan`` and ``.inf``)."""
@@ -107,6 +119,12 @@ def check_semantics(config: dict) -> None:
                 raise ConfigError(f"config error at depth.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
     for name, study in config.get("convergence", {}).items():
         check_convergence(name, study)
+    for name, study in config.get("kernels", {}).items():
+        for act, acfg in study["activations"].items():
+            check_activation(acfg, f"kernels.{name}.activations.{act}")
+        _, hi = _check_range(study["fit_range"], f"kernels.{name}.fit_range")
+        if hi > study["max_degree"]:
+            raise ConfigError(f"config error at kernels.{name}.fit_range: upper degree {hi} exceeds max_degree {study['max_degree']}")
     for name, study in config.get("coordinate", {}).items():
         check_coordinate(name, study)
     if not any(config.get(section) for section in STUDIES):

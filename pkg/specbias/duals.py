@@ -172,13 +172,18 @@ def deep_ntk(t, act, depth: int, c: float | None = None, method: str = "auto") -
     return theta
 
 
+#: eigenvalues below this fraction of the largest in the fit range are left out of the decay fits
+FLOOR = 1e-10
+
+
 def decay_law(k: np.ndarray, lam: np.ndarray, k_range) -> dict:
-    """Which law the eigenvalues λ_k (nonzero, k in ``k_range``) follow: a power law (log λ linear
+    """Which law the eigenvalues λ_k (k in ``k_range``, above :data:`FLOOR` of the largest) follow: a power law (log λ linear
     in log k; slope) or an exponential one (log λ linear in k; rate), each with its R²."""
     k, lam = np.asarray(k, dtype=np.float64), np.asarray(lam, dtype=np.float64)
     lo, hi = k_range
     keep = (k >= lo) & (k <= hi) & (lam > 1e-300)
-    keep &= lam > lam[keep].max() * 1e-14 if keep.any() else keep  # numerically zero (odd/even) degrees left out
+    # numerically zero (odd/even) degrees and the quadrature's noise floor (~1e-13 of the kernel) left out
+    keep &= lam > lam[keep].max() * FLOOR if keep.any() else keep
     power = fit_power_law(k[keep], lam[keep])
     slope, intercept = np.polyfit(k[keep], np.log(lam[keep]), 1)
     resid = np.log(lam[keep]) - (slope * k[keep] + intercept)

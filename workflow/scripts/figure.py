@@ -6,7 +6,7 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from pathlib import Path  # noqa: E402
 
 from specbias import figures, io  # noqa: E402
-from specbias.figures import circle, convergence, coordinate, depth, spectral  # noqa: E402
+from specbias.figures import circle, convergence, coordinate, depth, kernels, spectral  # noqa: E402
 from specbias.studies import coordinate as coordinate_study  # noqa: E402
 
 sm = snakemake  # noqa: F821
@@ -40,6 +40,7 @@ FIGURES = {
     "coordinate_learning": lambda: coordinate.learning(io.read(sm.input.learning), sm.params.study),
     "coordinate_dead_units": lambda: coordinate.dead_units(coordinate_runs(), sm.params.study),
     "coordinate_reconstructions": lambda: coordinate.reconstructions(coordinate_runs()),
+    "kernels_spectra": lambda: kernels.kernel_spectra(io.read(sm.input.spectrum), sm.params.study["fit_range"]),
 }
 if kind not in FIGURES:
     raise ValueError(f"unknown figure kind {kind!r}; known: {sorted(FIGURES)}")
