@@ -133,3 +133,13 @@ def test_source_names_the_package_commit_from_any_working_directory(tmp_path, mo
     monkeypatch.chdir(tmp_path)  # a copy of the workflow outside the checkout
     source = io.source_string()
     assert "git unknown" not in source or not (ROOT / ".git").exists(), source
+
+
+def test_probe_of_bad_configs_refuses_every_one():
+    """bench/probe_configs.py: issue 13's list and more, each refused before any job naming its key."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "probe_configs.py")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "0 accepted" in proc.stdout

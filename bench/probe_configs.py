@@ -1,0 +1,103 @@
+"""Probe: bad configs against validation and the pre-flight checks (issue 13's list and more).
+
+    python bench/probe_configs.py            # prints one line per case and the counts
+
+Each case mutates the default config; a case is *refused* when validation or pre-flight raises a
+ConfigError naming the expected key, before any job (both run before Snakemake plans a job).
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import torch
+import yaml
+
+from specbias import preflight
+from specbias.config import ConfigError, load_schema, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+NAN, INF = float("nan"), float("inf")
+
+
+def at(path, value):
+    def mutate(c):
+        node = c
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return mutate
+
+
+U, D, S2, HEM, G1, G3 = ("circle", "uniform_circle"), ("circle", "density_124"), ("convergence", "s2_uniform"), \
+    ("convergence", "s2_hemispheres"), ("coordinate", "g1_signal"), ("coordinate", "g3_astronaut")
+
+CASES = [  # (what, mutate, key the message must name)
+    ("lr nan", at(U + ("train", "lr"), NAN), "circle.uniform_circle.train.lr"),
+    ("lr inf", at(U + ("train", "lr"), INF), "circle.uniform_circle.train.lr"),
+    ("coordinate lr inf", at(G1 + ("train", "lr"), INF), "coordinate.g1_signal.train.lr"),
+    ("threshold nan", at(U + ("train", "criterion", "threshold"), NAN), "circle.uniform_circle.train.criterion.threshold"),
+    ("lr_relative nan", at(S2 + ("train", "lr_relative"), NAN), "convergence.s2_uniform.train.lr_relative"),
+    ("tau inf", at(U + ("model", "tau"), INF), "circle.uniform_circle.model.tau"),
+    ("divergence_factor nan", at(U + ("train", "divergence_factor"), NAN), "circle.uniform_circle.train.divergence_factor"),
+    ("device cuda, no GPU", at(("device",), "cuda"), "device"),
+    ("unknown colour map", at(("figures", "cmap"), "notacolormap"), "figures.cmap"),
+    ("unknown format", at(("figures", "formats"), ["bmp"]), "figures.formats"),
+    ("unknown image", at(G3 + ("signal", "name"), "mona_lisa"), "coordinate.g3_astronaut.signal.name"),
+    ("lr x eigenvalue >= 2", at(U + ("train", "lr"), 0.02), "circle.uniform_circle.train.lr"),
+    ("lr x eigenvalue >= 2 (per-region study)", at(D + ("train", "lr"), 0.05), "circle.density_124.train.lr"),
+    ("octaves 7 on 64 points (Nyquist)", at(G3 + ("encodings", "octave6", "octaves"), 7), "coordinate.g3_astronaut.encodings.octave6.octaves"),
+    ("octaves 8 on 64 points (alias)", at(G3 + ("encodings", "octave6", "octaves"), 8), "coordinate.g3_astronaut.encodings.octave6.octaves"),
+    ("width 1e9", at(U + ("model", "width"), 10**9), "circle.uniform_circle.model.width"),
+    ("epochs 1e9", at(G1 + ("train", "epochs"), 10**9), "coordinate.g1_signal.train.epochs"),
+    ("max_steps 1e12", at(U + ("train", "max_steps"), 10**12), "circle.uniform_circle.train.max_steps"),
+    ("dim 64, n 200000 (Gram 960 GB)", lambda c: (at(S2 + ("data", "dim"), 64)(c), at(S2 + ("data", "n"), 200000)(c),
+                                                  at(S2 + ("target", "degrees"), [1, 2, 3])(c)), "convergence.s2_uniform.data.n"),
+    ("old section experiments:", lambda c: c.update(experiments=c.pop("circle")), "experiments"),
+    ("old section depth_spectra:", lambda c: c.update(depth_spectra=c.pop("depth")), "depth_spectra"),
+    ("negative lr", at(U + ("train", "lr"), -0.1), "circle.uniform_circle.train.lr"),
+    ("zero width", at(U + ("model", "width"), 0), "circle.uniform_circle.model.width"),
+    ("odd width, antisymmetric", at(U + ("model", "width"), 2001), "circle.uniform_circle.model.width"),
+    ("kappa above n/2", at(U + ("target", "kappas"), [3, 300]), "circle.uniform_circle.target.kappas"),
+    ("typo key", at(U + ("train", "learning_rate"), 0.1), "circle.uniform_circle.train"),
+    ("unknown density", at(U + ("data", "density"), {"kind": "lumpy"}), "circle.uniform_circle.data.density"),
+    ("per_region on uniform", at(U + ("train", "criterion", "kind"), "per_region"), "circle.uniform_circle.train.criterion.kind"),
+    ("snapshots > steps", at(U + ("train", "snapshots"), 5000), "circle.uniform_circle.train.snapshots"),
+    ("lr_relative 2.5", at(S2 + ("train", "lr_relative"), 2.5), "convergence.s2_uniform.train.lr_relative"),
+    ("hemisphere ratio 0", at(HEM + ("data", "density", "ratio"), 0), "convergence.s2_hemispheres.data.density.ratio"),
+    ("signal frequency above Nyquist", at(G1 + ("signal", "frequencies"), [5, 2000]), "coordinate.g1_signal.signal.frequencies"),
+    ("activation parameter of another kind", at(("kernels", "circle_two_layer", "activations", "relu", "omega0"), 3.0),
+     "kernels.circle_two_layer.activations.relu"),
+    ("unknown activation", at(("kernels", "circle_two_layer", "activations", "relu", "kind"), "swish"),
+     "kernels.circle_two_layer.activations.relu.kind"),
+    ("fit range beyond max_degree", at(("kernels", "circle_two_layer", "fit_range"), [4, 400]), "kernels.circle_two_layer.fit_range"),
+    ("no study at all", lambda c: [c.pop(s) for s in ("circle", "spectral", "depth", "convergence", "coordinate", "kernels")], ""),
+]
+
+
+def main() -> int:
+    schema = load_schema(ROOT / "schemas" / "config.schema.yaml")
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    refused = accepted = 0
+    for what, mutate, key in CASES:
+        cfg = copy.deepcopy(base)
+        mutate(cfg)
+        try:
+            validate(cfg, schema)
+            preflight.check(cfg)
+        except ConfigError as exc:
+            ok = f"config error at {key}" in str(exc) if key else str(exc).startswith("config error")
+            refused += ok
+            print(f"{'refused' if ok else 'REFUSED, OTHER KEY'}: {what}: {str(exc)[:150]}")
+            continue
+        accepted += 1
+        gpu = " (this machine has a GPU)" if what.startswith("device") and torch.cuda.is_available() else ""
+        print(f"ACCEPTED: {what}{gpu}")
+    print(f"\n{len(CASES)} bad configs: {refused} refused before any job naming the key, {accepted} accepted")
+    return 0 if refused == len(CASES) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
