@@ -238,3 +238,40 @@ def test_image_configs_are_checked_before_any_job():
     with pytest.raises(ConfigError, match=r"encodings.pe.octaves.*at the Nyquist"):  # 32 pixels: Nyquist 16 = 2^(6-2)
         _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 6})
     _coord_cfg(signal={"kind": "random_image", "size": 32}, pe={"kind": "octave", "octaves": 5})
+
+
+def test_other_activations_train_and_skip_region_metrics_with_a_note():
+    """A tanh coordinate MLP trains; activation regions (defined for piecewise-linear sigma only) are
+    NaN with a note in the dataset, gradient confusion is kept, and C12/C13 are not evaluated."""
+    from specbias import claims
+    from specbias.studies import coordinate as stages_coord
+
+    enc = {"raw": {"kind": "raw"}, "pe": {"kind": "octave", "octaves": 3}}
+    cfg = _coord_cfg(train={"lr": 0.01, "epochs": 8, "batch_encodings": False}, **enc)
+    cfg["model"]["activation"] = {"kind": "tanh"}
+    runs = [stages_coord.train_group(cfg, [e], "cpu").sel(encoding=e).drop_vars("encoding").assign_attrs(encoding=e)
+            for e in enc]
+    ds = runs[0]
+    assert ds.attrs["activation"] == "tanh" and "not defined" in ds.attrs["activation_regions"]
+    assert np.isnan(ds.region_count.values).all() and np.isfinite(ds.confusion_local.values).all()
+    learning, rows = stages_coord.analyse(runs, "s", cfg)
+    verdicts = {r.claim: r.verdict for r in rows}
+    assert verdicts["C12"] == verdicts["C13"] == "not_evaluated" and verdicts["C14"] in ("pass", "fail")
+    assert claims.CLAIMS["C12"]
+
+
+def test_siren_initialisation_bounds_and_config_check():
+    from specbias.config import ConfigError
+
+    ens = mlp.init_mlp_ensemble([0], 2, [64, 64], 1, dtype=torch.float64, activation={"kind": "sin", "omega0": 30.0},
+                                init="siren")
+    assert ens.weights[0].abs().max() <= 1 / 2 and ens.weights[0].abs().max() > 0.4  # U(-1/n, 1/n), n = 2
+    bound = (6 / 64) ** 0.5 / 30
+    assert ens.weights[1].abs().max() <= bound and ens.weights[1].abs().max() > 0.9 * bound
+    default = mlp.init_mlp_ensemble([0], 2, [64, 64], 1, dtype=torch.float64)
+    torch.testing.assert_close(default.biases[1], ens.biases[1])  # same draws, only the weights are rescaled
+    with pytest.raises(ConfigError, match=r"coordinate\.s\.model\.init: siren initialisation is made for a sin"):
+        cfg = _coord_cfg()
+        cfg["model"]["init"] = "siren"
+        from specbias.config import check_coordinate
+        check_coordinate("s", cfg)

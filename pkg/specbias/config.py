@@ -240,6 +240,12 @@ def check_convergence(name: str, cfg: dict) -> None:
 def check_coordinate(name: str, cfg: dict) -> None:
     """Cross-key checks of one ``coordinate:`` study, aliasing included (before any job runs)."""
     where = f"coordinate.{name}"
+    act = cfg["model"]["activation"]
+    act = {"kind": act} if isinstance(act, str) else act
+    check_activation(act, f"{where}.model.activation")
+    if cfg["model"]["init"] == "siren" and act["kind"] != "sin":
+        raise ConfigError(f"config error at {where}.model.init: siren initialisation is made for a sin activation, "
+                          f"got {act['kind']!r} (set model.activation: {{kind: sin, omega0: 30}})")
     sig = cfg["signal"]
     needs = {"sines": ("length", "frequencies"), "random_image": ("size",), "image": ("size", "name")}[sig["kind"]]
     missing = [k for k in needs if k not in sig]

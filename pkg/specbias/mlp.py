@@ -52,22 +52,38 @@ class MLPEnsemble:
         return self.preactivations(x)[1]
 
 
+INITS = ("default", "siren")
+
+
+def weight_bound(layer: int, fan_in: int, init: str, omega0: float = 30.0) -> float:
+    """Half-width of the uniform weight draw: ``default`` 1/√n (torch.nn.Linear); ``siren``
+    (Sitzmann et al. 2020) 1/n for the first layer and √(6/n)/ω₀ for the others, n = fan-in."""
+    if init == "default":
+        return 1.0 / math.sqrt(fan_in)
+    if init == "siren":
+        return 1.0 / fan_in if layer == 0 else math.sqrt(6.0 / fan_in) / omega0
+    raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+
+
 def init_mlp_ensemble(seeds, in_dim: int, hidden: list[int], out_dim: int, dtype=torch.float32, device="cpu",
-                      activation: str | dict = "relu") -> MLPEnsemble:
-    """One net per seed with torch.nn.Linear's default init, drawn on the CPU in float64;
-    ``activation``: a registered activation (name or config dict) for the hidden layers."""
+                      activation: str | dict = "relu", init: str = "default") -> MLPEnsemble:
+    """One net per seed, drawn on the CPU in float64: weights and biases U(−1/√n, 1/√n) as
+    torch.nn.Linear draws them (``init: default``), or SIREN's weights (``siren``, ω₀ from a sin
+    activation; biases as default); ``activation``: a registered activation for the hidden layers."""
     if in_dim < 1 or out_dim < 1 or not hidden or min(hidden) < 1:
         raise ValueError(f"bad MLP shape: in {in_dim}, hidden {hidden}, out {out_dim}")
+    act = ACTIVATIONS.build(activation)
+    omega0 = getattr(act, "w", 30.0)
     sizes = [in_dim, *hidden, out_dim]
     ws, bs = [[] for _ in sizes[1:]], [[] for _ in sizes[1:]]
     for seed in seeds:
         gen = torch.Generator().manual_seed(int(seed))
         for l, (fi, fo) in enumerate(zip(sizes[:-1], sizes[1:])):
             bound = 1.0 / math.sqrt(fi)
-            ws[l].append((torch.rand(fo, fi, generator=gen, dtype=torch.float64) * 2 - 1) * bound)
+            ws[l].append((torch.rand(fo, fi, generator=gen, dtype=torch.float64) * 2 - 1) * weight_bound(l, fi, init, omega0))
             bs[l].append((torch.rand(fo, generator=gen, dtype=torch.float64) * 2 - 1) * bound)
     return MLPEnsemble([torch.stack(w).to(device=device, dtype=dtype) for w in ws],
-                       [torch.stack(b).to(device=device, dtype=dtype) for b in bs], ACTIVATIONS.build(activation))
+                       [torch.stack(b).to(device=device, dtype=dtype) for b in bs], act)
 
 
 @dataclass

@@ -81,7 +81,12 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     x = torch.stack([xe for xe in xs for _ in seeds]).to(dev)  # (E*S, n, features), run r = e*S + s
     yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
     ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev,
-                                activation=model.get("activation", "relu"))
+                                activation=model.get("activation", "relu"), init=model.get("init", "default"))
+    regions_defined = ens.activation.piecewise_linear
+    if not regions_defined:
+        log.info("activation %s is not piecewise linear: activation-region metrics (regions, dead units, boundary "
+                 "distance, Hamming distances) are not defined and are stored as NaN; gradient confusion is kept",
+                 ens.activation.kind)
     target_amp = target.spectrum(target.values)
     local = activation_regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
     far = activation_regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
@@ -101,19 +106,24 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
         if epoch == tcfg["epochs"]:
             last_out = out[::S].double().cpu().numpy()  # first seed of every encoding, at the end
         if epoch in stat_epochs:
-            pat = activation_regions.patterns(model, x)
+            pat = activation_regions.patterns(model, x) if regions_defined else None
             conf = [[], []]
             for e in range(E):
                 g = activation_regions.per_example_gradients(model, e * S, x[e * S][used], yt[used])
                 conf[0].append(activation_regions.confusion(g, local_pos))
                 conf[1].append(activation_regions.confusion(g, far_pos))
-            dist = activation_regions.boundary_distance(model, x)  # (R, layers, n)
-            stats.append(dict(epoch=epoch, regions=activation_regions.region_count(pat).reshape(E, S),
-                              boundary=dist.mean(-1).reshape(E, S, -1),
-                              dead=activation_regions.dead_units(pat).reshape(E, S),
-                              ham_local=activation_regions.hamming(pat, local).reshape(E, S, -1),
-                              ham_global=activation_regions.hamming(pat, far).reshape(E, S, -1),
-                              conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
+            if regions_defined:
+                dist = activation_regions.boundary_distance(model, x)  # (R, layers, n)
+                region_stats = dict(regions=activation_regions.region_count(pat).reshape(E, S),
+                                    boundary=dist.mean(-1).reshape(E, S, -1),
+                                    dead=activation_regions.dead_units(pat).reshape(E, S),
+                                    ham_local=activation_regions.hamming(pat, local).reshape(E, S, -1),
+                                    ham_global=activation_regions.hamming(pat, far).reshape(E, S, -1))
+            else:  # linear regions are a property of piecewise-linear activations only
+                nan = np.full((E, S), np.nan)
+                region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan),
+                                    ham_local=np.full((E, S, len(local)), np.nan), ham_global=np.full((E, S, len(far)), np.nan))
+            stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
         prog.update(epoch)
         return None
 
@@ -130,8 +140,12 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                     int(bad.sum()), E * S)
     conf = {"encodings": {e: cfg["encodings"][e] for e in group}, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")},
             "device": str(dev)}
-    return runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
-                        stats=stats, local=local, far=far, output=last_out, config=conf)
+    ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
+                      stats=stats, local=local, far=far, output=last_out, config=conf)
+    ds.attrs["activation"] = ens.activation.kind
+    ds.attrs["activation_regions"] = ("defined" if regions_defined else
+                                      f"not defined for the {ens.activation.kind} activation (not piecewise linear): stored as NaN")
+    return ds
 
 
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
