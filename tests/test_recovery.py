@@ -72,6 +72,10 @@ def test_recover_leaves_a_live_run_alone(tmp_path):
     (tmp_path / ".snakemake" / "locks").mkdir(parents=True)
     (tmp_path / ".snakemake" / "locks" / "0.input.lock").write_text("x")
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)  # snakemake stand-in"], cwd=tmp_path)
+    cmdline = f"/proc/{holder.pid}/cmdline"
+    deadline = time.time() + 10
+    while time.time() < deadline and b"stand-in" not in open(cmdline, "rb").read():
+        time.sleep(0.05)  # between fork and exec the child still shows the parent's command line
     try:
         assert recover.live_snakemake_pids(tmp_path) == [holder.pid]
         assert "left as it is" in recover.recover(["--directory", str(tmp_path)])
