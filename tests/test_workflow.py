@@ -36,7 +36,7 @@ def test_outputs_exist_and_read_back(finished):
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
     assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11",
-                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15"]
+                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17"]
     wave = io.read(res / "coordinate" / "wave" / "train" / "raw01+raw11.nc")  # one ensemble: same input width
     assert wave.residual_spectrum.dims == ("encoding", "seed", "frequency", "epoch") and wave.sizes["frequency"] == 3
     assert list(wave["encoding"].values) == ["raw01", "raw11"]

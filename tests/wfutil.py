@@ -136,7 +136,7 @@ def assert_same_numbers(dir_a: Path, dir_b: Path):
                     # the continuum); eigenvectors inside such a cluster are not unique, their span is
                     continue
                 va, vb = np.abs(va), np.abs(vb)
-            if va.dtype.kind in "iu":
+            if va.dtype.kind in "iuUSO":  # integers and labels (e.g. activation kinds)
                 np.testing.assert_array_equal(va, vb, err_msg=f"{rel}:{name}")
             else:
                 np.testing.assert_allclose(va, vb, rtol=1e-9, atol=1e-12, err_msg=f"{rel}:{name}")
