@@ -16,10 +16,9 @@ include: "rules/common.smk"
 validate_config(config, workflow.source_path("schemas/config.schema.yaml"))
 
 
-include: "rules/circle.smk"
+include: "rules/convergence.smk"
 include: "rules/spectral.smk"
 include: "rules/depth.smk"
-include: "rules/convergence.smk"
 include: "rules/coordinate.smk"
 include: "rules/kernels.smk"
 include: "rules/scorecard.smk"

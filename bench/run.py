@@ -386,7 +386,7 @@ def bench_memory(table, device, quick, repeats):
     n, pairs = (2000, 64) if quick else (16000, 256)
     matrix_gb = n * n * 8 / 1e9
     with tempfile.TemporaryDirectory(prefix="specbias-mem-") as tmp:
-        cfg = {"circle": {"mem": {
+        cfg = {"convergence": {"mem": {
             "data": {"n": n, "seed": 0},
             "model": {"width": 64, "tau": 1.0},
             "target": {"kappas": [2]},
@@ -396,7 +396,7 @@ def bench_memory(table, device, quick, repeats):
         }}}
         cfg_path = Path(tmp) / "config.yaml"
         cfg_path.write_text(json.dumps(cfg))
-        target = "results/circle/mem/ntk/ntk_d0.nc"
+        target = "results/convergence/mem/ntk/ntk_d0.nc"
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", tmp,
                                "--configfile", str(cfg_path), "--cores", str(os.cpu_count()), "--", target],
@@ -407,7 +407,7 @@ def bench_memory(table, device, quick, repeats):
             table.add("NTK stage memory", f"n={n}", "-", None, "snakemake rule ntk", (wall, wall, wall), None,
                       "workflow failed", False, "see stderr")
             return
-        tsv = (Path(tmp) / "results/circle/mem/benchmarks/ntk_d0.tsv").read_text().splitlines()
+        tsv = (Path(tmp) / "results/convergence/mem/benchmarks/ntk_d0.tsv").read_text().splitlines()
         head, vals = tsv[0].split("\t"), tsv[1].split("\t")
         rec = dict(zip(head, vals))
         rss_gb = float(rec["max_rss"]) * 1.048576e6 / 1e9  # Snakemake reports MiB

@@ -8,7 +8,6 @@ from snakemake.logging import logger
 from specbias import preflight
 from specbias.config import ConfigError, load_schema, validate
 from specbias.studies import STUDIES
-from specbias.studies import circle as circle_study
 from specbias.studies import convergence as convergence_study
 from specbias.studies import coordinate as coordinate_study
 
@@ -31,7 +30,6 @@ NAME = "[A-Za-z][A-Za-z0-9_]*"
 
 
 wildcard_constraints:
-    circle=NAME,
     spectral=NAME,
     depth=NAME,
     convergence=NAME,
@@ -39,7 +37,6 @@ wildcard_constraints:
     kernels=NAME,
     kappa="[0-9]+",
     dseed="[0-9]+",
-    degree="[0-9]+",
     group="[A-Za-z][A-Za-z0-9_+]*",
 
 
@@ -60,66 +57,16 @@ def figure_files(pattern, **wildcards):
 
 def all_targets():
     out = ["results/scorecard.csv", "results/scorecard.md", "results/scorecard.html"]
-    for targets in (circle_targets, spectral_targets, depth_targets, convergence_targets, coordinate_targets, kernels_targets):
+    for targets in (convergence_targets, spectral_targets, depth_targets, coordinate_targets, kernels_targets):
         out += targets()
     return out
 
 
 def claim_files():
     out = []
-    for files in (circle_claim_files, spectral_claim_files, depth_claim_files, convergence_claim_files, coordinate_claim_files,
-                  kernels_claim_files):
+    for files in (convergence_claim_files, spectral_claim_files, depth_claim_files, coordinate_claim_files, kernels_claim_files):
         out += files()
     return out
-
-
-# ---- circle ------------------------------------------------------------------------------------
-
-def circle_cfg(wildcards):
-    return config["circle"][wildcards.circle]
-
-
-def circle_kappas(name):
-    return sorted(config["circle"][name]["target"]["kappas"])
-
-
-def circle_seeds(name):
-    return circle_study.data_seeds(config["circle"][name])
-
-
-def _per_sample(pattern, wildcards, first_only):
-    seeds = circle_seeds(wildcards.circle)[:1] if first_only else circle_seeds(wildcards.circle)
-    # data seed outermost, kappa inner: the analysis script splits the list by data seed
-    return [f for d in seeds for f in expand(pattern, circle=wildcards.circle, kappa=circle_kappas(wildcards.circle), dseed=d)]
-
-
-def circle_train_files(wildcards, first_only=False):
-    return _per_sample("results/circle/{circle}/train/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
-
-
-def circle_predict_files(wildcards, first_only=False):
-    return _per_sample("results/circle/{circle}/predict/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
-
-
-def circle_eigen_files(wildcards):
-    return expand("results/circle/{circle}/ntk/ntk_d{dseed}.nc", circle=wildcards.circle, dseed=circle_seeds(wildcards.circle))
-
-
-def circle_law_files(wildcards):
-    """The NTK-only region-law file of a per-region study (none when law_samples is 0)."""
-    return [f"results/circle/{wildcards.circle}/analysis/region_law.nc"] if circle_study.has_law(circle_cfg(wildcards)) else []
-
-
-def circle_targets():
-    out = []
-    for name, cfg in config["circle"].items():
-        figs = ["heatmap", "convergence", "ntk_spectrum"] + (["region_convergence"] if circle_study.per_region(cfg) else [])
-        out += figure_files("results/circle/{circle}/figures/{fig}", circle=name, fig=figs)
-    return out
-
-
-def circle_claim_files():
-    return expand("results/circle/{circle}/analysis/claims.csv", circle=list(config["circle"]))
 
 
 # ---- spectral ----------------------------------------------------------------------------------
@@ -158,16 +105,66 @@ def convergence_cfg(wildcards):
     return config["convergence"][wildcards.convergence]
 
 
-def convergence_degree_files(wildcards):
-    return expand("results/convergence/{convergence}/train/degree_{degree}.nc", convergence=wildcards.convergence,
-                  degree=sorted(convergence_cfg(wildcards)["target"]["degrees"]))
+def convergence_kappas(name):
+    return sorted(config["convergence"][name]["target"]["kappas"])
+
+
+def convergence_seeds(name):
+    return convergence_study.data_seeds(config["convergence"][name])
+
+
+def _per_sample(pattern, wildcards, first_only):
+    name = wildcards.convergence
+    seeds = convergence_seeds(name)[:1] if first_only else convergence_seeds(name)
+    # data seed outermost, kappa inner: the analysis script splits the list by data seed
+    return [f for d in seeds for f in expand(pattern, convergence=name, kappa=convergence_kappas(name), dseed=d)]
+
+
+def convergence_train_files(wildcards, first_only=False):
+    return _per_sample("results/convergence/{convergence}/train/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
+
+
+def convergence_predict_files(wildcards, first_only=False):
+    return _per_sample("results/convergence/{convergence}/predict/kappa_{kappa}_d{dseed}.nc", wildcards, first_only)
+
+
+def convergence_eigen_files(wildcards):
+    return expand("results/convergence/{convergence}/ntk/ntk_d{dseed}.nc", convergence=wildcards.convergence,
+                  dseed=convergence_seeds(wildcards.convergence))
+
+
+def convergence_train_inputs(wildcards):
+    """The sample, and its NTK file when the learning rate is relative to the largest eigenvalue."""
+    name, d = wildcards.convergence, wildcards.dseed
+    out = {"points": f"results/convergence/{name}/data/sample_d{d}.nc"}
+    if convergence_study.relative_lr(config["convergence"][name]):
+        out["eigen"] = f"results/convergence/{name}/ntk/ntk_d{d}.nc"
+    return out
+
+
+def convergence_law_files(wildcards):
+    """The NTK-only region-law file of a per-region circle entry (none when law_samples is 0)."""
+    return [f"results/convergence/{wildcards.convergence}/analysis/region_law.nc"] if convergence_study.has_law(convergence_cfg(wildcards)) else []
+
+
+def convergence_figures(cfg):
+    """The figures of one entry: those its options produce data for."""
+    figs = ["steps"]
+    if convergence_study.records_spectra(cfg):
+        figs.append("heatmap")
+    if convergence_study.has_operator_spectrum(cfg):
+        figs.append("ntk_spectrum")
+    if convergence_study.per_region(cfg):
+        figs.append("region_convergence")
+    if cfg["data"]["domain"] == "sphere" and cfg["data"]["dim"] == 3:
+        figs.append("sphere_eigenfunctions")
+    return figs
 
 
 def convergence_targets():
     out = []
     for name, cfg in config["convergence"].items():
-        figs = ["steps_vs_degree"] + (["sphere_eigenfunctions"] if cfg["data"]["dim"] == 3 else [])
-        out += figure_files("results/convergence/{convergence}/figures/{fig}", convergence=name, fig=figs)
+        out += figure_files("results/convergence/{convergence}/figures/{fig}", convergence=name, fig=convergence_figures(cfg))
     return out
 
 

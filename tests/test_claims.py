@@ -120,34 +120,39 @@ def _gap(err):
         coords={"kappa": [2, 4], "run": [0, 1]})
 
 
+NET = {"kind": "two_layer", "width": 1000}
+
+
 def test_c11_spectral_gap():
-    assert claims.claim_c11(_gap([[0.02, 0.03], [0.04, 0.05]]), "t", 0.1, 1000).verdict == "pass"
-    assert claims.claim_c11(_gap([[0.2, 0.3], [0.4, 0.5]]), "t", 0.1, 1000).verdict == "fail"
-    assert claims.claim_c11(_gap([[np.nan] * 2] * 2), "t", 0.1, 1000).verdict == "not_evaluated"
+    assert claims.claim_c11(_gap([[0.02, 0.03], [0.04, 0.05]]), "t", 0.1, NET).verdict == "pass"
+    assert claims.claim_c11(_gap([[0.2, 0.3], [0.4, 0.5]]), "t", 0.1, NET).verdict == "fail"
+    assert claims.claim_c11(_gap([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
 
 
-# --- C1/C2, C6, C9, C11 on spheres (convergence studies) ----------------------------------------
+# --- C2, C6, C9, C11 on spheres (the convergence study's sphere domain) -----------------------
 
 
-def _sphere_conv(degrees, measured, predicted, regions=None, pregions=None):
+def _sphere_conv(degrees, measured, predicted, regions=None, pregions=None, density=(2 / 3, 2.0)):
+    """A pooled convergence table (kappa, run) as the analysis writes it; regions: (kappa, run, region)."""
     k = np.asarray(degrees)
     meas = np.asarray(measured)
     ds = xr.Dataset(
-        {"converged_step": (("degree", "seed"), meas, io.meta("m")),
-         "predicted_step": (("degree", "seed"), np.asarray(predicted), io.meta("p")),
-         "status": (("degree", "seed"), np.where(meas >= 0, 0, 1).astype(np.int8), io.meta("s"))},
-        coords={"degree": k, "seed": [0, 1]}, attrs={"criterion": "test"})
+        {"measured_step": (("kappa", "run"), meas, io.meta("m")),
+         "predicted_step": (("kappa", "run"), np.asarray(predicted), io.meta("p")),
+         "status": (("kappa", "run"), np.where(meas >= 0, 0, 1).astype(np.int8), io.meta("s"))},
+        coords={"kappa": k, "run": [0, 1]}, attrs={"criterion": "test"})
     if regions is not None:
-        ds["region_converged_step"] = (("degree", "seed", "region_index"), np.asarray(regions), io.meta("r"))
-        ds["predicted_region_step"] = (("degree", "seed", "region_index"), np.asarray(pregions), io.meta("pr"))
+        ds["region_measured_step"] = (("kappa", "run", "region_index"), np.asarray(regions), io.meta("r"))
+        ds["region_predicted_step"] = (("kappa", "run", "region_index"), np.asarray(pregions), io.meta("pr"))
+        ds["region_density"] = ("region_index", np.asarray(density), io.meta("d"))
     return ds
 
 
 def _cfg(dim=3, kind="two_layer", bias=True, density=None, depth=None):
     return {"model": {"kind": kind, "bias": bias, "width": 256, "depth": depth},
-            "data": {"dim": dim, "density": density or {"kind": "uniform"}},
-            "train": {"max_steps": 10000},
-            "analysis": {"fit_degree_min": 2, "slope_tolerance": 0.25, "region_ratio_tolerance": 0.2,
+            "data": {"domain": "sphere", "dim": dim, "density": density or {"kind": "uniform"}},
+            "max_steps": 10000,
+            "analysis": {"fit_kappa_min": 2, "slope_tolerance": 0.25, "region_ratio_tolerance": 0.2,
                          "agreement_tolerance": 0.25}}
 
 
@@ -167,7 +172,7 @@ def test_rows_say_how_many_runs_were_excluded():
     steps = [[int(10 * d**3)] * 2 for d in k]
     conv = _sphere_conv(k, steps, steps)
     conv["status"][0, 0] = 2  # diverged
-    conv["converged_step"][1, 1] = -1
+    conv["measured_step"][1, 1] = -1
     conv["status"][1, 1] = 1  # never met the criterion
     (row,) = claims.convergence_rows(conv, "s2", _cfg())
     assert "excluded: 1 diverged and 1 not-converged run(s) of 8" in row.note
@@ -181,7 +186,7 @@ def test_c6_hemisphere_ratio():
     good = [[[300, 100]] * 2, [[600, 200]] * 2]  # sparse 3x slower than dense: r = 3
     cfg = _cfg(density={"kind": "hemispheres", "ratio": 3})
     rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, steps, steps, good, good), "h", cfg)}
-    assert rows["C6"].verdict == "pass" and rows["C6"].our_value.startswith("3.00")
+    assert rows["C6"].verdict == "pass" and rows["C6"].our_value == "1.00 : 3.00"
     bad = [[[200, 100]] * 2, [[400, 200]] * 2]
     rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, steps, steps, bad, good), "h", cfg)}
     assert rows["C6"].verdict == "fail"

@@ -161,7 +161,7 @@ def _coord_cfg(signal=None, train=None, **enc):
     cfg = {"signal": signal or {"length": 64, "frequencies": [2, 8]},
            "encodings": enc or {"pe": {"kind": "octave", "octaves": 4}},
            "model": {"hidden": [16]}, "train": train or {"lr": 0.01, "epochs": 12}, "metrics": {"pairs": 10, "records": 3}}
-    full = {"circle": yaml.safe_load((ROOT / "config.yaml").read_text())["circle"], "coordinate": {"s": cfg}}
+    full = {"convergence": yaml.safe_load((ROOT / "config.yaml").read_text())["convergence"], "coordinate": {"s": cfg}}
     return validate(full, load_schema(ROOT / "schemas" / "config.schema.yaml"))["coordinate"]["s"]
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from specbias import io
 from specbias.config import load_schema, validate
-from specbias.studies import circle, convergence, coordinate, depth, kernels, spectral
+from specbias.studies import convergence, coordinate, depth, kernels, spectral
 from wfutil import ROOT
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
@@ -30,20 +30,20 @@ def _circle_cfg(**over):
            "ntk": {"grid_size": 256},
            "analysis": {"fit_kappa_min": 2, "eigen_fit_range": [10, 60], "law_samples": 2, "law_delta_factors": [1.0, 2.0]}}
     cfg.update(over)
-    return validate({"circle": {"c": cfg}}, SCHEMA)["circle"]["c"]
+    return validate({"convergence": {"c": cfg}}, SCHEMA)["convergence"]["c"]
 
 
 def test_circle_datasets_round_trip(tmp_path):
     cfg = _circle_cfg()
-    points = round_trip(circle.sample(circle.sample_params(cfg, 2)), tmp_path, "sample")
-    eig = round_trip(circle.ntk_eigen(points, circle.ntk_params(cfg), "cpu"), tmp_path, "ntk")
+    points = round_trip(convergence.sample(convergence.sample_params(cfg, 2)), tmp_path, "sample")
+    eig = round_trip(convergence.ntk_eigen(points, convergence.ntk_params(cfg), "cpu"), tmp_path, "ntk")
     trains, preds = [], []
     for kappa in (2, 3):
-        runs = round_trip(circle.train_kappa(points, kappa, circle.train_params(cfg), "cpu", "off"), tmp_path, f"train{kappa}")
+        runs = round_trip(convergence.train_kappa(points, kappa, convergence.train_params(cfg), "cpu", "off"), tmp_path, f"train{kappa}")
         trains.append(runs)
-        preds.append(round_trip(circle.predict(runs, eig), tmp_path, f"predict{kappa}"))
-    law = round_trip(circle.region_law(circle.law_params(cfg)), tmp_path, "law")
-    conv, claims = circle.analyse([trains], [preds], [eig], [2], "c", circle.analysis_params(cfg), law)
+        preds.append(round_trip(convergence.predict(runs, eig), tmp_path, f"predict{kappa}"))
+    law = round_trip(convergence.region_law(convergence.law_params(cfg)), tmp_path, "law")
+    conv, claims = convergence.analyse([trains], [preds], [eig], [2], "c", convergence.analysis_params(cfg), law)
     round_trip(conv, tmp_path, "convergence")
     assert "region_time_ratio_measured" in conv and set(claims.claim) == {"C3", "C5", "C11"}
 
@@ -58,22 +58,29 @@ def test_spectral_and_depth_datasets_round_trip(tmp_path):
     round_trip(depth.spectrum(cfg["depth"]["d"]), tmp_path, "depth")
 
 
-def test_convergence_datasets_round_trip(tmp_path):
-    cfg = validate({"convergence": {"s": {"data": {"dim": 3, "n": 40, "density": {"kind": "hemispheres", "ratio": 2}},
+def test_sphere_datasets_round_trip(tmp_path):
+    """The same stages on a sphere entry: relative learning rate from the NTK file, no spectra."""
+    cfg = validate({"convergence": {"s": {"data": {"domain": "sphere", "dim": 3, "n": 40, "density": {"kind": "hemispheres", "ratio": 2}},
                                           "model": {"kind": "two_layer", "width": 64},
-                                          "target": {"degrees": [1, 2]},
-                                          "train": {"max_steps": 50, "snapshots": 5, "seeds": [0, 1],
+                                          "target": {"kappas": [1, 2]},
+                                          "train": {"lr_relative": 1.0, "max_steps": 50, "snapshots": 5, "seeds": [0, 1],
                                                     "criterion": {"kind": "per_region", "threshold": 0.05}}}}},
                    SCHEMA)["convergence"]["s"]
-    points = round_trip(convergence.sample(convergence.sample_params(cfg)), tmp_path, "points")
-    runs = [round_trip(convergence.train_degree(points, k, convergence.train_params(cfg), "cpu", "off"), tmp_path, f"deg{k}")
-            for k in (1, 2)]
-    conv, _ = convergence.analyse(runs, "s", cfg)
+    points = round_trip(convergence.sample(convergence.sample_params(cfg, 0)), tmp_path, "points")
+    eig = round_trip(convergence.ntk_eigen(points, convergence.ntk_params(cfg), "cpu"), tmp_path, "ntk")
+    trains, preds = [], []
+    for k in (1, 2):
+        runs = round_trip(convergence.train_kappa(points, k, convergence.train_params(cfg), "cpu", "off", eig=eig), tmp_path, f"deg{k}")
+        assert "residual_spectrum" not in runs and abs(float(runs.lr) * eig.eigenvalue.values[0] - 1.0) < 1e-12
+        trains.append(runs)
+        preds.append(round_trip(convergence.predict(runs, eig), tmp_path, f"predict{k}"))
+    conv, claims = convergence.analyse([trains], [preds], [eig], [0], "s", convergence.analysis_params(cfg))
     round_trip(conv, tmp_path, "convergence")
+    assert "spectrum_error" not in conv and set(claims.claim) == {"C6"}
 
 
 def test_coordinate_datasets_round_trip(tmp_path):
-    full = {"circle": yaml.safe_load((ROOT / "config.yaml").read_text())["circle"],
+    full = {"convergence": yaml.safe_load((ROOT / "config.yaml").read_text())["convergence"],
             "coordinate": {"s": {"signal": {"length": 32, "frequencies": [2, 4]},
                                  "encodings": {"pe": {"kind": "octave", "octaves": 3}},
                                  "model": {"hidden": [8]}, "train": {"lr": 0.01, "epochs": 6},
@@ -93,7 +100,7 @@ def test_kernels_dataset_round_trips(tmp_path):
     assert spec.eigenvalue.dims == ("activation", "degree") and spec.homogeneous.values.tolist() == [1, 0]
 
 
-@pytest.mark.parametrize("module", [circle, spectral, depth, convergence, coordinate, kernels])
+@pytest.mark.parametrize("module", [convergence, spectral, depth, coordinate, kernels])
 def test_dataset_builders_take_named_fields_only(module):
     """A builder with many fields takes them by name, so a call cannot swap two of them silently."""
     builders = [f for name, f in vars(module).items() if name.endswith("_dataset") and inspect.isfunction(f)]

@@ -103,14 +103,15 @@ def test_c1_excludes_diverged_runs_with_a_warning():
     measured = [[40, 40], [160, 160], [640, 5]]
     status = [[0, 0], [0, 0], [0, 2]]  # the last run diverged: its "step" must not enter the fit
     conv = _conv(measured, status, [[40, 40], [160, 160], [640, 640]])
-    row, fits = claims.claim_c1(conv, "t", 1, 0.25)
+    row = claims.claim_slope(conv, "t", 2, 1, 0.25)
+    fits, _ = analysis.kappa_fits(conv, 1)
     assert abs(fits["measured"].slope - 2) < 1e-9 and fits["measured"].points == 5
     assert row.verdict == "pass" and "diverged" in row.note and "WARNING" in row.note
 
 
 def test_c1_fails_when_slope_is_off():
     conv = _conv([[10, 10], [20, 20], [40, 40]], [[0, 0]] * 3, [[10, 10], [20, 20], [40, 40]])
-    row, _ = claims.claim_c1(conv, "t", 1, 0.25)
+    row = claims.claim_slope(conv, "t", 2, 1, 0.25)
     assert row.verdict == "fail" and row.our_value.startswith("1.000")
 
 
@@ -136,14 +137,14 @@ def test_pool_runs_stacks_point_samples_along_run():
 def test_region_law_predictions_grow_as_the_threshold_shrinks():
     """NTK-only per-region times on two arcs 3:1: a stricter delta takes longer in every region, the
     sparse arc takes longer than the dense one, and the ratios are summarised per delta."""
-    from specbias.studies import circle
+    from specbias.studies import convergence
 
     exp = {"data": {"n": 96, "seed": 3, "sampling": "random",
                     "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
            "model": {"bias": True}, "target": {"kappas": [3, 4], "kind": "sin", "normalise": "unit_norm"},
            "train": {"lr": 0.02, "max_steps": 2000, "criterion": {"kind": "per_region", "threshold": 0.05 * 2 / 96}},
            "analysis": {"law_samples": 3, "law_delta_factors": [0.2, 1.0, 5.0]}}
-    law = circle.region_law(exp)
+    law = convergence.region_law(exp)
     steps = law.region_predicted_step
     assert steps.dims == ("data_seed", "delta_factor", "kappa", "region_index") and (steps > 0).all()
     assert law.data_seed.values.tolist() == [3, 4, 5]

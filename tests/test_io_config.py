@@ -9,7 +9,7 @@ import xarray as xr
 import yaml
 
 from specbias import io
-from specbias.studies import circle
+from specbias.studies import convergence
 from specbias.config import ConfigError, load_schema, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ def default_config():
 
 
 def test_sample_round_trip_is_identical(tmp_path):
-    ds = circle.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
+    ds = convergence.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
     io.write(ds, tmp_path / "s.nc")
     back = io.read(tmp_path / "s.nc")
     xr.testing.assert_identical(ds, back)
@@ -32,11 +32,11 @@ def test_sample_round_trip_is_identical(tmp_path):
 
 
 def test_train_round_trip_is_identical(tmp_path):
-    points = circle.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
-    cfg = validate(default_config(), SCHEMA)["circle"]["uniform_circle"]
+    points = convergence.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
+    cfg = validate(default_config(), SCHEMA)["convergence"]["uniform_circle"]
     tr = dict(cfg["train"], max_steps=20, snapshots=5, seeds=[0, 1])
     study = {"model": dict(cfg["model"], width=32), "target": {"kind": "sin", "normalise": "unit_norm"}, "train": tr}
-    ds = circle.train_kappa(points, 2, study, "cpu")
+    ds = convergence.train_kappa(points, 2, study, "cpu")
     io.write(ds, tmp_path / "t.nc")
     xr.testing.assert_identical(ds, io.read(tmp_path / "t.nc"))
     assert ds.step.attrs["units"] == "1" and ds.step.dtype.kind == "i"  # never decoded as time
@@ -56,7 +56,7 @@ def test_conventions_are_enforced():
 
 
 def test_failed_write_leaves_no_file(tmp_path):
-    ds = circle.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"})
+    ds = convergence.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"})
     ds.attrs["bad"] = {"a dict": "cannot be a NetCDF attribute"}
     target = tmp_path / "out.nc"
     with pytest.raises(Exception):
@@ -68,7 +68,7 @@ def test_failed_write_leaves_no_file(tmp_path):
 def test_write_replaces_atomically(tmp_path):
     target = tmp_path / "x.nc"
     for n in (8, 16):
-        io.write(circle.sample({"n": n, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
+        io.write(convergence.sample({"n": n, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
     assert io.read(target).sizes["sample"] == 16
     assert os.listdir(tmp_path) == ["x.nc"]
 
@@ -76,15 +76,15 @@ def test_write_replaces_atomically(tmp_path):
 def test_default_config_is_valid_and_defaults_are_filled():
     cfg = default_config()
     del cfg["figures"]
-    del cfg["circle"]["uniform_circle"]["train"]["criterion"]
+    del cfg["convergence"]["uniform_circle"]["train"]["criterion"]
     validate(cfg, SCHEMA)
     assert cfg["figures"]["formats"] == ["png", "pdf"]
-    assert cfg["circle"]["uniform_circle"]["train"]["criterion"] == {"kind": "half_sq_norm", "threshold": 0.05}
+    assert cfg["convergence"]["uniform_circle"]["train"]["criterion"] == {"kind": "half_sq_norm", "threshold": 0.05}
 
 
 def _bad(mutate):
     cfg = default_config()
-    mutate(cfg["circle"]["uniform_circle"])
+    mutate(cfg["convergence"]["uniform_circle"])
     with pytest.raises(ConfigError) as err:
         validate(cfg, SCHEMA)
     return str(err.value)
@@ -93,27 +93,27 @@ def _bad(mutate):
 @pytest.mark.parametrize(
     "mutate, key, words",
     [
-        (lambda e: e["train"].update(lr=-0.1), "circle.uniform_circle.train.lr", "minimum"),
-        (lambda e: e["train"].update(lr=0), "circle.uniform_circle.train.lr", "minimum"),
-        (lambda e: e["model"].update(width=0), "circle.uniform_circle.model.width", "minimum"),
-        (lambda e: e["target"].update(kappas=[]), "circle.uniform_circle.target.kappas", "non-empty"),
-        (lambda e: e["data"].update(density="lumpy"), "circle.uniform_circle.data.density", "lumpy"),
-        (lambda e: e["train"].update(learning_rate=0.1), "circle.uniform_circle.train", "learning_rate"),
-        (lambda e: e["target"].update(kappas=[3, 300]), "circle.uniform_circle.target.kappas", "cannot be resolved"),
-        (lambda e: e["train"].update(snapshots=5000), "circle.uniform_circle.train.snapshots", "max_steps"),
-        (lambda e: e["model"].update(width=2001), "circle.uniform_circle.model.width", "even"),
+        (lambda e: e["train"].update(lr=-0.1), "convergence.uniform_circle.train.lr", "minimum"),
+        (lambda e: e["train"].update(lr=0), "convergence.uniform_circle.train.lr", "minimum"),
+        (lambda e: e["model"].update(width=0), "convergence.uniform_circle.model.width", "minimum"),
+        (lambda e: e["target"].update(kappas=[]), "convergence.uniform_circle.target.kappas", "non-empty"),
+        (lambda e: e["data"].update(density="lumpy"), "convergence.uniform_circle.data.density", "lumpy"),
+        (lambda e: e["train"].update(learning_rate=0.1), "convergence.uniform_circle.train", "learning_rate"),
+        (lambda e: e["target"].update(kappas=[3, 300]), "convergence.uniform_circle.target.kappas", "cannot be resolved"),
+        (lambda e: e["train"].update(snapshots=5000), "convergence.uniform_circle.train.snapshots", "max_steps"),
+        (lambda e: e["model"].update(width=2001), "convergence.uniform_circle.model.width", "even"),
         (lambda e: e["analysis"].update(eigen_fit_range=[50, 4000]), "eigen_fit_range", "Nyquist"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1], "weights": [1, -1]}),
-         "circle.uniform_circle.data.density.weights", "minimum"),
+         "convergence.uniform_circle.data.density.weights", "minimum"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1], "weights": [0, 0]}),
-         "circle.uniform_circle.data.density", "positive finite number"),
+         "convergence.uniform_circle.data.density", "positive finite number"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1, 1]}),
-         "circle.uniform_circle.data.density", "weights"),
+         "convergence.uniform_circle.data.density", "weights"),
         (lambda e: e["train"].update(criterion={"kind": "per_region", "threshold": 0.05}),
-         "circle.uniform_circle.train.criterion.kind", "piecewise"),
-        (lambda e: e["ntk"].update(eigenpairs=10**6), "circle.uniform_circle.ntk.eigenpairs", "exceeds"),
+         "convergence.uniform_circle.train.criterion.kind", "piecewise"),
+        (lambda e: e["ntk"].update(eigenpairs=10**6), "convergence.uniform_circle.ntk.eigenpairs", "exceeds"),
         (lambda e: e["data"].update(density={"kind": "piecewise", "lengths": [1], "weights": [1]}, sampling="grid"),
-         "circle.uniform_circle.data.sampling", "uniform"),
+         "convergence.uniform_circle.data.sampling", "uniform"),
     ],
 )
 def test_bad_configs_name_the_key(mutate, key, words):
@@ -122,11 +122,11 @@ def test_bad_configs_name_the_key(mutate, key, words):
 
 
 @pytest.mark.parametrize("path, value", [
-    (("circle", "uniform_circle", "train", "lr"), float("nan")),
-    (("circle", "uniform_circle", "train", "lr"), float("inf")),
-    (("circle", "uniform_circle", "model", "tau"), float("inf")),
-    (("circle", "uniform_circle", "train", "criterion", "threshold"), float("nan")),
-    (("circle", "uniform_circle", "train", "divergence_factor"), float("nan")),
+    (("convergence", "uniform_circle", "train", "lr"), float("nan")),
+    (("convergence", "uniform_circle", "train", "lr"), float("inf")),
+    (("convergence", "uniform_circle", "model", "tau"), float("inf")),
+    (("convergence", "uniform_circle", "train", "criterion", "threshold"), float("nan")),
+    (("convergence", "uniform_circle", "train", "divergence_factor"), float("nan")),
     (("convergence", "s2_uniform", "train", "lr_relative"), float("nan")),
     (("coordinate", "g1_signal", "train", "lr"), float("inf")),
     (("coordinate", "g1_signal", "encodings", "raw11", "range"), [-1.0, float("inf")]),
@@ -192,9 +192,10 @@ def test_paper_circle_preset_validates_on_its_own():
     """configs/paper_circle.yaml is run with --replace-workflow-config: alone, schema defaults filled."""
     with open(ROOT / "configs" / "paper_circle.yaml") as fh:
         cfg = validate(yaml.safe_load(fh), SCHEMA)
-    assert cfg["circle_step"] == "auto" and cfg["convergence"] == {} and cfg["coordinate"] == {}
-    f7 = cfg["circle"]["f7_one_sample"]
+    assert cfg["circle_step"] == "auto" and cfg["coordinate"] == {}
+    assert all(e["data"]["domain"] == "circle" for e in cfg["convergence"].values())
+    f7 = cfg["convergence"]["f7_one_sample"]
     assert (f7["data"]["n"], f7["model"]["width"], f7["model"]["tau"], f7["train"]["lr"]) == (734, 4000, 0.2, 0.004)
     assert f7["train"]["criterion"] == {"kind": "per_region", "threshold": 0.05}
-    unit = cfg["circle"]["f7_unit_norm_one_sample"]["train"]["criterion"]["threshold"]
+    unit = cfg["convergence"]["f7_unit_norm_one_sample"]["train"]["criterion"]["threshold"]
     assert abs(unit - 0.05 * 2 / 734) < 1e-15  # the same relative accuracy for unit-norm targets

@@ -15,10 +15,10 @@ def test_open_results_holds_every_file_and_the_scorecard(tiny_run):
     files = sorted(p.relative_to(tiny_run / "results").with_suffix("").as_posix()
                    for p in (tiny_run / "results").rglob("*.nc"))
     assert files and all(tree[f].to_dataset().data_vars for f in files)
-    assert set(tree.children) >= {"circle", "spectral", "depth", "convergence", "coordinate", "scorecard"}
+    assert set(tree.children) >= {"spectral", "depth", "convergence", "coordinate", "scorecard"}
     card = tree["scorecard"].to_dataset().to_dataframe()
     assert len(card) > 10 and set(card.verdict) <= {"pass", "fail", "not_evaluated"}
-    conv = tree["circle/tiny/analysis/convergence"]
+    conv = tree["convergence/tiny/analysis/convergence"]
     assert conv.measured_step.dims == ("kappa", "run")
 
 

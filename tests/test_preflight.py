@@ -9,7 +9,7 @@ import yaml
 
 from specbias import io, ntk, preflight, sampling
 from specbias.config import ConfigError, load_schema, validate
-from specbias.studies import circle
+from specbias.studies import convergence
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
@@ -31,9 +31,9 @@ def refused(mutate, checks=True):
 
 
 @pytest.mark.parametrize("mutate, key", [
-    (lambda c: c["circle"]["uniform_circle"]["model"].update(width=10**9), "circle.uniform_circle.model.width"),
+    (lambda c: c["convergence"]["uniform_circle"]["model"].update(width=10**9), "convergence.uniform_circle.model.width"),
     (lambda c: c["convergence"]["s2_uniform"]["model"].update(width=10**9), "convergence.s2_uniform.model.width"),
-    (lambda c: c["circle"]["uniform_circle"]["train"].update(max_steps=10**12), "circle.uniform_circle.train.max_steps"),
+    (lambda c: c["convergence"]["uniform_circle"]["train"].update(max_steps=10**12), "convergence.uniform_circle.train.max_steps"),
     (lambda c: c["convergence"]["s2_uniform"]["train"].update(max_steps=10**12), "convergence.s2_uniform.train.max_steps"),
     (lambda c: c["coordinate"]["g1_signal"]["train"].update(epochs=10**9), "coordinate.g1_signal.train.epochs"),
     (lambda c: c["coordinate"]["g1_signal"]["model"].update(hidden=[10**9]), "coordinate.g1_signal.model.hidden"),
@@ -45,9 +45,19 @@ def test_absurd_sizes_are_refused_at_validation(mutate, key):
 
 def test_old_section_names_fail_with_the_new_name():
     cfg = default_config()
-    cfg["experiments"] = cfg.pop("circle")
-    with pytest.raises(ConfigError, match=r"experiments: this section is now called `circle:`"):
+    cfg["experiments"] = {"uniform_circle": cfg["convergence"].pop("uniform_circle")}
+    with pytest.raises(ConfigError, match=r"experiments: this section is now called `convergence:`"):
         validate(cfg, SCHEMA)
+    cfg = default_config()
+    cfg["circle"] = {"uniform_circle": cfg["convergence"].pop("uniform_circle")}
+    with pytest.raises(ConfigError, match=r"circle: this section is merged into `convergence:`"):
+        validate(cfg, SCHEMA)
+    for part, old, new in (("target", "kappas", "degrees"), ("analysis", "fit_kappa_min", "fit_degree_min")):
+        cfg = default_config()
+        entry = cfg["convergence"]["s2_uniform"]
+        entry[part][new] = entry[part].pop(old)
+        with pytest.raises(ConfigError, match=rf"convergence\.s2_uniform\.{part}\.{new}: this key is now called `{old}`"):
+            validate(cfg, SCHEMA)
     cfg = default_config()
     cfg["depth_spectra"] = cfg.pop("depth")
     with pytest.raises(ConfigError, match=r"depth_spectra: .*`depth:`"):
@@ -81,22 +91,22 @@ def test_largest_eigenvalue_bound_is_a_lower_bound_and_tight():
 def test_certainly_divergent_learning_rate_is_refused_and_a_stable_one_passes():
     cfg = validate(default_config(), SCHEMA)
     preflight.check(cfg)  # the default run is stable
-    msg = refused(lambda c: c["circle"]["uniform_circle"]["train"].update(lr=0.02))  # 0.02 x 0.357 x 512 = 3.7
-    assert "circle.uniform_circle.train.lr" in msg and ">= 2" in msg
+    msg = refused(lambda c: c["convergence"]["uniform_circle"]["train"].update(lr=0.02))  # 0.02 x 0.357 x 512 = 3.7
+    assert "convergence.uniform_circle.train.lr" in msg and ">= 2" in msg
     theta = sampling.sample_circle(512, 0, {"kind": "uniform"})
     lam = np.linalg.eigvalsh(ntk.circle_gram(theta, True))[-1]
     cfg = validate(default_config(), SCHEMA)
-    cfg["circle"]["uniform_circle"]["train"]["lr"] = 1.95 / lam  # stable, just
+    cfg["convergence"]["uniform_circle"]["train"]["lr"] = 1.95 / lam  # stable, just
     preflight.check(cfg)
 
 
 def test_memory_estimates_refuse_a_gram_matrix_the_machine_cannot_hold():
     msg = refused(lambda c: (c["convergence"]["s2_uniform"]["data"].update(dim=64, n=200000),
-                             c["convergence"]["s2_uniform"]["target"].update(degrees=[1, 2, 3])))
+                             c["convergence"]["s2_uniform"]["target"].update(kappas=[1, 2, 3])))
     assert "convergence.s2_uniform.data.n" in msg and "GB" in msg and "preflight.memory_gb" in msg
     cfg = validate(default_config(), SCHEMA)
     cfg["convergence"]["s2_uniform"]["data"]["n"] = 200000
-    cfg["circle"] = {}  # (the stability check would sample the circle studies too)
+    cfg["convergence"] = {"s2_uniform": cfg["convergence"]["s2_uniform"]}  # (the stability check samples the circle entries)
     cfg["preflight"]["memory_gb"] = 2000  # a cluster whose nodes hold it
     preflight.check(cfg)
     cfg["preflight"]["memory_gb"] = "off"
@@ -108,9 +118,9 @@ def test_memory_estimates_refuse_a_gram_matrix_the_machine_cannot_hold():
 def test_memory_estimate_matches_the_ntk_stage():
     """The estimate of the circle NTK job is within 2x of the bytes its two n x n arrays hold."""
     cfg = validate(default_config(), SCHEMA)
-    est = {k: b for k, b, _ in preflight.estimates(cfg)}["circle.uniform_circle.data.n"]
-    points = circle.sample(circle.sample_params(cfg["circle"]["uniform_circle"], 0))
-    eig = circle.ntk_eigen(points, circle.ntk_params(cfg["circle"]["uniform_circle"]), "cpu")
+    est = {k: b for k, b, _ in preflight.estimates(cfg)}["convergence.uniform_circle.data.n"]
+    points = convergence.sample(convergence.sample_params(cfg["convergence"]["uniform_circle"], 0))
+    eig = convergence.ntk_eigen(points, convergence.ntk_params(cfg["convergence"]["uniform_circle"]), "cpu")
     held = eig.eigenvector.nbytes + 512 * 512 * 8  # eigenvectors + the Gram matrix
     assert held <= est <= 2 * held
 
@@ -121,7 +131,7 @@ def test_stale_part_files_are_removed_by_the_next_write(tmp_path):
     stale.write_bytes(b"\0" * 1000)  # what a writer killed by SIGKILL leaves
     other = tmp_path / ".y.nc.abc123.part"
     other.write_bytes(b"\0")
-    io.write(circle.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
+    io.write(convergence.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
     assert not stale.exists() and other.exists()  # only the same file's leftovers
     stale_csv = tmp_path / ".c.csv.zz.part"
     stale_csv.write_text("x")

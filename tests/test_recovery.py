@@ -16,10 +16,10 @@ from wfutil import TINY, TIMING_VARIABLES, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-# one circle study, with enough steps that a training job is still running when it is killed
+# one circle entry, with enough steps that a training job is still running when it is killed
 CONFIG = {k: v for k, v in TINY.items() if k in ("device", "compile", "figures")}
-CONFIG["circle"] = {"tiny": yaml.safe_load(yaml.safe_dump(TINY["circle"]["tiny"]))}
-CONFIG["circle"]["tiny"]["train"].update(max_steps=4000, snapshots=12)
+CONFIG["convergence"] = {"tiny": yaml.safe_load(yaml.safe_dump(TINY["convergence"]["tiny"]))}
+CONFIG["convergence"]["tiny"]["train"].update(max_steps=4000, snapshots=12)
 
 
 def _files(results):
@@ -36,7 +36,7 @@ def test_sigkill_mid_training_then_recover_gives_identical_outputs(tmp_path):
 
     proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1"], cwd=killed, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    log = killed / "results" / "circle" / "tiny" / "logs" / "train"
+    log = killed / "results" / "convergence" / "tiny" / "logs" / "train"
     deadline = time.time() + 300
     while time.time() < deadline and not (log.is_dir() and any(log.iterdir())):
         time.sleep(0.2)
@@ -44,7 +44,7 @@ def test_sigkill_mid_training_then_recover_gives_identical_outputs(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (killed / ".snakemake" / "locks").is_dir() and any((killed / ".snakemake" / "locks").iterdir())
-    trained = list((killed / "results" / "circle" / "tiny" / "train").glob("*.nc")) if (killed / "results" / "circle" / "tiny" / "train").is_dir() else []
+    trained = list((killed / "results" / "convergence" / "tiny" / "train").glob("*.nc")) if (killed / "results" / "convergence" / "tiny" / "train").is_dir() else []
     assert len(trained) < 3, "the kill came after training; nothing was interrupted"
 
     again = snakemake(killed, "--cores", "2", check=False)

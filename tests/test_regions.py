@@ -69,14 +69,17 @@ def _regions(meas, pred, p=(1.0, 2.0, 4.0)):
     )
 
 
+CIRCLE = {"domain": "circle"}
+
+
 def test_c5_on_constructed_times():
     exact = [[[400, 200, 100]], [[1600, 800, 400]]]  # t = kappa^2 / p
-    row = claims.claim_c5(_regions(exact, exact), "t", 0.15)
-    assert row.verdict == "pass" and row.our_value == "1.00 : 2.00 : 4.00"
+    row = claims.claim_region_ratio(_regions(exact, exact), "t", 0.15, CIRCLE)
+    assert row.claim == "C5" and row.verdict == "pass" and row.our_value == "1.00 : 2.00 : 4.00"
     assert "2.00, 2.00, 2.00" in row.note  # slope of time vs kappa in each region
     assert "time vs density p -1.00" in row.note
     off = [[[200, 200, 100]], [[800, 800, 400]]]  # the sparsest region only 2x slower
-    assert claims.claim_c5(_regions(off, exact), "t", 0.15).verdict == "fail"
+    assert claims.claim_region_ratio(_regions(off, exact), "t", 0.15, CIRCLE).verdict == "fail"
     never = [[[-1, 200, 100]], [[-1, 800, 400]]]
-    row = claims.claim_c5(_regions(never, exact), "t", 0.15)
+    row = claims.claim_region_ratio(_regions(never, exact), "t", 0.15, CIRCLE)
     assert row.verdict == "not_evaluated" and "never converged" in row.note

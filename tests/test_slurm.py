@@ -53,11 +53,11 @@ def cluster(tmp_path_factory):
         signal.signal(signal.SIGTERM, previous)
 
 
-# The executor is what this test is about: the convergence and coordinate studies' jobs and the
-# two-sample per-region experiment (another two dozen submissions, ~40 s of scheduler latency each
+# The executor is what this test is about: the sphere entries, the coordinate studies' jobs and the
+# two-sample per-region entry (another two dozen submissions, ~40 s of scheduler latency each
 # in this single-node cluster) run locally in test_workflow instead.
 SLURM_CONFIG = {**{k: v for k, v in TINY.items() if k not in ("convergence", "coordinate")},
-                "circle": {"tiny": TINY["circle"]["tiny"]}}
+                "convergence": {"tiny": TINY["convergence"]["tiny"]}}
 
 
 def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):
@@ -72,10 +72,10 @@ def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):
     slurm_logs = list((work / ".snakemake" / "slurm_logs").rglob("*.log"))
     assert ids or slurm_logs, out[-3000:]
     rules_seen = {p.parts[p.parts.index("slurm_logs") + 1] for p in slurm_logs}
-    assert {"rule_circle_train", "rule_circle_ntk", "rule_circle_sample"} <= rules_seen, rules_seen
+    assert {"rule_convergence_train", "rule_convergence_ntk", "rule_convergence_sample"} <= rules_seen, rules_seen
     assert any(r.startswith("group_") for r in rules_seen), f"no grouped submission in {rules_seen}"
     # GPU requests reached sbatch: the training jobs saw SLURM's GPU allocation.
-    train_log = next(p for p in slurm_logs if "rule_circle_train" in p.parts)
+    train_log = next(p for p in slurm_logs if "rule_convergence_train" in p.parts)
     assert "gpu" in (train_log.read_text() + out).lower()
     # Same numbers as a local run of the same config.
     assert_same_numbers(work / "results", tiny_run / "results")  # every file of the SLURM run
@@ -93,14 +93,14 @@ def test_failed_job_is_reported_with_its_log(cluster, tmp_path):
     bad["device"] = "cuda"  # the CI node has no CUDA: training fails at run time
     bad["preflight"] = {"device": False}  # as on a cluster whose login node has no GPU: the check is the nodes' business
     copy_workflow(work, bad)
-    proc = snakemake(work, "results/circle/tiny/train/kappa_1_d0.nc", *slurm_args(cluster), check=False, env=cluster.env, timeout=300)
+    proc = snakemake(work, "results/convergence/tiny/train/kappa_1_d0.nc", *slurm_args(cluster), check=False, env=cluster.env, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out[-3000:]
-    assert "Error in rule circle_train" in out, out[-3000:]
-    job_log = work / "results" / "circle" / "tiny" / "logs" / "train" / "kappa_1_d0.log"
+    assert "Error in rule convergence_train" in out, out[-3000:]
+    job_log = work / "results" / "convergence" / "tiny" / "logs" / "train" / "kappa_1_d0.log"
     assert str(job_log.relative_to(work)) in out
     assert "no CUDA device" in job_log.read_text()
-    slurm_logs = [p for p in (work / ".snakemake" / "slurm_logs").rglob("*.log") if "rule_circle_train" in p.parts]
+    slurm_logs = [p for p in (work / ".snakemake" / "slurm_logs").rglob("*.log") if "rule_convergence_train" in p.parts]
     assert slurm_logs, "the failed job left no SLURM log"
     assert any(str(p.relative_to(work)) in out or p.name in out for p in slurm_logs), out[-3000:]
-    assert not (work / "results" / "circle" / "tiny" / "train" / "kappa_1_d0.nc").exists()
+    assert not (work / "results" / "convergence" / "tiny" / "train" / "kappa_1_d0.nc").exists()

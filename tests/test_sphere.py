@@ -5,7 +5,7 @@ import yaml
 from scipy import special
 
 from specbias import deep, sphere
-from specbias.studies import convergence as stages_sphere
+from specbias.studies import convergence
 from specbias.config import ConfigError, load_schema, validate
 from wfutil import ROOT
 
@@ -77,35 +77,41 @@ def test_gram_spectrum_on_s2_matches_funk_hecke(model):
 
 def _study(**over):
     cfg = {
-        "data": {"dim": 2, "n": 48},
+        "data": {"domain": "sphere", "dim": 2, "n": 48},
         "model": {"kind": "two_layer", "width": 512},
-        "target": {"degrees": [2]},
-        "train": {"max_steps": 600, "seeds": [0, 1], "snapshots": 8},
+        "target": {"kappas": [2]},
+        "train": {"lr_relative": 1.0, "max_steps": 600, "seeds": [0, 1], "snapshots": 8},
     }
     for key, val in over.items():
         cfg[key] = {**cfg.get(key, {}), **val}
-    full = validate({"circle": yaml.safe_load((ROOT / "config.yaml").read_text())["circle"],
-                     "convergence": {"s": cfg}}, SCHEMA)
+    full = validate({"convergence": {"s": cfg}}, SCHEMA)
     return full["convergence"]["s"]
+
+
+def _train(cfg, kappa, **kw):
+    """One sphere job through the study's stages: sample, NTK, train, predict."""
+    pts = convergence.sample(convergence.sample_params(cfg, 0))
+    eig = convergence.ntk_eigen(pts, convergence.ntk_params(cfg), "cpu")
+    ds = convergence.train_kappa(pts, kappa, convergence.train_params(cfg), eig=eig, **kw)
+    return ds, convergence.predict(ds, eig)
 
 
 def test_trained_two_layer_net_matches_its_linearised_prediction():
     cfg = _study()
-    pts = stages_sphere.sample(cfg)
-    ds = stages_sphere.train_degree(pts, 2, cfg, device="cpu", compile="off")
-    meas, pred = ds.converged_step.values, ds.predicted_step.values
+    ds, pr = _train(cfg, 2, device="cpu", compile="off")
+    meas, pred = ds.converged_step.values, pr.converged_step.values
     assert (meas > 0).all() and (pred > 0).all()
     np.testing.assert_allclose(meas, pred, rtol=0.25)
 
 
 def test_no_bias_net_does_not_learn_degree_3_but_deep_net_does():
-    cfg = _study(model={"bias": False}, target={"degrees": [3]}, train={"max_steps": 400})
-    ds = stages_sphere.train_degree(stages_sphere.sample(cfg), 3, cfg, device="cpu", compile="off")
-    assert (ds.converged_step.values == -1).all() and (ds.predicted_step.values == -1).all()
-    deep_cfg = _study(model={"kind": "deep", "depth": 3, "width": 128}, target={"degrees": [3]})
-    ds = stages_sphere.train_degree(stages_sphere.sample(deep_cfg), 3, deep_cfg, device="cpu")
+    cfg = _study(model={"bias": False}, target={"kappas": [3]}, train={"max_steps": 400})
+    ds, pr = _train(cfg, 3, device="cpu", compile="off")
+    assert (ds.converged_step.values == -1).all() and (pr.converged_step.values == -1).all()
+    deep_cfg = _study(model={"kind": "deep", "depth": 3, "width": 128}, target={"kappas": [3]})
+    ds, pr = _train(deep_cfg, 3, device="cpu")
     assert (ds.converged_step.values > 0).all()
-    np.testing.assert_allclose(ds.converged_step.values, ds.predicted_step.values, rtol=0.5)
+    np.testing.assert_allclose(ds.converged_step.values, pr.converged_step.values, rtol=0.5)
 
 
 def test_deep_gram_equals_the_recursion():
@@ -121,7 +127,9 @@ def test_deep_gram_equals_the_recursion():
         ({"model": {"depth": 3}}, "convergence.s.model.depth", "kind: deep"),
         ({"data": {"density": {"kind": "hemispheres"}}}, "convergence.s.data.density", "ratio"),
         ({"train": {"criterion": {"kind": "per_region"}}}, "convergence.s.train.criterion.kind", "hemispheres"),
-        ({"target": {"degrees": [30]}}, "convergence.s.target.degrees", "raise data.n"),
+        ({"target": {"kappas": [30]}}, "convergence.s.target.kappas", "raise data.n"),
+        ({"data": {"density": {"kind": "piecewise", "lengths": [1], "weights": [1]}}}, "convergence.s.data.density.kind", "circle density"),
+        ({"train": {"lr": 0.1}}, "convergence.s.train", "exactly one of lr"),
         ({"train": {"lr_relative": 2.5}}, "convergence.s.train.lr_relative", "diverge"),
         ({"data": {"dim": 1}}, "convergence.s.data.dim", "minimum"),
         ({"target": {"kind": "real"}}, "convergence.s.target.kind", "dim: 3"),

@@ -24,11 +24,11 @@ def finished(tiny_run):
 def test_outputs_exist_and_read_back(finished):
     res = finished / "results"
     for name in ("data/sample_d0.nc", "ntk/ntk_d0.nc", "analysis/convergence.nc", "train/kappa_3_d0.nc", "predict/kappa_3_d0.nc"):
-        ds = io.read(res / "circle" / "tiny" / name)
+        ds = io.read(res / "convergence" / "tiny" / name)
         io.check_conventions(ds)
         assert ds.attrs["config_json"] and ds.attrs["references"]
-    for fig in ("heatmap", "convergence", "ntk_spectrum"):
-        assert (res / "circle" / "tiny" / "figures" / f"{fig}.png").stat().st_size > 1000
+    for fig in ("heatmap", "steps", "ntk_spectrum"):
+        assert (res / "convergence" / "tiny" / "figures" / f"{fig}.png").stat().st_size > 1000
     for fig in ("eigenfunctions", "local_frequency", "projection"):
         assert (res / "spectral" / "arcs" / "figures" / f"{fig}.png").stat().st_size > 1000
     assert (res / "spectral" / "figures" / "eigenvalue_law.png").exists()
@@ -49,8 +49,9 @@ def test_outputs_exist_and_read_back(finished):
         for fig in ("heatmaps", "statistics", "learning", "dead_units", "reconstructions"):
             assert (res / "coordinate" / study / "figures" / f"{fig}.png").stat().st_size > 1000
     ball = io.read(res / "convergence" / "ball" / "analysis" / "convergence.nc")
-    assert ball.sizes["region_index"] == 2 and ball.sizes["degree"] == 3
-    for fig in ("steps_vs_degree", "sphere_eigenfunctions"):
+    assert ball.sizes["region_index"] == 2 and ball.sizes["kappa"] == 3 and "spectrum_error" not in ball
+    assert not (res / "convergence" / "ball" / "figures" / "heatmap.png").exists()  # spheres record no spectra
+    for fig in ("steps", "sphere_eigenfunctions", "region_convergence"):
         assert (res / "convergence" / "ball" / "figures" / f"{fig}.png").stat().st_size > 1000
     assert not (res / "convergence" / "ring_deep" / "figures" / "sphere_eigenfunctions.png").exists()  # S1: no map
     kern = io.read(res / "kernels" / "acts" / "spectrum.nc")
@@ -59,20 +60,20 @@ def test_outputs_exist_and_read_back(finished):
     depth = io.read(res / "depth" / "ring" / "spectrum.nc")
     assert depth.sizes["depth"] == 3 and (res / "depth" / "ring" / "figures" / "depth_spectrum.png").exists()
     assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
-    regions = io.read(res / "circle" / "regions" / "analysis" / "convergence.nc")
+    regions = io.read(res / "convergence" / "regions" / "analysis" / "convergence.nc")
     assert regions.sizes["region_index"] == 2 and "region_predicted_step" in regions
     # two point samples (data seeds 1 and 2), one init seed each, pooled along run
     assert regions.data_seed.values.tolist() == [1, 2] and regions.region_measured_step.dims == ("kappa", "run", "region_index")
-    a, b = (io.read(res / "circle" / "regions" / "data" / f"sample_d{d}.nc").theta.values for d in (1, 2))
+    a, b = (io.read(res / "convergence" / "regions" / "data" / f"sample_d{d}.nc").theta.values for d in (1, 2))
     assert not np.allclose(a, b)
     assert "per point sample" in card[card.claim == "C5"].note.iloc[0]
-    assert (res / "circle" / "regions" / "figures" / "region_convergence.png").exists()
+    assert (res / "convergence" / "regions" / "figures" / "region_convergence.png").exists()
     assert set(card["verdict"]) <= {"pass", "fail", "not_evaluated"}
     c3 = card[card.claim == "C3"]
     assert (c3.verdict == "pass").all(), c3.to_dict()  # the kernel's decay does not depend on size
-    conv = io.read(res / "circle" / "tiny" / "analysis" / "convergence.nc")
+    conv = io.read(res / "convergence" / "tiny" / "analysis" / "convergence.nc")
     assert (conv.measured_step > 0).all(), conv.measured_step.values
-    log = (res / "circle" / "tiny" / "logs" / "train" / "kappa_3_d0.log").read_text()
+    log = (res / "convergence" / "tiny" / "logs" / "train" / "kappa_3_d0.log").read_text()
     assert re.search(r"step \d+/150 .* steps/s, .* left", log), log
     assert not list(res.rglob("*.part"))
 
@@ -93,31 +94,30 @@ def _with(work, mutate):
 
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
-    assert set(jobs) == {"circle_figure_heatmap", "circle_figure_convergence", "circle_figure_ntk_spectrum", "spectral_figure",
-                         "spectral_figure_eigenvalue_law", "circle_figure_region_convergence", "depth_figure_spectrum",
-                         "convergence_figure_steps_vs_degree", "convergence_figure_sphere_eigenfunctions", "coordinate_figure",
-                         "kernels_figure_spectra", "all"}, jobs
+    assert set(jobs) == {"convergence_figure_heatmap", "convergence_figure_steps", "convergence_figure_ntk_spectrum", "spectral_figure",
+                         "spectral_figure_eigenvalue_law", "convergence_figure_region_convergence", "depth_figure_spectrum",
+                         "convergence_figure_sphere_eigenfunctions", "coordinate_figure", "kernels_figure_spectra", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
-    jobs = _with(finished, lambda c: c["circle"]["tiny"]["train"].update(lr=0.01))
-    assert jobs.get("circle_train") == 3 and jobs.get("circle_predict") == 3 and jobs.get("circle_analysis") == 1, jobs  # the other study stays
-    assert "circle_sample" not in jobs and "circle_ntk" not in jobs, jobs
+    jobs = _with(finished, lambda c: c["convergence"]["tiny"]["train"].update(lr=0.01))
+    assert jobs.get("convergence_train") == 3 and jobs.get("convergence_predict") == 3 and jobs.get("convergence_analysis") == 1, jobs  # the other entries stay
+    assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
     assert "spectral_eigen" not in jobs and "spectral_figure" not in jobs, jobs
 
 
 def test_adding_a_point_sample_runs_only_that_sample(finished):
-    jobs = _with(finished, lambda c: c["circle"]["regions"]["data"].update(replicates=3))
-    assert jobs.get("circle_sample") == 1 and jobs.get("circle_ntk") == 1 and jobs.get("circle_train") == 2, jobs
-    assert jobs.get("circle_predict") == 2 and jobs.get("circle_analysis") == 1, jobs
-    assert "circle_figure_heatmap" not in jobs, jobs  # the heatmap shows the first sample
-    assert "circle_region_law" not in jobs, jobs  # the NTK-only law draws its own samples
+    jobs = _with(finished, lambda c: c["convergence"]["regions"]["data"].update(replicates=3))
+    assert jobs.get("convergence_sample") == 1 and jobs.get("convergence_ntk") == 1 and jobs.get("convergence_train") == 2, jobs
+    assert jobs.get("convergence_predict") == 2 and jobs.get("convergence_analysis") == 1, jobs
+    assert "convergence_figure_heatmap" not in jobs, jobs  # the heatmap shows the first sample
+    assert "convergence_region_law" not in jobs, jobs  # the NTK-only law draws its own samples
 
 
 def test_adding_a_kappa_trains_only_that_kappa(finished):
-    jobs = _with(finished, lambda c: c["circle"]["tiny"]["target"].update(kappas=[1, 2, 3, 5]))
-    assert jobs.get("circle_train") == 1 and jobs.get("circle_predict") == 1, jobs
-    assert "circle_sample" not in jobs and "circle_ntk" not in jobs, jobs
+    jobs = _with(finished, lambda c: c["convergence"]["tiny"]["target"].update(kappas=[1, 2, 3, 5]))
+    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_predict") == 1, jobs
+    assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
 
 
 def test_report_builds_without_warnings_and_shows_the_scorecard_table(finished):
@@ -147,12 +147,13 @@ def _cuda(c):
 
 
 @pytest.mark.parametrize("mutate, key", [
-    (lambda c: c["circle"]["tiny"]["train"].update(lr=-1), "circle.tiny.train.lr"),
-    (lambda c: c["circle"]["tiny"]["train"].update(lr=0.2), "circle.tiny.train.lr"),  # lr x eigenvalue >= 2
+    (lambda c: c["convergence"]["tiny"]["train"].update(lr=-1), "convergence.tiny.train.lr"),
+    (lambda c: c["convergence"]["tiny"]["train"].update(lr=0.2), "convergence.tiny.train.lr"),  # lr x eigenvalue >= 2
     (lambda c: c["coordinate"]["wave"]["encodings"].update(top={"kind": "octave", "octaves": 7}),  # at Nyquist of 64
      "coordinate.wave.encodings.top.octaves"),
     (lambda c: c["convergence"]["ball"]["data"].update(n=200000), "convergence.ball.data.n"),  # memory
-    (lambda c: c.update(experiments=c.pop("circle")), "experiments"),  # the old name
+    (lambda c: c.update(experiments=c.pop("convergence")), "experiments"),  # an old name
+    (lambda c: c.update(circle={"tiny": c["convergence"].pop("tiny")}), "circle"),  # merged into convergence:
     pytest.param(_cuda, "device", marks=pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")),
 ])
 def test_bad_config_fails_before_any_job(tmp_path, mutate, key):
@@ -165,13 +166,13 @@ def test_bad_config_fails_before_any_job(tmp_path, mutate, key):
     assert not (tmp_path / "results").exists()  # no job ran
 
 
-def test_adding_a_degree_trains_only_that_degree(finished):
-    jobs = _with(finished, lambda c: c["convergence"]["ring_deep"]["target"].update(degrees=[1, 2, 3, 4]))
-    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_analysis") == 1, jobs
-    assert "convergence_sample" not in jobs and "circle_train" not in jobs, jobs
+def test_adding_a_degree_on_a_sphere_trains_only_that_degree(finished):
+    jobs = _with(finished, lambda c: c["convergence"]["ring_deep"]["target"].update(kappas=[1, 2, 3, 4]))
+    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_predict") == 1 and jobs.get("convergence_analysis") == 1, jobs
+    assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
 
 
 def test_spectral_density_change_reruns_only_its_branch(finished):
     jobs = _with(finished, lambda c: c["spectral"]["arcs"]["density"].update(weights=[1, 2, 5]))
     assert jobs.get("spectral_eigen") == 1 and jobs.get("spectral_figure") == 3, jobs
-    assert not {r for r in jobs if r.startswith(("circle_", "convergence_", "coordinate_", "depth_"))}, jobs
+    assert not {r for r in jobs if r.startswith(("convergence_", "coordinate_", "depth_"))}, jobs

@@ -75,20 +75,21 @@ def convergence_table(trains: list[xr.Dataset], predicts: list[xr.Dataset], conf
     measured = np.stack([t.converged_step.values for t in trains])
     status = np.stack([t.status.values for t in trains])
     predicted = np.stack([p.converged_step.values for p in predicts])
-    spectrum_error = np.stack([spectrum_disagreement(t, p) for t, p in zip(trains, predicts)])
     ds = xr.Dataset(
         {
             "measured_step": (("kappa", "seed"), measured, meta("measured convergence step (-1: never)", criterion=trains[0].attrs["criterion"])),
             "predicted_step": (("kappa", "seed"), predicted, meta("linearised-GD predicted convergence step (-1: never)")),
             "status": (("kappa", "seed"), status.astype(np.int8), meta("run outcome", flag_values=np.arange(3, dtype=np.int8), flag_meanings=STATUS_MEANINGS)),
-            "spectrum_error": (("kappa", "seed"), spectrum_error, meta("max over steps of |A_meas - A_pred| / |A_meas(step 0)| (L2 over frequency)")),
         },
         coords={
-            "kappa": ("kappa", np.sort(kappas), meta("target frequency", "cycles per 2 pi")),
+            "kappa": ("kappa", np.sort(kappas), trains[0].kappa.attrs),
             "seed": ("seed", trains[0].seed.values, meta("initialisation seed")),
         },
         attrs={"criterion": trains[0].attrs["criterion"]},
     )
+    if "residual_spectrum" in trains[0]:  # runs that recorded their residual's frequency x step tensor
+        ds["spectrum_error"] = (("kappa", "seed"), np.stack([spectrum_disagreement(t, p) for t, p in zip(trains, predicts)]),
+                                meta("max over steps of |A_meas - A_pred| / |A_meas(step 0)| (L2 over frequency)"))
     return finalize(ds, "Convergence steps vs target frequency", config, "analysis")
 
 
@@ -143,11 +144,11 @@ def region_table(trains: list[xr.Dataset], predicts: list[xr.Dataset]) -> xr.Dat
         {
             "region_measured_step": (("kappa", "seed", "region_index"), meas, meta("measured per-region convergence step (-1: never or diverged)")),
             "region_predicted_step": (("kappa", "seed", "region_index"), pred, meta("linearised-GD predicted per-region convergence step (-1: never)")),
-            "region_density": ("region_index", trains[0].region_density.values, meta("mean density in the arc", "rad-1")),
+            "region_density": ("region_index", trains[0].region_density.values, trains[0].region_density.attrs),
         },
-        coords={"kappa": ("kappa", np.sort([int(t.kappa) for t in trains]), meta("target frequency", "cycles per 2 pi")),
+        coords={"kappa": ("kappa", np.sort([int(t.kappa) for t in trains]), trains[0].kappa.attrs),
                 "seed": ("seed", trains[0].seed.values, meta("initialisation seed")),
-                "region_index": ("region_index", trains[0].region_index.values, meta("arc index, counter-clockwise from -pi"))},
+                "region_index": ("region_index", trains[0].region_index.values, trains[0].region_index.attrs)},
     )
 
 

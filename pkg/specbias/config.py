@@ -64,16 +64,24 @@ def validate(config: dict, schema: dict) -> dict:
     return config
 
 
-#: config sections renamed in the study-per-section layout: old name -> new name
-RENAMED_SECTIONS = {"experiments": "circle", "depth_spectra": "depth"}
+#: config sections renamed or merged in the study-per-section layout: old name -> new name
+RENAMED_SECTIONS = {"experiments": "convergence", "circle": "convergence", "depth_spectra": "depth"}
+#: keys of a convergence entry renamed when the circle study merged into it: old path -> new key
+RENAMED_KEYS = {("target", "degrees"): "kappas", ("analysis", "fit_degree_min"): "fit_kappa_min"}
 
 
 def check_renamed(config: dict) -> None:
-    """A config written for an old section name fails with the new name (never silently ignored)."""
+    """A config written for an old section or key name fails with the new name (never silently ignored)."""
     for old, new in RENAMED_SECTIONS.items():
         if old in config:
-            raise ConfigError(f"config error at {old}: this section is now called `{new}:`; rename `{old}:` to `{new}:` "
-                              f"(results go to results/{new}/<name>/)")
+            what = "merged into" if old == "circle" else "now called"
+            raise ConfigError(f"config error at {old}: this section is {what} `{new}:`; move its entries under `{new}:` "
+                              f"(circle entries keep data.domain: circle, the default; results go to results/{new}/<name>/)")
+    for name, entry in (config.get("convergence") or {}).items():
+        for (part, key), new in RENAMED_KEYS.items():
+            if isinstance(entry, dict) and isinstance(entry.get(part), dict) and key in entry[part]:
+                raise ConfigError(f"config error at convergence.{name}.{part}.{key}: this key is now called `{new}` "
+                                  "(one name for the target frequency on the circle and on spheres)")
 
 
 #: the parameters each activation kind takes (the schema lists every parameter of every kind)
@@ -129,48 +137,6 @@ def check_semantics(config: dict) -> None:
         check_coordinate(name, study)
     if not any(config.get(section) for section in STUDIES):
         raise ConfigError(f"config error: define at least one study in one of the sections {', '.join(STUDIES)}")
-    for name, exp in config.get("circle", {}).items():
-        where = f"circle.{name}"
-        _check_density(exp["data"]["density"], f"{where}.data.density")
-        if exp["data"]["sampling"] == "grid" and exp["data"]["density"]["kind"] != "uniform":
-            raise ConfigError(f"config error at {where}.data.sampling: grid sampling needs the uniform density")
-        n = exp["data"]["n"]
-        if exp["train"]["criterion"]["kind"] == "per_region":
-            dens = exp["data"]["density"]
-            if dens["kind"] != "piecewise" or sum(w > 0 for w in dens["weights"]) < 2:
-                raise ConfigError(f"config error at {where}.train.criterion.kind: per_region needs a piecewise density "
-                                  "with at least two arcs of positive density")
-        nyquist = n // 2
-        kappas = exp["target"]["kappas"]
-        too_high = [k for k in kappas if k >= nyquist]
-        if too_high:
-            raise ConfigError(
-                f"config error at {where}.target.kappas: frequencies {too_high} cannot be resolved by "
-                f"n={n} points (need kappa < n/2 = {nyquist})"
-            )
-        model = exp["model"]
-        if model["init"] == "antisymmetric" and model["width"] % 2:
-            raise ConfigError(f"config error at {where}.model.width: antisymmetric init needs an even width, got {model['width']}")
-        train = exp["train"]
-        if train["snapshots"] > train["max_steps"] + 1:
-            raise ConfigError(
-                f"config error at {where}.train.snapshots: {train['snapshots']} snapshots need at least "
-                f"{train['snapshots'] - 1} steps, but max_steps is {train['max_steps']}"
-            )
-        ntk = exp["ntk"]
-        _, hi = _check_range(exp["analysis"]["eigen_fit_range"], f"{where}.analysis.eigen_fit_range")
-        if hi > ntk["grid_size"] // 2:
-            raise ConfigError(
-                f"config error at {where}.analysis.eigen_fit_range: upper frequency {hi} exceeds the NTK grid's "
-                f"Nyquist frequency {ntk['grid_size'] // 2} (raise ntk.grid_size)"
-            )
-        pairs = ntk["eigenpairs"]
-        if pairs != "all" and pairs > exp["data"]["n"]:
-            raise ConfigError(f"config error at {where}.ntk.eigenpairs: {pairs} exceeds the {exp['data']['n']} samples (data.n)")
-        if exp["analysis"]["fit_kappa_min"] > max(kappas):
-            raise ConfigError(
-                f"config error at {where}.analysis.fit_kappa_min: {exp['analysis']['fit_kappa_min']} is above every kappa in target.kappas"
-            )
 
 
 def check_spectral(name: str, cfg: dict) -> None:
@@ -191,20 +157,75 @@ def check_spectral(name: str, cfg: dict) -> None:
 
 
 def check_convergence(name: str, cfg: dict) -> None:
-    """Cross-key checks of one ``convergence:`` study: impossible combinations stop here."""
+    """Cross-key checks of one ``convergence:`` entry (either domain): impossible combinations stop
+    here; the model's ``bias``/``tau`` defaults are filled in for its kind."""
     where = f"convergence.{name}"
-    data, model, train = cfg["data"], cfg["model"], cfg["train"]
-    dens = data["density"]
-    if dens["kind"] == "hemispheres":
-        if "ratio" not in dens:
-            raise ConfigError(f"config error at {where}.data.density: hemispheres needs a ratio (dense/sparse density)")
-        n_sparse = round(data["n"] / (1 + dens["ratio"]))
-        if n_sparse < 1 or data["n"] - n_sparse < 1:
-            raise ConfigError(f"config error at {where}.data.n: {data['n']} points with ratio {dens['ratio']} leave a hemisphere empty")
-    elif "ratio" in dens:
+    data, model, train, target, acfg = cfg["data"], cfg["model"], cfg["train"], cfg["target"], cfg["analysis"]
+    dens, domain, n = data["density"], data["domain"], data["n"]
+    kappas = target["kappas"]
+    if domain == "circle":
+        if "dim" in data and data["dim"] != 2:
+            raise ConfigError(f"config error at {where}.data.dim: the circle domain is S^1 (dim 2); use domain: sphere for S^{data['dim'] - 1}")
+        if dens["kind"] == "hemispheres":
+            raise ConfigError(f"config error at {where}.data.density.kind: hemispheres is a sphere density; "
+                              "on the circle use uniform, piecewise or cosine (or set data.domain: sphere)")
+        if "ratio" in dens:
+            raise ConfigError(f"config error at {where}.data.density.ratio: only the hemispheres density takes a ratio")
+        _check_density(dens, f"{where}.data.density")
+        if data["sampling"] == "grid" and dens["kind"] != "uniform":
+            raise ConfigError(f"config error at {where}.data.sampling: grid sampling needs the uniform density")
+        target.setdefault("kind", "sin")
+        if target["kind"] not in ("sin", "cos"):
+            raise ConfigError(f"config error at {where}.target.kind: {target['kind']} is a sphere target; on the circle use sin or cos")
+        too_high = [k for k in kappas if k >= n // 2]
+        if too_high:
+            raise ConfigError(f"config error at {where}.target.kappas: frequencies {too_high} cannot be resolved by "
+                              f"n={n} points (need kappa < n/2 = {n // 2})")
+        if train["criterion"]["kind"] == "per_region" and (dens["kind"] != "piecewise" or sum(w > 0 for w in dens["weights"]) < 2):
+            raise ConfigError(f"config error at {where}.train.criterion.kind: per_region needs a piecewise density "
+                              "with at least two arcs of positive density")
+        if model["kind"] == "two_layer":
+            _, hi = _check_range(acfg["eigen_fit_range"], f"{where}.analysis.eigen_fit_range")
+            if hi > cfg["ntk"]["grid_size"] // 2:
+                raise ConfigError(f"config error at {where}.analysis.eigen_fit_range: upper frequency {hi} exceeds the NTK grid's "
+                                  f"Nyquist frequency {cfg['ntk']['grid_size'] // 2} (raise ntk.grid_size)")
+        if acfg["law_samples"] and train["criterion"]["kind"] == "per_region" and "lr" not in train:
+            raise ConfigError(f"config error at {where}.analysis.law_samples: the region law needs an absolute train.lr "
+                              "(set law_samples: 0 to use lr_relative)")
+    else:
+        if "dim" not in data:
+            raise ConfigError(f"config error at {where}.data.dim: the sphere domain needs its ambient dimension d (S^(d-1))")
+        for key in ("sampling",):
+            if key in data and data[key] != "random":
+                raise ConfigError(f"config error at {where}.data.{key}: grid sampling is for the circle domain")
+        if dens["kind"] not in ("uniform", "hemispheres"):
+            raise ConfigError(f"config error at {where}.data.density.kind: {dens['kind']} is a circle density; "
+                              "on a sphere use uniform or hemispheres (or set data.domain: circle)")
+        stray = sorted(set(dens) - {"kind", "ratio"})
+        if stray:
+            raise ConfigError(f"config error at {where}.data.density: {', '.join(stray)} does not apply to a sphere density")
+        if dens["kind"] == "hemispheres":
+            if "ratio" not in dens:
+                raise ConfigError(f"config error at {where}.data.density: hemispheres needs a ratio (dense/sparse density)")
+            n_sparse = round(n / (1 + dens["ratio"]))
+            if n_sparse < 1 or n - n_sparse < 1:
+                raise ConfigError(f"config error at {where}.data.n: {n} points with ratio {dens['ratio']} leave a hemisphere empty")
+        if train["criterion"]["kind"] == "per_region" and dens["kind"] != "hemispheres":
+            raise ConfigError(f"config error at {where}.train.criterion.kind: per_region on a sphere needs the hemispheres density")
+        target.setdefault("kind", "zonal")
+        if target["kind"] not in ("zonal", "real"):
+            raise ConfigError(f"config error at {where}.target.kind: {target['kind']} is a circle target; on a sphere use zonal or real")
+        if target["kind"] == "real" and data["dim"] != 3:
+            raise ConfigError(f"config error at {where}.target.kind: real spherical harmonics need dim: 3 (S^2); use zonal")
+        top = max(kappas)
+        harmonics = sum(int(m) for m in _multiplicities(data["dim"], top))
+        if harmonics > n:
+            raise ConfigError(f"config error at {where}.target.kappas: degree {top} needs {harmonics} harmonics up to it on "
+                              f"S^{data['dim'] - 1}, more than the {n} points can resolve (raise data.n)")
+        if train["record_spectra"] is True:
+            raise ConfigError(f"config error at {where}.train.record_spectra: residual spectra are recorded on the circle domain only")
+    if "ratio" in dens and dens["kind"] != "hemispheres":
         raise ConfigError(f"config error at {where}.data.density.ratio: only the hemispheres density takes a ratio")
-    if train["criterion"]["kind"] == "per_region" and dens["kind"] != "hemispheres":
-        raise ConfigError(f"config error at {where}.train.criterion.kind: per_region needs the hemispheres density")
     if model["kind"] == "deep":
         if "depth" not in model:
             raise ConfigError(f"config error at {where}.model.depth: a deep model needs its depth (>= 2)")
@@ -220,21 +241,20 @@ def check_convergence(name: str, cfg: dict) -> None:
         model.setdefault("tau", 1.0)
     if model["kind"] == "two_layer" and model["init"] == "antisymmetric" and model["width"] % 2:
         raise ConfigError(f"config error at {where}.model.width: antisymmetric init needs an even width, got {model['width']}")
-    if train["lr_relative"] >= 2:
+    if ("lr" in train) == ("lr_relative" in train):
+        raise ConfigError(f"config error at {where}.train: give exactly one of lr (absolute) and lr_relative "
+                          "(times the largest Gram eigenvalue)")
+    if train.get("lr_relative", 0) >= 2:
         raise ConfigError(f"config error at {where}.train.lr_relative: {train['lr_relative']} >= 2 makes gradient descent "
                           "diverge along the top eigenvector")
     if train["snapshots"] > train["max_steps"] + 1:
         raise ConfigError(f"config error at {where}.train.snapshots: {train['snapshots']} snapshots need at least "
                           f"{train['snapshots'] - 1} steps, but max_steps is {train['max_steps']}")
-    if cfg["target"]["kind"] == "real" and data["dim"] != 3:
-        raise ConfigError(f"config error at {where}.target.kind: real spherical harmonics need dim: 3 (S^2); use zonal")
-    top = max(cfg["target"]["degrees"])
-    harmonics = sum(int(m) for m in _multiplicities(data["dim"], top))
-    if harmonics > data["n"]:
-        raise ConfigError(f"config error at {where}.target.degrees: degree {top} needs {harmonics} harmonics up to it on "
-                          f"S^{data['dim'] - 1}, more than the {data['n']} points can resolve (raise data.n)")
-    if cfg["analysis"]["fit_degree_min"] > top:
-        raise ConfigError(f"config error at {where}.analysis.fit_degree_min: above every degree in target.degrees")
+    pairs = cfg["ntk"]["eigenpairs"]
+    if pairs != "all" and pairs > n:
+        raise ConfigError(f"config error at {where}.ntk.eigenpairs: {pairs} exceeds the {n} samples (data.n)")
+    if acfg["fit_kappa_min"] > max(kappas):
+        raise ConfigError(f"config error at {where}.analysis.fit_kappa_min: {acfg['fit_kappa_min']} is above every kappa in target.kappas")
 
 
 def check_coordinate(name: str, cfg: dict) -> None:

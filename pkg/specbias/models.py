@@ -65,6 +65,12 @@ class ModelKind(Configured):
         cos = np.clip(x @ x.T, -1.0, 1.0)
         return self.kernel(cos, out=cos, device=device)
 
+    def circle_gram(self, theta: np.ndarray, device=None) -> np.ndarray:
+        """Gram matrix on the circle points (cos θ, sin θ), from the angles (a kind with an exact
+        angle route overrides this)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        return self.gram(np.stack([np.cos(theta), np.sin(theta)], axis=-1), device)
+
     def zonal_eigenvalues(self, dim: int, max_degree: int) -> np.ndarray:
         """Operator eigenvalue per degree under the uniform probability measure on S^{dim−1} (Funk–Hecke)."""
         return deep.funk_hecke_eigenvalues(lambda c: self.kernel(np.asarray(c, dtype=np.float64)), dim, max_degree)
@@ -81,6 +87,10 @@ class TwoLayer(ModelKind):
 
     def kernel(self, cos, out=None, device=None):
         return ntk.two_layer_ntk(cos, self.cfg["bias"])
+
+    def circle_gram(self, theta, device=None):
+        """From the angle differences θ_i − θ_j: no arccos of a rounded inner product."""
+        return ntk.circle_gram(theta, self.cfg["bias"])
 
 
 @MODELS.register("deep")

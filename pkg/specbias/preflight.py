@@ -2,7 +2,7 @@
 before any job runs (docs/methods.md §10).
 
 * **device**: ``device: cuda`` where torch sees no GPU;
-* **stability**: a circle study's absolute learning rate with ``lr × Λ_max ≥ 2``, the certain
+* **stability**: a circle entry's absolute learning rate with ``lr × Λ_max ≥ 2``, the certain
   divergence of linearised GD.  Λ_max of the NTK Gram matrix on the study's first point sample is
   bounded from below by Rayleigh quotients of a power iteration (any quotient is ≤ Λ_max, so a
   refusal is never wrong; a config just under the bound passes and is still flagged by the
@@ -74,15 +74,18 @@ def largest_eigenvalue_lower_bound(theta: np.ndarray, bias: bool, rtol: float = 
 
 
 def check_stability(config: dict) -> None:
-    """Refuse a circle study whose learning rate makes linearised GD diverge on its first sample."""
-    for name, cfg in config.get("circle", {}).items():
+    """Refuse a convergence entry on the circle (two-layer net, absolute ``train.lr``) whose learning
+    rate makes linearised GD diverge on its first sample."""
+    for name, cfg in config.get("convergence", {}).items():
         data = cfg["data"]
+        if data["domain"] != "circle" or cfg["model"]["kind"] != "two_layer" or "lr" not in cfg["train"]:
+            continue  # lr_relative is stable by construction (checked < 2)
         theta = sampling.sample_circle(data["n"], data["seed"], data["density"], data["sampling"])
         lam = largest_eigenvalue_lower_bound(theta, cfg["model"]["bias"])
         lr = cfg["train"]["lr"]
         if lam is not None and lr * lam >= 2:
             raise ConfigError(
-                f"config error at circle.{name}.train.lr: lr x largest NTK Gram eigenvalue >= {lr * lam:.3f} >= 2 on the "
+                f"config error at convergence.{name}.train.lr: lr x largest NTK Gram eigenvalue >= {lr * lam:.3f} >= 2 on the "
                 f"first point sample (eigenvalue >= {lam:.4g}, n = {data['n']}): linearised GD diverges; use lr < {2 / lam:.4g}")
 
 
@@ -101,15 +104,14 @@ def memory_limit_gb(setting) -> float | None:
 def estimates(config: dict) -> list[tuple[str, float, str]]:
     """(config key, bytes, what) of the largest array of every job, per study entry."""
     out = []
-    for name, cfg in config.get("circle", {}).items():
-        n, R, S = cfg["data"]["n"], len(cfg["train"]["seeds"]), cfg["train"]["snapshots"]
-        out.append((f"circle.{name}.data.n", 3 * F64 * n * n, f"the NTK Gram matrix and its eigenvectors (3 x {n}^2 float64)"))
-        per_snap = R * n * S * F64 * 2 + R * (n // 2 + 1) * S * F64
-        out.append((f"circle.{name}.train.snapshots", per_snap, f"residuals and their spectra at {S} snapshots ({R} runs, n = {n})"))
     for name, cfg in config.get("convergence", {}).items():
         n, R, S = cfg["data"]["n"], len(cfg["train"]["seeds"]), cfg["train"]["snapshots"]
         out.append((f"convergence.{name}.data.n", 3 * F64 * n * n, f"the NTK Gram matrix and its eigenvectors (3 x {n}^2 float64)"))
-        out.append((f"convergence.{name}.train.snapshots", 2 * R * n * S * F64, f"residuals at {S} snapshots ({R} runs, n = {n})"))
+        if cfg["data"]["domain"] == "circle" and cfg["train"]["record_spectra"] is not False:
+            per_snap = R * n * S * F64 * 2 + R * (n // 2 + 1) * S * F64
+            out.append((f"convergence.{name}.train.snapshots", per_snap, f"residuals and their spectra at {S} snapshots ({R} runs, n = {n})"))
+        else:
+            out.append((f"convergence.{name}.train.snapshots", 2 * R * n * S * F64, f"residuals at {S} snapshots ({R} runs, n = {n})"))
         if cfg["model"]["kind"] == "deep":
             width = cfg["model"]["width"]
             out.append((f"convergence.{name}.model.width", 3 * R * n * width * F32 * cfg["model"]["depth"],

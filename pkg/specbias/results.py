@@ -3,7 +3,7 @@ opened lazily (values are read from disk when used), with the scorecard attached
 
     >>> import specbias
     >>> tree = specbias.open_results("results")
-    >>> tree["circle/uniform_circle/analysis/convergence"].measured_step
+    >>> tree["convergence/uniform_circle/analysis/convergence"].measured_step
     >>> tree["scorecard"].to_dataset().to_dataframe()
 
 Node paths are the files' paths under ``results/`` without ``.nc``.  Files are not concatenated:

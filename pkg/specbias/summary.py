@@ -12,7 +12,7 @@ from .common import STATUS
 
 
 def run_counts(results: Path) -> dict[str, dict[str, int]]:
-    """Per study entry (``circle/<name>``, ...): runs, diverged, not converged, from the analysis files."""
+    """Per study entry (``convergence/<name>``, ...): runs, diverged, not converged, from the analysis files."""
     out = {}
     for path in sorted(results.glob("*/*/analysis/convergence.nc")):
         with xr.open_dataset(path) as ds:

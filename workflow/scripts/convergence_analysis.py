@@ -1,12 +1,18 @@
-"""Rule convergence_analysis: steps vs degree and the study's claim rows."""
+"""Rule convergence_analysis: convergence table, fits, and the entry's claim rows."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
 
-from specbias import claims, io  # noqa: E402
+from specbias import io  # noqa: E402
 from specbias.studies import convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
-conv, rows = convergence.analyse([io.read(p) for p in sm.input.runs], sm.wildcards.convergence, sm.params.study)
+seeds = list(sm.params.data_seeds)
+per = len(sm.input.runs) // len(seeds)  # files are grouped by data seed (rules/common.smk)
+trains = [[io.read(p) for p in sm.input.runs[i * per : (i + 1) * per]] for i in range(len(seeds))]
+predicts = [[io.read(p) for p in sm.input.predictions[i * per : (i + 1) * per]] for i in range(len(seeds))]
+eigens = [io.read(p) for p in sm.input.eigens]
+law = io.read(sm.input.law[0]) if sm.input.law else None
+conv, claims = convergence.analyse(trains, predicts, eigens, seeds, sm.wildcards.convergence, sm.params.study, law)
 io.write(conv, sm.output.convergence)
-io.write_csv(claims.claims_frame(rows), sm.output.claims)
+io.write_csv(claims, sm.output.claims)

@@ -1,4 +1,4 @@
-"""Rule convergence_train: one ensemble per target degree, with the linearised predictions."""
+"""Rule convergence_train: one batched ensemble per kappa and point sample."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
@@ -10,6 +10,7 @@ from specbias.studies import convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-ds = convergence.train_degree(io.read(sm.input.points), int(sm.wildcards.degree), sm.params.study,
-                              sm.params.device, sm.params.compile, sm.params.step)
+eig = io.read(sm.input.eigen) if "eigen" in sm.input.keys() else None
+ds = convergence.train_kappa(io.read(sm.input.points), int(sm.wildcards.kappa), sm.params.study, sm.params.device,
+                             sm.params.compile, sm.params.step, eig=eig)
 io.write(ds, sm.output.runs)

@@ -6,7 +6,7 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from pathlib import Path  # noqa: E402
 
 from specbias import figures, io  # noqa: E402
-from specbias.figures import circle, convergence, coordinate, depth, kernels, spectral  # noqa: E402
+from specbias.figures import convergence, coordinate, depth, kernels, spectral  # noqa: E402
 from specbias.studies import coordinate as coordinate_study  # noqa: E402
 
 sm = snakemake  # noqa: F821
@@ -23,18 +23,17 @@ def read_all(paths):
 
 # figure name -> how its inputs are read and which plotting function draws it
 FIGURES = {
-    "circle_heatmap": lambda: circle.heatmap(read_all(sm.input.runs), read_all(sm.input.predictions), sm.params.figures["cmap"]),
-    "circle_convergence": lambda: circle.convergence(io.read(sm.input.convergence)),
-    "circle_region_convergence": lambda: circle.region_convergence(io.read(sm.input.convergence),
-                                                                   io.read(sm.input.law[0]) if sm.input.law else None),
-    "circle_ntk_spectrum": lambda: circle.ntk_spectrum(io.read(sm.input.eigen), io.read(sm.input.convergence)),
+    "convergence_steps": lambda: convergence.steps(io.read(sm.input.convergence)),
+    "convergence_heatmap": lambda: convergence.heatmap(read_all(sm.input.runs), read_all(sm.input.predictions), sm.params.figures["cmap"]),
+    "convergence_region_convergence": lambda: convergence.region_convergence(io.read(sm.input.convergence),
+                                                                             io.read(sm.input.law[0]) if sm.input.law else None),
+    "convergence_ntk_spectrum": lambda: convergence.ntk_spectrum(io.read(sm.input.eigen), io.read(sm.input.convergence)),
     "spectral_eigenfunctions": lambda: spectral.eigenfunctions(io.read(sm.input.spectrum), sm.params.study["show_q"]),
     "spectral_local_frequency": lambda: spectral.local_frequency(io.read(sm.input.spectrum), sm.params.study["local_q_min"]),
     "spectral_projection": lambda: spectral.projection(io.read(sm.input.spectrum)),
     "spectral_eigenvalue_law": lambda: spectral.eigenvalue_law(dict(zip(sm.params.names, read_all(sm.input.spectra)))),
     "depth_spectrum": lambda: depth.depth_spectrum(io.read(sm.input.spectrum)),
-    "convergence_steps_vs_degree": lambda: convergence.steps_vs_degree(io.read(sm.input.convergence), sm.params.study),
-    "convergence_sphere_eigenfunctions": lambda: convergence.sphere_eigenfunctions(io.read(sm.input.points)),
+    "convergence_sphere_eigenfunctions": lambda: convergence.sphere_eigenfunctions(io.read(sm.input.eigen)),
     "coordinate_heatmaps": lambda: coordinate.heatmaps(coordinate_runs(), sm.params.figures["cmap"]),
     "coordinate_statistics": lambda: coordinate.statistics(coordinate_runs()),
     "coordinate_learning": lambda: coordinate.learning(io.read(sm.input.learning), sm.params.study),

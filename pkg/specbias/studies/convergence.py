@@ -1,173 +1,494 @@
-"""The convergence study (config section ``convergence:``): convergence time against target degree
-on S^{d−1}, any d ≥ 2, any registered model kind, uniform or hemisphere densities.
+"""The convergence study (config section ``convergence:``): P1's convergence time against target
+frequency κ, on the circle S¹ under any circle density or on a sphere S^{d−1}, for any registered
+model kind, measured by training and predicted by linearised GD on the model's analytic NTK.
 
-Stages and the keys each reads (rules take ``params:`` from the ``*_params`` functions)::
+One pipeline serves every entry; what differs is the entry's *domain* (``data.domain``):
 
-    sample    data, model                          -> points + the model's NTK eigenpairs   points_dataset
-    train     data, model, train, target (less degrees) -> runs + each run's prediction    train_dataset
-    analyse   every key                            -> steps vs degree + claims C1/C2, C6, C9, C11
+* ``circle``: angles θ from a circle density (uniform, piecewise arcs, cosine), points
+  (cos θ, sin θ), targets sin/cos(κθ), the Gram matrix from the angle differences;
+* ``sphere``: points on S^{d−1} (uniform or hemispheres), zonal (or real) harmonics of degree κ.
 
-Per-sample replicates, the residual's frequency x step tensor and the region law are the circle
-study's (``circle:``), which trains through the same path (:func:`specbias.common.train_runs`).
+and the extras it switches on, each an option of the same stages:
+
+* per-sample replicates (``data.replicates``): every κ trained on each point sample, tables pooled;
+* the residual's frequency × step tensor (``train.record_spectra``, circle only; ``auto``: on for
+  the circle) with its prediction and the C11 spectral comparison; without it a job stops once
+  every run has converged or diverged;
+* the region law (``analysis.law_samples`` under a per-region criterion on circle arcs).
+
+Stages, each a function from config values and datasets to one dataset, and the keys each reads
+(the rules take their ``params:`` from the ``*_params`` functions, so a stage's inputs have one
+source)::
+
+    sample      data (less replicates) + the data seed     -> points         points_dataset
+    ntk         model (kernel keys), ntk                   -> eigenpairs     ntk_dataset
+    train       model, target (less kappas), train         -> runs           train_dataset
+    predict     (lr, steps, criterion read from the runs)  -> prediction     predict_dataset
+    region_law  data, target, model, train, analysis.law_*  -> NTK-only law   region_law_dataset
+    analyse     analysis, model, data, train               -> convergence table + claims
+
+κ is one name across domains: the frequency of sin(κθ) on S¹, the degree of the harmonic on
+S^{d−1}; on S¹ the two are the same number (docs/methods.md §9).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 import numpy as np
 import xarray as xr
 
-from .. import claims, io, ntk, sphere
-from ..analysis import fit_power_law
-from ..claims import ClaimRow
-from ..common import STATUS_MEANINGS, pick_device, predicted_steps, status_variable, train_runs
+from .. import analysis, claims, dynamics, io, ntk, sampling, spectra, sphere, targets, train
+from ..common import pick_device, predicted_steps, status_variable, train_runs
+from ..criteria import Criterion
+from ..registry import MODELS
 
 log = logging.getLogger(__name__)
 
 SECTION = "convergence"
 
 
-def sample_params(cfg: dict) -> dict:
-    return {k: cfg[k] for k in ("data", "model")}
+# ----------------------------------------------------------------------------------------------
+# Domains: where the points live, which targets they carry, how the Gram matrix is built
+
+
+class CircleDomain:
+    """S¹ parametrised by the angle: circle densities, sin/cos(κθ), residual spectra by quadrature."""
+
+    name = "circle"
+
+    @staticmethod
+    def sample(data: dict):
+        density = sampling.make_density(data["density"])
+        theta = sampling.sample_circle(data["n"], data["seed"], data["density"], data["sampling"])
+        return dict(x=sampling.embed(theta), theta=theta, pdf=density.pdf(theta), region=density.region_of(theta),
+                    regions=io.region_variables(density), region_coord=io.region_coordinate(density),
+                    attrs={"domain": "circle", "density": density.describe()},
+                    pdf_meta=io.meta("sampling density w.r.t. arc length", "rad-1"),
+                    region_meta=io.meta("index of the density's arc holding the point"))
+
+    @staticmethod
+    def target(points: xr.Dataset, kappa: int, tcfg: dict) -> np.ndarray:
+        return targets.harmonic(points.theta.values, kappa, tcfg.get("kind", "sin"), tcfg["normalise"])
+
+    @staticmethod
+    def target_name(kappa: int, tcfg: dict) -> str:
+        return f"{tcfg.get('kind', 'sin')}({kappa} theta)"
+
+    @staticmethod
+    def gram(points: xr.Dataset, model: dict, device=None) -> np.ndarray:
+        return MODELS.build(model).circle_gram(points.theta.values, device)
+
+
+class SphereDomain:
+    """S^{d−1} (any d ≥ 2): uniform or hemisphere densities, zonal or real harmonics of degree κ."""
+
+    name = "sphere"
+
+    @staticmethod
+    def sample(data: dict):
+        x, region, pdf = sphere.sample(data["n"], data["dim"], data["seed"], data["density"])
+        kind = data["density"]["kind"]
+        if kind == "hemispheres":
+            r = float(data["density"]["ratio"])
+            dens, what = np.array([2 / (1 + r), 2 * r / (1 + r)]), "hemisphere: 0 sparse (x_d < 0), 1 dense (x_d >= 0)"
+        else:
+            dens, what = np.ones(1), "region: the whole sphere"
+        regions = {"region_density": ("region_index", dens, io.meta("density in the region relative to the uniform probability measure"))}
+        return dict(x=x, theta=None, pdf=pdf, region=region, regions=regions,
+                    region_coord=("region_index", np.arange(len(dens)), io.meta(what)),
+                    attrs={"domain": "sphere", "sphere": f"S^{data['dim'] - 1} in R^{data['dim']}", "density": kind},
+                    pdf_meta=io.meta("density relative to the uniform probability measure on the sphere"),
+                    region_meta=io.meta(what))
+
+    @staticmethod
+    def target(points: xr.Dataset, kappa: int, tcfg: dict) -> np.ndarray:
+        return sphere.target(points.x.values, kappa, tcfg)
+
+    @staticmethod
+    def target_name(kappa: int, tcfg: dict) -> str:
+        return f"{tcfg.get('kind', 'zonal')} harmonic of degree {kappa}"
+
+    @staticmethod
+    def gram(points: xr.Dataset, model: dict, device=None) -> np.ndarray:
+        return sphere.gram(points.x.values, model, device)
+
+
+DOMAINS = {d.name: d for d in (CircleDomain, SphereDomain)}
+
+
+def domain_of(points: xr.Dataset):
+    return DOMAINS[points.attrs["domain"]]
+
+
+# ----------------------------------------------------------------------------------------------
+# Config keys per stage
+
+
+def kernel_model(model: dict) -> dict:
+    """The model keys the analytic NTK depends on (not the width or the initialisation)."""
+    return {k: v for k, v in model.items() if k not in ("width", "init")}
+
+
+def sample_params(cfg: dict, data_seed: int) -> dict:
+    return {**{k: v for k, v in cfg["data"].items() if k != "replicates"}, "seed": int(data_seed)}
+
+
+def ntk_params(cfg: dict) -> dict:
+    return {"model": kernel_model(cfg["model"]), "ntk": cfg["ntk"], "eigen_fit_range": cfg["analysis"]["eigen_fit_range"]}
 
 
 def train_params(cfg: dict) -> dict:
-    """Everything that shapes a run except the degree list, so a new degree trains only itself."""
-    return {**{k: cfg[k] for k in ("data", "model", "train")},
-            "target": {k: v for k, v in cfg["target"].items() if k != "degrees"}}
+    """Everything that shapes a run except the kappa list, so a new kappa trains only itself."""
+    return {"model": cfg["model"], "target": {k: v for k, v in cfg["target"].items() if k != "kappas"}, "train": cfg["train"]}
+
+
+def law_params(cfg: dict) -> dict:
+    """Only what the NTK-only law depends on, so a new tolerance or replicate does not rerun it."""
+    return {"data": {k: v for k, v in cfg["data"].items() if k != "replicates"},
+            "target": cfg["target"],
+            "analysis": {k: cfg["analysis"][k] for k in ("law_samples", "law_delta_factors")},
+            "model": kernel_model(cfg["model"]),
+            "train": {k: cfg["train"][k] for k in ("lr", "max_steps", "criterion")}}
+
+
+def analysis_params(cfg: dict) -> dict:
+    return {k: cfg[k] for k in ("analysis", "model", "data")} | {"max_steps": cfg["train"]["max_steps"]}
+
+
+def data_seeds(cfg: dict) -> list[int]:
+    """The point samples: data.seed, data.seed + 1, ... (data.replicates of them)."""
+    return [cfg["data"]["seed"] + r for r in range(cfg["data"]["replicates"])]
+
+
+def per_region(cfg: dict) -> bool:
+    return cfg["train"]["criterion"]["kind"] == "per_region"
+
+
+def has_law(cfg: dict) -> bool:
+    return per_region(cfg) and cfg["data"]["domain"] == "circle" and bool(cfg["analysis"]["law_samples"])
+
+
+def records_spectra(cfg: dict) -> bool:
+    """Whether the runs store the residual's frequency x step tensor (``auto``: on the circle)."""
+    rec = cfg["train"]["record_spectra"]
+    return cfg["data"]["domain"] == "circle" if rec == "auto" else bool(rec)
+
+
+def relative_lr(cfg: dict) -> bool:
+    """The learning rate is ``lr_relative`` / the largest Gram eigenvalue: training needs the NTK file."""
+    return "lr_relative" in cfg["train"]
+
+
+def has_operator_spectrum(cfg: dict) -> bool:
+    """Two-layer nets on the circle domain get the closed-form and grid operator spectra (claim C3)."""
+    return cfg["data"]["domain"] == "circle" and cfg["model"]["kind"] == "two_layer"
 
 
 def arc_step_applies(cfg: dict) -> bool:
-    """Only two-layer nets on the circle can take the arc step; other runs do not depend on ``circle_step``."""
-    return cfg["data"]["dim"] == 2 and cfg["model"]["kind"] == "two_layer"
+    """Only two-layer nets on S¹ can take the arc step; other runs do not depend on ``circle_step``."""
+    on_circle = cfg["data"]["domain"] == "circle" or cfg["data"].get("dim") == 2
+    return on_circle and cfg["model"]["kind"] == "two_layer"
 
 
-def sample(cfg: dict, device: str = "auto") -> xr.Dataset:
-    """Points, hemisphere labels, density and the NTK eigenpairs of the study's model on them
-    (kernel build and dense eigen-solve on the GPU when there is one, float64 either way)."""
-    data, model = cfg["data"], cfg["model"]
+# ----------------------------------------------------------------------------------------------
+# Stages
+
+
+def sample(data: dict) -> xr.Dataset:
+    """The points of one sample (``data`` as :func:`sample_params`), their density and region."""
+    data = {"domain": "circle", "sampling": "random", **data}
+    return points_dataset(**DOMAINS[data["domain"]].sample(data), config={"data": data})
+
+
+def frequencies_for(n: int) -> np.ndarray:
+    """Integer frequencies resolved by n samples: 0..n//2."""
+    return np.arange(n // 2 + 1)
+
+
+def ntk_eigen(points: xr.Dataset, cfg: dict, device: str = "auto") -> xr.Dataset:
+    """The model's analytic NTK Gram matrix on the samples and its float64 eigenpairs (on the GPU
+    when there is one); on the circle also each eigenvector's dominant frequency and, for two-layer
+    nets, the operator spectrum (closed form, and a circulant FFT on a grid as the cross-check);
+    ``cfg`` as :func:`ntk_params`."""
+    model, ntk_cfg = cfg["model"], cfg["ntk"]
+    n = points.sizes["sample"]
+    pairs = ntk_cfg.get("eigenpairs", "all")
+    count = None if pairs == "all" else int(pairs)
+    log.info("NTK Gram matrix of the %s model, n=%d (%.2f GB), %s", model["kind"], n, n * n * 8 / 1e9,
+             "all eigenpairs (dense eigh)" if count is None else f"the {count} largest eigenpairs (Lanczos)")
     dev = pick_device(device)
     gpu = dev if dev.type == "cuda" else None
-    x, region, pdf = sphere.sample(data["n"], data["dim"], data["seed"], data["density"])
-    log.info("%d points on S^%d (%s); NTK Gram of the %s model", len(x), data["dim"] - 1, data["density"]["kind"], model["kind"])
-    evals, evecs = ntk.eigendecompose(sphere.gram(x, model, gpu), overwrite=True, device=gpu)
-    return points_dataset(x=x, region=region, pdf=pdf, evals=evals, evecs=evecs, model=model, config={"data": data, "model": model})
+    evals, evecs = ntk.eigendecompose(domain_of(points).gram(points, model, gpu), count, overwrite=True, device=gpu)
+    extra = {}
+    if "theta" in points:
+        theta = points.theta.values
+        extra["dominant"] = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
+        if model["kind"] == "two_layer":
+            grid, bias = ntk_cfg["grid_size"], model["bias"]
+            q = np.arange(grid // 2 + 1)
+            extra["operator"] = (q, ntk.circulant_operator_spectrum(lambda c: ntk.two_layer_ntk(c, bias), grid, grid // 2),
+                                 ntk.uniform_operator_eigenvalues(q, ntk.two_layer_ntk_cosine_coefficients(q, bias)), grid)
+    return ntk_dataset(evals=evals, evecs=evecs, points=points, model=model, config={"model": model, "ntk": ntk_cfg}, **extra)
 
 
-def train_degree(points: xr.Dataset, degree: int, cfg: dict, device: str = "auto", compile: str = "auto",
-                 step: str = "auto") -> xr.Dataset:
-    """Train one ensemble (a run per seed) on the target of the given degree and predict each run's
-    convergence step from the NTK eigenpairs and its own initial residual.  ``step``: the GD step
-    (:func:`specbias.train.make_plan`); ``arc`` only fits two-layer nets on S¹."""
-    model, tcfg, target = cfg["model"], cfg["train"], cfg["target"]
-    xs = points.x.values
-    y = sphere.target(xs, degree, target)
-    evals, evecs = points.eigenvalue.values, points.eigenvector.values
-    lr = tcfg["lr_relative"] / evals[0]
+def learning_rate(tcfg: dict, eig: xr.Dataset | None) -> float:
+    """``train.lr``, or ``train.lr_relative`` / the largest Gram eigenvalue of the sample."""
+    if "lr" in tcfg:
+        return float(tcfg["lr"])
+    if eig is None:
+        raise ValueError("train.lr_relative needs the NTK eigenpairs of the sample")
+    return float(tcfg["lr_relative"] / eig.eigenvalue.values[0])
+
+
+def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto", compile: str = "auto",
+                step: str = "auto", eig: xr.Dataset | None = None) -> xr.Dataset:
+    """Train one ensemble (a run per seed) on the target of frequency κ; ``cfg`` as :func:`train_params`
+    (``eig``: the sample's NTK file, needed with ``train.lr_relative``).  With recorded spectra the
+    runs keep their residual at every snapshot; without, a job stops once every run has converged
+    or diverged."""
+    model, target, tcfg = cfg["model"], cfg["target"], cfg["train"]
+    dom = domain_of(points)
+    y = dom.target(points, kappa, target)
+    lr = learning_rate(tcfg, eig)
+    if "lr_relative" in tcfg:
+        log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg["lr_relative"])
+    record = "theta" in points and tcfg.get("record_spectra", "auto") in ("auto", True)
     seeds = list(tcfg["seeds"])
-    labels = points.region.values
-    log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg["lr_relative"])
-    result, crit, dev = train_runs(model, seeds, xs, y, lr, tcfg, what=f"degree={degree}", log=log, regions=labels,
-                                   device=device, compile=compile, step=step, stop_early=True)
-    pred, region_pred = predicted_steps(evals, evecs, result.residual[:, :, 0], y, labels, crit, lr, tcfg["max_steps"])
-    conf = {"degree": degree, **{k: cfg[k] for k in ("data", "model", "target", "train")}, "device": str(dev)}
-    return train_dataset(result=result, degree=degree, seeds=seeds, y=y, lr=lr, predicted=pred, predicted_region=region_pred,
-                         config=conf, criterion=crit, device=str(dev))
+    result, crit, dev = train_runs(model, seeds, points.x.values, y, lr, tcfg, what=f"kappa={kappa}", log=log,
+                                   regions=points.region.values, device=device, compile=compile, step=step,
+                                   stop_early=not record)
+    spec = {}
+    if record:
+        theta = points.theta.values
+        freqs = frequencies_for(len(theta))
+        spec = {"amplitudes": spectra.harmonic_amplitudes(theta, result.residual, freqs, points.density.values), "frequencies": freqs}
+    conf = {"kappa": kappa, "model": model, "target": target, "train": tcfg, "device": str(dev)}
+    return train_dataset(result=result, kappa=kappa, seeds=seeds, y=y, lr=lr, points=points, config=conf, criterion=crit,
+                         device=str(dev), what=dom.target_name(kappa, target), **spec)
 
 
-def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
-    """Steps against degree (measured and predicted) with the study's claim rows; the power-law fit of
-    every converged run's step against degree (per hemisphere under a two-region density) is stored
-    in the attrs ``run_fit_<group>`` for the figure (none for two-layer nets without bias, whose odd
-    degrees never converge)."""
-    conv = convergence_dataset(runs, cfg)
-    model = cfg["model"]
-    if not (model["kind"] == "two_layer" and not model["bias"]):
-        k = conv.degree.values
-        groups = ({"all": conv.converged_step.values} if "region_converged_step" not in conv else
-                  {f"region{j}": conv.region_converged_step.values[..., j] for j in range(conv.sizes["region_index"])})
-        for group, meas in groups.items():
-            kk = np.repeat(k, meas.shape[1])
-            m = meas.reshape(-1).astype(float)
-            sel = (m > 0) & (kk >= cfg["analysis"]["fit_degree_min"])
-            if len(np.unique(kk[sel])) >= 2:
-                fit = fit_power_law(kk[sel], m[sel])
-                conv.attrs[f"run_fit_{group}"] = [fit.slope, fit.ci_low, fit.ci_high]
-    return conv, claims.convergence_rows(conv, name, cfg)
+def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
+    """Linearised GD from the runs' own initial residuals, on the same points, steps and criterion:
+    each run's (and region's) convergence step, and with recorded spectra the residual's."""
+    tcfg = io.config_of(trained)["train"]
+    if not np.array_equal(trained.x.values, eig.x.values):
+        raise ValueError("the training points and the NTK's points differ; they must come from the same sample file")
+    lr = float(trained.lr)
+    evals, evecs = eig.eigenvalue.values, eig.eigenvector.values
+    stable, eta_lmax = dynamics.stability(evals, lr)
+    if not stable:
+        log.warning("lr * max eigenvalue = %.3f >= 2: linearised GD diverges for this learning rate", eta_lmax)
+    r0 = trained.initial_residual.values  # (seed, sample)
+    crit = Criterion(**tcfg["criterion"])
+    conv, region_conv = predicted_steps(evals, evecs, r0, trained.target.values, trained.region.values, crit, lr,
+                                        tcfg["max_steps"], n_regions=trained.sizes["region_index"])
+    resid = amps = None
+    if "residual_spectrum" in trained:
+        resid = dynamics.predict_residuals(evals, evecs, r0, lr, trained.step.values)
+        amps = spectra.harmonic_amplitudes(trained.theta.values, resid, trained.frequency.values, trained.density.values)
+    return predict_dataset(train=trained, residual=resid, amplitudes=amps, conv_step=conv, lr=lr, eta_lmax=eta_lmax,
+                           config={"train": tcfg, "kappa": int(trained.kappa)}, region_conv=region_conv)
+
+
+def region_law(exp: dict) -> xr.Dataset:
+    """Per-region convergence steps predicted by linearised GD on the analytic NTK (no training),
+    for ``analysis.law_samples`` point samples (data seeds seed, seed + 1, ...) and the criterion's
+    δ scaled by each of ``analysis.law_delta_factors``: how far the finite-n, finite-δ theory
+    itself sits from the asymptotic 1 : 2 : 4.  Runs start from f = 0 (residual −y); ``exp`` as
+    :func:`law_params`."""
+    data, acfg, tcfg = exp["data"], exp["analysis"], exp["train"]
+    density = sampling.make_density(data["density"])
+    n, J = data["n"], density.regions
+    kappas = sorted(exp["target"]["kappas"])
+    factors = np.asarray(acfg["law_delta_factors"], dtype=np.float64)
+    seeds = data["seed"] + np.arange(acfg["law_samples"])
+    horizon = int(tcfg["max_steps"]) * 1000  # the prediction is closed-form: any horizon costs the same
+    steps = np.full((len(seeds), len(factors), len(kappas), J), -1, dtype=np.int64)
+    model = MODELS.build({"kind": "two_layer", **exp["model"]})
+    prog = train.Progress(len(seeds), "region law")
+    for i, seed in enumerate(seeds):
+        theta = sampling.sample_circle(n, int(seed), data["density"], data["sampling"])
+        labels = density.region_of(theta)
+        counts = np.bincount(labels, minlength=J).astype(np.float64)
+        evals, evecs = ntk.eigendecompose(model.circle_gram(theta), overwrite=True)
+        for k_i, kappa in enumerate(kappas):
+            y = targets.harmonic(theta, kappa, exp["target"]["kind"], exp["target"]["normalise"])
+            for f_i, factor in enumerate(factors):
+                crit = Criterion(**{**tcfg["criterion"], "threshold": tcfg["criterion"]["threshold"] * factor})
+                steps[i, f_i, k_i] = dynamics.predict_region_convergence(
+                    evals, evecs, -y[None], labels, crit.region_limits(counts, n), tcfg["lr"], horizon)[0]
+        prog.update(i + 1, force=i + 1 == len(seeds))
+    return region_law_dataset(steps=steps, seeds=seeds, factors=factors, kappas=kappas, density=density,
+                              config={"experiment": exp})
+
+
+def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], eigs: list[xr.Dataset], data_seeds: list[int],
+            name: str, cfg: dict, law: xr.Dataset | None = None):
+    """Convergence table and this entry's scorecard rows; ``cfg`` as :func:`analysis_params`.
+    ``trains[i]``, ``predicts[i]`` and ``eigs[i]`` belong to point sample ``data_seeds[i]``; the
+    tables are computed per sample and pooled along ``run`` (data seed x initialisation seed).
+    The power-law fits of step against κ are stored in the attrs for the figures."""
+    acfg = cfg["analysis"]
+    if not (len(trains) == len(predicts) == len(eigs) == len(data_seeds)):
+        raise ValueError("one list of trainings, predictions and one NTK per data seed are needed")
+    for eig, runs, ds in zip(eigs, trains, data_seeds):
+        if any(not np.array_equal(t.x.values, eig.x.values) for t in runs):
+            raise ValueError(f"point sample {ds}: the trainings and the NTK were computed on different points")
+    meta = {"analysis": acfg, "experiment": name, "model": cfg["model"], "data": cfg["data"], "max_steps": cfg["max_steps"]}
+    conv = analysis.pool_runs([analysis.convergence_table(t, p, meta) for t, p in zip(trains, predicts)], data_seeds)
+    fits, _ = analysis.kappa_fits(conv, acfg["fit_kappa_min"])
+    for fit_name, fit in fits.items():  # stored for the convergence figure, which draws them
+        conv.attrs[f"{fit_name}_slope"] = fit.slope
+        conv.attrs[f"{fit_name}_slope_ci"] = [fit.ci_low, fit.ci_high]
+        conv.attrs[f"{fit_name}_intercept"] = fit.intercept
+    conv.attrs["fit_kappa_min"] = acfg["fit_kappa_min"]
+    regions = None
+    tables = [analysis.region_table(t, p) for t, p in zip(trains, predicts)]
+    if tables[0] is not None:
+        regions = analysis.pool_runs(tables, data_seeds)
+        conv = conv.merge(regions, compat="no_conflicts")
+        p = regions.region_density.values
+        for which in ("measured", "predicted"):  # as the region claims report them; the figure reads these
+            conv[f"region_time_ratio_{which}"] = ("region_index", analysis.region_time_ratios(regions[f"region_{which}_step"].values, p),
+                                                  io.meta(f"{which} per-region convergence time / the densest region's, median over kappa and runs"))
+    eigen_fit = None
+    if "closed_form_eigenvalue" in eigs[0]:
+        eigen_fit = claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
+        conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg["eigen_fit_range"]))
+    rows = claims.convergence_rows(conv, name, cfg, eigs[0], law)
+    for row in rows:
+        log.info("%s %s: ours %s, paper %s -> %s", row.claim, name, row.our_value, row.paper_value, row.verdict)
+    return conv, claims.claims_frame(rows)
 
 
 # ----------------------------------------------------------------------------------------------
 # Datasets
 
 
-def points_dataset(*, x, region, pdf, evals, evecs, model: dict, config: dict) -> xr.Dataset:
-    """Points on S^{d-1}, their hemisphere and density, and the analytic NTK's eigenpairs on them."""
-    n, dim = x.shape
-    ds = xr.Dataset(
-        {
-            "x": (("sample", "component"), np.asarray(x), io.meta("point on the unit sphere S^(d-1)")),
-            "region": ("sample", np.asarray(region, dtype=np.int64), io.meta("hemisphere: 0 sparse (x_d < 0), 1 dense (x_d >= 0); 0 for the uniform density")),
-            "density": ("sample", np.asarray(pdf), io.meta("density relative to the uniform probability measure on the sphere")),
-            "eigenvalue": ("mode", np.asarray(evals), io.meta("eigenvalue of the analytic NTK Gram matrix on the samples")),
-            "eigenvector": (("sample", "mode"), np.asarray(evecs), io.meta("unit eigenvector of the Gram matrix")),
-        },
-        coords={
-            "sample": ("sample", np.arange(n), io.meta("training point index")),
-            "component": ("component", np.arange(dim), io.meta("coordinate index")),
-            "mode": ("mode", np.arange(len(evals)), io.meta("eigenpair index, decreasing eigenvalue")),
-        },
-        attrs={"sphere": f"S^{dim - 1} in R^{dim}", "model": json.dumps(model, sort_keys=True)},
-    )
-    return io.finalize(ds, f"Points on S^{dim - 1} and the NTK eigenpairs on them", config, "sphere_sample")
+def points_dataset(*, x, theta, pdf, region, regions: dict, region_coord, attrs: dict, pdf_meta: dict, region_meta: dict,
+                   config: dict) -> xr.Dataset:
+    """Points of one sample with their density, region label and the density's region table; on
+    the circle also the angle θ (a coordinate)."""
+    n = len(x)
+    coords = {
+        "sample": ("sample", np.arange(n), io.meta("training point index")),
+        "component": ("component", np.arange(x.shape[1]), io.meta("coordinate index")),
+        "region_index": region_coord,
+    }
+    data = {
+        "x": (("sample", "component"), np.asarray(x), io.meta("point on the unit sphere S^(d-1)")),
+        "density": ("sample", np.asarray(pdf, dtype=np.float64), pdf_meta),
+        "region": ("sample", np.asarray(region, dtype=np.int64), region_meta),
+        **regions,
+    }
+    if theta is not None:
+        data["theta"] = ("sample", np.asarray(theta), io.meta("angle on the circle", "rad"))
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    return io.finalize(ds, f"Training points on {'the circle' if theta is not None else attrs.get('sphere', 'a sphere')}", config, "sample")
 
 
-def train_dataset(*, result, degree: int, seeds, y, lr: float, predicted, predicted_region, config: dict,
-                  criterion, device: str) -> xr.Dataset:
+def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: dict, config: dict, dominant=None, operator=None) -> xr.Dataset:
+    n = points.sizes["sample"]
+    data = {
+        "eigenvalue": ("mode", evals, io.meta("eigenvalue of the NTK Gram matrix H on the samples")),
+        "eigenvector": (("sample", "mode"), evecs, io.meta("unit eigenvector of H")),
+        "x": (("sample", "component"), points.x.values, io.meta("point on the unit sphere S^(d-1)")),
+    }
+    coords = {"mode": ("mode", np.arange(len(evals)), io.meta("eigenpair index, decreasing eigenvalue")),
+              "sample": ("sample", np.arange(n), io.meta("training point index")),
+              "component": points.component}
+    if "theta" in points:
+        coords["theta"] = ("sample", points.theta.values, io.meta("angle on the circle", "rad"))
+    if dominant is not None:
+        data["dominant_frequency"] = ("mode", dominant[0], io.meta("frequency with the largest amplitude in the eigenvector", "cycles per 2 pi"))
+        data["dominant_fraction"] = ("mode", dominant[1], io.meta("share of the eigenvector's power at its dominant frequency"))
+    attrs = {"domain": points.attrs["domain"], "kernel": f"analytic NTK of the {model['kind']} model: H(x, x') = Theta(x.x')"}
+    if operator is not None:
+        q, grid_eig, closed, grid = operator
+        coords["frequency"] = ("frequency", np.asarray(q), io.meta("frequency", "cycles per 2 pi"))
+        data["operator_eigenvalue"] = ("frequency", grid_eig, io.meta("eigenvalue of f -> int H f p (uniform p), circulant FFT on a grid"))
+        data["closed_form_eigenvalue"] = ("frequency", closed, io.meta("closed-form eigenvalue from the cosine coefficients (docs/methods.md §3)"))
+        attrs.update(grid_size=grid, kernel="H = (cos t + beta)(pi - t)/(2 pi): the trained net's GD Gram kernel (= 2x P1's with bias)")
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    return io.finalize(ds, f"NTK of the {model['kind']} model on the samples: eigendecomposition", config, "ntk")
+
+
+def train_dataset(*, result, kappa: int, seeds, y, lr: float, points: xr.Dataset, config: dict, criterion, device: str,
+                  what: str, amplitudes=None, frequencies=None) -> xr.Dataset:
+    pdf = points.density
     ds = xr.Dataset(
         {
-            "target": ("sample", np.asarray(y), io.meta(f"target: zonal harmonic of degree {degree}, normalised as configured")),
+            "target": ("sample", np.asarray(y), io.meta(f"target {what}, normalised as configured")),
+            "density": ("sample", pdf.values, pdf.attrs),
+            "x": (("sample", "component"), points.x.values, points.x.attrs),
             "loss": (("seed", "step"), result.loss, io.meta("training loss 0.5*sum((f-y)^2)")),
             "initial_residual": (("seed", "sample"), result.residual[:, :, 0], io.meta("residual f(x_i) - y_i before training")),
             "converged_step": ("seed", result.converged_step, io.meta("first step meeting the convergence criterion (-1: never)", criterion=criterion.description)),
-            "predicted_step": ("seed", np.asarray(predicted), io.meta("linearised-GD prediction of converged_step from the NTK eigenpairs and the run's own initial residual (-1: never)")),
             "diverged_step": ("seed", result.diverged_step, io.meta("first step with a non-finite or exploding loss (-1: never)")),
             "status": status_variable(result.converged_step, result.diverged_step, io.meta),
-            "lr": ((), float(lr), io.meta("learning rate used (lr_relative / largest Gram eigenvalue)")),
+            "lr": ((), float(lr), io.meta("learning rate used")),
             "steps_per_second": ((), result.steps_per_second, io.meta("training rate of the whole ensemble", "s-1", device=device)),
+            "region": ("sample", points.region.values, points.region.attrs),
+            "region_density": ("region_index", points.region_density.values, points.region_density.attrs),
         },
         coords={
             "seed": ("seed", np.asarray(seeds, dtype=np.int64), io.meta("initialisation seed")),
             "sample": ("sample", np.arange(len(y)), io.meta("training point index")),
+            "component": points.component,
             "step": ("step", result.snapshot_steps, io.meta("gradient-descent step")),
-            "degree": ((), int(degree), io.meta("degree of the target harmonic (frequency on S1)")),
+            "kappa": ((), int(kappa), io.meta("target frequency (the harmonic's degree on S^(d-1))", "cycles per 2 pi")),
+            "region_index": points.region_index,
         },
-        attrs={"criterion": criterion.description},
+        attrs={"criterion": criterion.description, "domain": points.attrs["domain"]},
     )
+    if "theta" in points:
+        ds = ds.assign_coords(theta=("sample", points.theta.values, points.theta.attrs))
+    if amplitudes is not None:
+        ds["residual"] = (("seed", "sample", "step"), result.residual, io.meta("residual f(x_i) - y_i"))
+        ds["residual_spectrum"] = (("seed", "frequency", "step"), amplitudes,
+                                   io.meta("Fourier amplitude of the residual", "1", method="quadrature sum_i r_i exp(-i q theta_i)/(pi n p_i)"))
+        ds = ds.assign_coords(frequency=("frequency", np.asarray(frequencies), io.meta("frequency", "cycles per 2 pi")))
     if result.region_converged_step is not None:
         ds["region_converged_step"] = (("seed", "region_index"), result.region_converged_step,
-                                       io.meta("first step the hemisphere meets the per-region criterion (-1: never)", criterion=criterion.description))
-        ds["predicted_region_step"] = (("seed", "region_index"), np.asarray(predicted_region),
-                                       io.meta("linearised-GD prediction of region_converged_step (-1: never)"))
-        ds = ds.assign_coords(region_index=("region_index", np.arange(result.region_converged_step.shape[1]), io.meta("hemisphere: 0 sparse, 1 dense")))
-    return io.finalize(ds, f"Nets trained on a degree-{degree} zonal harmonic on a sphere", config, "sphere_train")
+                                       io.meta("first step the region meets the per-region criterion (-1: never)", criterion=criterion.description))
+    return io.finalize(ds, f"Nets trained on {what}", config, "train")
 
 
-def convergence_dataset(runs: list[xr.Dataset], config: dict) -> xr.Dataset:
-    """Measured and predicted convergence steps, stacked over degree."""
-    deg = np.array([int(r.degree) for r in runs])
-    order = np.argsort(deg)
-    runs = [runs[i] for i in order]
-    data = {
-        "converged_step": (("degree", "seed"), np.stack([r.converged_step.values for r in runs]), io.meta("measured first converged step (-1: never)", criterion=runs[0].attrs["criterion"])),
-        "predicted_step": (("degree", "seed"), np.stack([r.predicted_step.values for r in runs]), io.meta("linearised-GD prediction (-1: never)")),
-        "status": (("degree", "seed"), np.stack([r.status.values for r in runs]), io.meta("run outcome", flag_values=np.arange(3, dtype=np.int8), flag_meanings=STATUS_MEANINGS)),
-    }
-    coords = {"degree": ("degree", deg[order], io.meta("degree of the target harmonic")), "seed": runs[0].seed}
-    if "region_converged_step" in runs[0]:
-        data["region_converged_step"] = (("degree", "seed", "region_index"), np.stack([r.region_converged_step.values for r in runs]), io.meta("measured per-hemisphere converged step (-1: never)"))
-        data["predicted_region_step"] = (("degree", "seed", "region_index"), np.stack([r.predicted_region_step.values for r in runs]), io.meta("predicted per-hemisphere converged step (-1: never)"))
-        coords["region_index"] = runs[0].region_index
-    ds = xr.Dataset(data, coords=coords, attrs={"criterion": runs[0].attrs["criterion"]})
-    return io.finalize(ds, "Convergence steps vs degree: measured and predicted", config, "sphere_analysis")
+def predict_dataset(*, train: xr.Dataset, residual, amplitudes, conv_step, lr: float, eta_lmax: float, config: dict,
+                    region_conv=None) -> xr.Dataset:
+    stable = eta_lmax < 2.0
+    ds = xr.Dataset(
+        {
+            "converged_step": ("seed", conv_step, io.meta("predicted first step meeting the convergence criterion (-1: never)", criterion=train.attrs["criterion"])),
+            "lr_times_max_eigenvalue": ((), eta_lmax, io.meta("learning rate times the largest Gram eigenvalue (>= 2 diverges)")),
+            "stable": ((), np.int8(stable), io.meta("linearised GD is stable", flag_values=np.arange(2, dtype=np.int8), flag_meanings="unstable stable")),
+        },
+        coords={name: train[name] for name in ("seed", "sample", "step", "kappa", "region_index")},
+        attrs={"criterion": train.attrs["criterion"], "lr": lr},
+    )
+    if residual is not None:
+        ds["residual"] = (("seed", "sample", "step"), residual, io.meta("linearised-GD residual (I - lr H)^t r_0"))
+        ds["residual_spectrum"] = (("seed", "frequency", "step"), amplitudes, io.meta("Fourier amplitude of the predicted residual"))
+        ds = ds.assign_coords(frequency=train.frequency, theta=train.theta)
+    if region_conv is not None:
+        ds["region_converged_step"] = (("seed", "region_index"), region_conv,
+                                       io.meta("predicted first step the region meets the per-region criterion (-1: never)"))
+    return io.finalize(ds, f"Linearised-GD prediction for kappa = {int(train.kappa)}", config, "predict")
+
+
+def region_law_dataset(*, steps, seeds, factors, kappas, density, config: dict) -> xr.Dataset:
+    ds = xr.Dataset(
+        {
+            "region_predicted_step": (("data_seed", "delta_factor", "kappa", "region_index"), steps,
+                                      io.meta("linearised-GD predicted per-region convergence step from f = 0 (-1: never)")),
+            **io.region_variables(density),
+        },
+        coords={
+            "data_seed": ("data_seed", np.asarray(seeds, dtype=np.int64), io.meta("seed of the point sample")),
+            "delta_factor": ("delta_factor", np.asarray(factors), io.meta("criterion threshold delta as a multiple of the configured one")),
+            "kappa": ("kappa", np.asarray(kappas), io.meta("target frequency", "cycles per 2 pi")),
+            "region_index": io.region_coordinate(density),
+        },
+    )
+    return io.finalize(ds, "Per-region convergence predicted from the NTK over point samples and thresholds", config, "region_law")

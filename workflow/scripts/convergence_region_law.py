@@ -1,0 +1,10 @@
+"""Rule convergence_region_law: per-region convergence predicted from the NTK alone."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from specbias import io  # noqa: E402
+from specbias.studies import convergence  # noqa: E402
+
+sm = snakemake  # noqa: F821
+io.write(convergence.region_law(sm.params.study), sm.output.law)
