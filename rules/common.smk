@@ -147,6 +147,12 @@ def convergence_law_files(wildcards):
     return [f"results/convergence/{wildcards.convergence}/analysis/region_law.nc"] if convergence_study.has_law(convergence_cfg(wildcards)) else []
 
 
+def convergence_reference_files(wildcards):
+    """The analysis file of the entry named by analysis.compare_to (claims C18/C19), if any."""
+    other = convergence_study.comparison(convergence_cfg(wildcards))
+    return [f"results/convergence/{other}/analysis/convergence.nc"] if other else []
+
+
 def convergence_figures(cfg):
     """The figures of one entry: those its options produce data for."""
     figs = ["steps"]

@@ -108,6 +108,7 @@ rule convergence_analysis:
         predictions=convergence_predict_files,
         eigens=convergence_eigen_files,
         law=convergence_law_files,
+        reference=convergence_reference_files,
     output:
         convergence="results/convergence/{convergence}/analysis/convergence.nc",
         claims="results/convergence/{convergence}/analysis/claims.csv",

@@ -3,6 +3,7 @@
 C1 and C5 are tested beside their tables (tests/test_dynamics_analysis.py, tests/test_regions.py);
 the registry test below checks that every claim id is covered by a test somewhere.
 """
+import json
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_registry_is_complete_and_every_claim_is_tested():
-    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 18)]
+    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 20)]
     for c in claims.CLAIMS.values():
         assert c.claim and c.paper and c.tolerance and c.studies
     assert claims.verdict(True) == "pass" and claims.verdict(False) == "fail" and claims.verdict(None) == "not_evaluated"
@@ -309,3 +310,43 @@ def test_c17_smooth_activations_decay_faster_than_any_power():
     bad = _kernel_spec({"erf": (0, -3.1, 0.999, 0.95)})
     assert claims.kernel_claim_rows(bad, "k", _KCFG)[0].verdict == "fail"
 
+
+
+# --- C18, C19 (trained nets: another activation against ReLU) -----------------------------------
+
+
+def _steps_table(k, steps, activation):
+    k = np.asarray(k)
+    meas = np.asarray(steps)
+    ds = _sphere_conv(k, meas, meas)
+    ds.attrs["config_json"] = json.dumps({"model": {"activation": activation}})
+    return ds
+
+
+def _cmp_cfg(expect, activation):
+    cfg = _cfg(dim=2)
+    cfg["model"]["activation"] = activation
+    cfg["analysis"]["compare_to"] = {"entry": "ref", "expect": expect, "margin": 1.0}
+    return cfg
+
+
+def test_c18_smooth_activation_learns_high_frequencies_later():
+    k = [2, 3, 4, 5, 6]
+    relu = _steps_table(k, [[int(10 * d**2)] * 2 for d in k], "relu")
+    steep = _steps_table(k, [[int(np.exp(1.5 * d))] * 2 for d in k], "tanh")  # exponential in kappa
+    rows = {r.claim: r for r in claims.convergence_rows(steep, "t", _cmp_cfg("steeper", "tanh"), reference=relu)}
+    assert rows["C18"].verdict == "pass" and "exponential" in rows["C18"].note
+    same = _steps_table(k, [[int(12 * d**2)] * 2 for d in k], "tanh")
+    rows = {r.claim: r for r in claims.convergence_rows(same, "t", _cmp_cfg("steeper", "tanh"), reference=relu)}
+    assert rows["C18"].verdict == "fail"
+
+
+def test_c19_sin_activation_flattens_learning_time():
+    k = [2, 3, 4, 5, 6]
+    relu = _steps_table(k, [[int(10 * d**2)] * 2 for d in k], "relu")
+    flat = _steps_table(k, [[20 + d] * 2 for d in k], {"kind": "sin", "omega0": 6.0})
+    sin = {"kind": "sin", "omega0": 6.0}
+    rows = {r.claim: r for r in claims.convergence_rows(flat, "s", _cmp_cfg("flatter", sin), reference=relu)}
+    assert rows["C19"].verdict == "pass" and rows["C19"].statement.startswith("sin (omega0 6) vs relu")
+    rows = {r.claim: r for r in claims.convergence_rows(relu, "s", _cmp_cfg("flatter", sin), reference=relu)}
+    assert rows["C19"].verdict == "fail"

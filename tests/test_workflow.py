@@ -35,8 +35,11 @@ def test_outputs_exist_and_read_back(finished):
     spec = io.read(res / "spectral" / "arcs" / "spectral.nc")
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
-    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11",
-                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17"]
+    assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11", "C11",
+                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18"]
+    tanh = card[card.experiment == "tiny_tanh"].set_index("claim")
+    assert "tanh vs relu" in tanh.loc["C18", "statement"] and "two-layer tanh net" in tanh.loc["C11", "statement"]
+    assert not (res / "convergence" / "tiny_tanh" / "figures" / "ntk_spectrum.png").exists()  # ReLU closed forms only
     wave = io.read(res / "coordinate" / "wave" / "train" / "raw01+raw11.nc")  # one ensemble: same input width
     assert wave.residual_spectrum.dims == ("encoding", "seed", "frequency", "epoch") and wave.sizes["frequency"] == 3
     assert list(wave["encoding"].values) == ["raw01", "raw11"]
@@ -101,7 +104,8 @@ def test_figure_option_reruns_only_figures(finished):
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
     jobs = _with(finished, lambda c: c["convergence"]["tiny"]["train"].update(lr=0.01))
-    assert jobs.get("convergence_train") == 3 and jobs.get("convergence_predict") == 3 and jobs.get("convergence_analysis") == 1, jobs  # the other entries stay
+    assert jobs.get("convergence_train") == 3 and jobs.get("convergence_predict") == 3, jobs  # the other entries stay
+    assert jobs.get("convergence_analysis") == 2, jobs  # tiny's, and tiny_tanh's, which compares against it
     assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
     assert "spectral_eigen" not in jobs and "spectral_figure" not in jobs, jobs
 
@@ -115,8 +119,12 @@ def test_adding_a_point_sample_runs_only_that_sample(finished):
 
 
 def test_adding_a_kappa_trains_only_that_kappa(finished):
-    jobs = _with(finished, lambda c: c["convergence"]["tiny"]["target"].update(kappas=[1, 2, 3, 5]))
-    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_predict") == 1, jobs
+    def add(c):  # (tiny_tanh compares against tiny: both take the new kappa)
+        for name in ("tiny", "tiny_tanh"):
+            c["convergence"][name]["target"].update(kappas=[1, 2, 3, 5])
+
+    jobs = _with(finished, add)
+    assert jobs.get("convergence_train") == 2 and jobs.get("convergence_predict") == 2, jobs
     assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
 
 

@@ -58,6 +58,13 @@ TINY = {
             "ntk": {"grid_size": 512},
             "analysis": {"fit_kappa_min": 1, "eigen_fit_range": [10, 100]},
         },
+        "tiny_tanh": {  # the tiny entry's points, net and kappas with tanh: claims C11, C18 through the rules
+            "data": {"n": 64, "seed": 0},
+            "model": {"width": 256, "tau": 1.0, "init": "antisymmetric", "activation": "tanh"},
+            "target": {"kappas": [1, 2, 3]},
+            "train": {"lr_relative": 1.0, "max_steps": 300, "seeds": [0, 1], "snapshots": 6, "record_spectra": False},
+            "analysis": {"fit_kappa_min": 1, "agreement_tolerance": 0.5, "compare_to": {"entry": "tiny", "expect": "steeper"}},
+        },
         "regions": {
             "data": {"n": 48, "seed": 1, "replicates": 2, "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
             "model": {"width": 128, "tau": 1.0, "init": "antisymmetric"},

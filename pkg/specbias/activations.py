@@ -4,8 +4,8 @@
 Each gives σ for torch (``__call__``: the nets) and σ, σ′ for numpy (``f``, ``df``: the
 quadrature of :mod:`specbias.duals`), whether it is positively homogeneous (the ReLU family: its
 duals are integrated exactly over the angle), and closed forms of its duals E[σ(u)σ(v)] and
-E[σ′(u)σ′(v)] for (u, v) ~ N(0, S) where they exist.  The coordinate MLPs (autograd) take any of
-them; the two-layer and deep GD ensembles write ReLU gradients by hand and take ReLU alone.
+E[σ′(u)σ′(v)] for (u, v) ~ N(0, S) where they exist.  Every net takes any of them: the coordinate
+MLPs by autograd, the two-layer and deep GD ensembles through ``derivative`` (σ′ in torch).
 """
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ class Activation(Configured):
     def df(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def derivative(self, x: torch.Tensor) -> torch.Tensor:
+        """σ′ for torch (the hand-written backward passes of the GD ensembles): by autograd of the
+        elementwise σ unless a kind gives its own."""
+        with torch.enable_grad():
+            z = x.detach().requires_grad_(True)
+            (g,) = torch.autograd.grad(self(z).sum(), z)
+        return g
+
     def dual(self, s11, s12, s22) -> np.ndarray:
         raise NotImplementedError
 
@@ -74,6 +82,9 @@ class LeakyReLU(Activation):
 
     def df(self, z):
         return np.where(z > 0, self.b, self.a)
+
+    def derivative(self, x):
+        return self.a + (self.b - self.a) * (x > 0).to(x.dtype)
 
     def dual(self, s11, s12, s22):
         _, j1 = _relu_j(s11, s12, s22)
@@ -121,6 +132,9 @@ class Erf(Activation):
     def df(self, z):
         return 2 / math.sqrt(math.pi) * np.exp(-z * z)
 
+    def derivative(self, x):
+        return (2 / math.sqrt(math.pi)) * torch.exp(-x * x)
+
     def dual(self, s11, s12, s22):
         return 2 / np.pi * np.arcsin(np.clip(2 * s12 / np.sqrt((1 + 2 * s11) * (1 + 2 * s22)), -1, 1))
 
@@ -148,6 +162,9 @@ class Sin(Activation):
     def df(self, z):
         return self.w * np.cos(self.w * z)
 
+    def derivative(self, x):
+        return self.w * torch.cos(self.w * x)
+
     def dual(self, s11, s12, s22):
         w2 = self.w * self.w
         return np.exp(-w2 * (s11 + s22) / 2) * np.sinh(w2 * s12)
@@ -172,6 +189,9 @@ class Gaussian(Activation):
     def df(self, z):
         return -z * np.exp(-0.5 * z * z)
 
+    def derivative(self, x):
+        return -x * torch.exp(-0.5 * x * x)
+
     def dual(self, s11, s12, s22):
         return ((1 + s11) * (1 + s22) - s12 * s12) ** -0.5
 
@@ -192,6 +212,9 @@ class Tanh(Activation):
     def df(self, z):
         return 1 / np.cosh(z) ** 2
 
+    def derivative(self, x):
+        return 1 - torch.tanh(x) ** 2
+
 
 @ACTIVATIONS.register("gelu")
 class GELU(Activation):
@@ -205,3 +228,16 @@ class GELU(Activation):
 
     def df(self, z):
         return special.ndtr(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+    def derivative(self, x):
+        return 0.5 * (1 + torch.erf(x / math.sqrt(2))) + x * torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def build(spec) -> Activation:
+    """The activation a config entry names: a kind (``relu``) or ``{kind: sin, omega0: 30}``."""
+    return ACTIVATIONS.build({"kind": spec} if isinstance(spec, str) else spec)
+
+
+def is_relu(spec) -> bool:
+    """Whether a config entry (name or dict, None = the default) is plain ReLU."""
+    return spec is None or (spec if isinstance(spec, str) else spec.get("kind")) == "relu"

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import encodings
+from . import activations, encodings
 from .analysis import PowerLawFit, degree_slope, fit_power_law, kappa_fits, law_ratios, median_converged, region_time_ratios
 from .common import STATUS
+from .io import config_of
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in [
           "kernels.*.power_tolerance", ("kernels",)),
     Claim("C17", "NTK spectra of smooth activations decay faster than any power of k", "faster than any power",
           "- (the exponential fit beats the power-law fit)", ("kernels",)),
+    Claim("C18", "trained nets with a smooth activation: learning time grows faster with frequency than ReLU's",
+          "faster (their kernel decays faster than any power)", "convergence.*.analysis.compare_to.margin", ("convergence",)),
+    Claim("C19", "sin activations with a large omega0 (SIREN): learning time flattens against frequency",
+          "flatter than ReLU's", "convergence.*.analysis.compare_to.margin", ("convergence",)),
 ]}
 
 
@@ -393,7 +398,9 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
     the spectra agree over time (median relative gap); without: measured/predicted convergence
     steps (medians over runs) within x(1 ± tolerance) at every κ (P1 F11 for deep nets)."""
     width = model["width"]
-    net = f"deep net (depth {model['depth']}, width {width})" if model["kind"] == "deep" else f"two-layer net (width {width})"
+    act = "" if activations.is_relu(model.get("activation")) else f"{_act_name(model['activation'])} "
+    net = (f"deep {act}net (depth {model['depth']}, width {width})" if model["kind"] == "deep"
+           else f"two-layer {act}net (width {width})")
     conv_ok = (conv.measured_step > 0) & (conv.predicted_step > 0)
     ratio = (conv.measured_step / conv.predicted_step).where(conv_ok)
     if "spectrum_error" in conv:
@@ -418,8 +425,51 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
                     f"within x(1 +- {tolerance})", verdict(ok), "medians over runs")
 
 
+def _act_name(spec) -> str:
+    if isinstance(spec, str):
+        return spec
+    params = ", ".join(f"{k} {v:g}" for k, v in spec.items() if k != "kind")
+    return spec["kind"] + (f" ({params})" if params else "")
+
+
+def claim_activation(conv: xr.Dataset, reference: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
+    """C18 (``expect: steeper``) / C19 (``flatter``): the log-log slope of convergence step against κ
+    (every converged run, κ ≥ ``fit_kappa_min``) of this entry's activation against the reference
+    entry's (same points, net size and κ; another activation), which must differ by ``margin`` in
+    the expected direction.  The note adds the linearised predictions' slopes and, for the steeper
+    case, whether log(step) is closer to linear in κ (exponential growth) or in log κ (a power)."""
+    comp, acfg = cfg["analysis"]["compare_to"], cfg["analysis"]
+    ours, ref = _act_name(cfg["model"]["activation"]), _act_name(config_of(reference)["model"]["activation"])
+    fit_min = acfg["fit_kappa_min"]
+    fits, err = kappa_fits(conv, fit_min)
+    rfits, rerr = kappa_fits(reference, fit_min)
+    steeper = comp["expect"] == "steeper"
+    claim = "C18" if steeper else "C19"
+    statement = (f"{ours} vs {ref}: learning time grows faster with frequency" if steeper
+                 else f"{ours} vs {ref}: learning time flattens against frequency")
+    tol = f"slope {'>=' if steeper else '<='} {ref}'s {'+' if steeper else '-'} {comp['margin']:g}"
+    if "measured" not in fits or "measured" not in rfits:
+        return ClaimRow(name, claim, statement, CLAIMS[claim].paper, f"no fit ({err or rerr})", tol, verdict(None),
+                        f"reference entry {comp['entry']}")
+    a, b = fits["measured"].slope, rfits["measured"].slope
+    ok = (a - b >= comp["margin"]) if steeper else (b - a >= comp["margin"])
+    notes = [f"reference entry {comp['entry']} ({ref}); fits over kappa >= {fit_min}, every converged run"]
+    if "predicted" in fits and "predicted" in rfits:
+        notes.append(f"linearised-NTK prediction slopes {fits['predicted'].slope:.2f} vs {rfits['predicted'].slope:.2f}")
+    med = median_converged(conv.measured_step.values, conv.status.values)
+    k = conv.kappa.values
+    sel = np.isfinite(med) & (k >= fit_min)
+    if steeper and sel.sum() >= 3:
+        lin = np.polyfit(k[sel], np.log(med[sel]), 1, full=True)[1]
+        pw = np.polyfit(np.log(k[sel]), np.log(med[sel]), 1, full=True)[1]
+        lin, pw = (float(lin[0]) if len(lin) else 0.0), (float(pw[0]) if len(pw) else 0.0)
+        notes.append(f"log(median step) fits {'kappa (exponential growth)' if lin < pw else 'log kappa (a power law)'} better "
+                     f"(residual sums {lin:.3g} vs {pw:.3g})")
+    return ClaimRow(name, claim, statement, CLAIMS[claim].paper, f"{a:.2f} vs {b:.2f}", tol, verdict(ok), "; ".join(notes))
+
+
 def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | None = None,
-                     law: xr.Dataset | None = None) -> list[ClaimRow]:
+                     law: xr.Dataset | None = None, reference: xr.Dataset | None = None) -> list[ClaimRow]:
     """The rows of one convergence entry (``cfg`` as :func:`specbias.studies.convergence.analysis_params`),
     each where it applies: the κ^d slope (two-layer with bias, uniform density), C3 (the circle's
     two-layer operator spectrum in ``eig``), C5/C6 (per-region criterion), C9 (bias-free nets) and
@@ -428,16 +478,19 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | N
     dim = 2 if data["domain"] == "circle" else data["dim"]
     two_layer = model["kind"] == "two_layer"
     rows = []
-    if two_layer and model["bias"] and data["density"]["kind"] == "uniform":
+    relu = activations.is_relu(model.get("activation"))
+    if two_layer and relu and model["bias"] and data["density"]["kind"] == "uniform":
         rows.append(claim_slope(conv, name, dim, acfg["fit_kappa_min"], acfg["slope_tolerance"]))
     if eig is not None and "closed_form_eigenvalue" in eig:
         rows.append(claim_c3(eig, name, acfg["eigen_fit_range"], acfg["eigen_slope_tolerance"])[0])
     if "region_measured_step" in conv and conv.sizes["region_index"] > 1:
         rows.append(claim_region_ratio(conv, name, acfg["region_ratio_tolerance"], data, law))
-    if not (two_layer and model["bias"]):
+    if relu and not (two_layer and model["bias"]):
         rows.append(claim_c9(conv, name, cfg))
-    if "spectrum_error" in conv or not two_layer:
+    if "spectrum_error" in conv or not (two_layer and relu):
         rows.append(claim_c11(conv, name, acfg["agreement_tolerance"], model))
+    if reference is not None:
+        rows.append(claim_activation(conv, reference, name, cfg))
     return note_exclusions(rows, conv.status.values)
 
 

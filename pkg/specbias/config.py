@@ -127,6 +127,8 @@ def check_semantics(config: dict) -> None:
                 raise ConfigError(f"config error at depth.{name}.{key}: upper degree {hi} exceeds max_degree {dspec['max_degree']}")
     for name, study in config.get("convergence", {}).items():
         check_convergence(name, study)
+    for name, study in config.get("convergence", {}).items():
+        check_comparison(name, study, config["convergence"])
     for name, study in config.get("kernels", {}).items():
         for act, acfg in study["activations"].items():
             check_activation(acfg, f"kernels.{name}.activations.{act}")
@@ -226,6 +228,8 @@ def check_convergence(name: str, cfg: dict) -> None:
             raise ConfigError(f"config error at {where}.train.record_spectra: residual spectra are recorded on the circle domain only")
     if "ratio" in dens and dens["kind"] != "hemispheres":
         raise ConfigError(f"config error at {where}.data.density.ratio: only the hemispheres density takes a ratio")
+    act = model["activation"]
+    check_activation({"kind": act} if isinstance(act, str) else act, f"{where}.model.activation")
     if model["kind"] == "deep":
         if "depth" not in model:
             raise ConfigError(f"config error at {where}.model.depth: a deep model needs its depth (>= 2)")
@@ -255,6 +259,29 @@ def check_convergence(name: str, cfg: dict) -> None:
         raise ConfigError(f"config error at {where}.ntk.eigenpairs: {pairs} exceeds the {n} samples (data.n)")
     if acfg["fit_kappa_min"] > max(kappas):
         raise ConfigError(f"config error at {where}.analysis.fit_kappa_min: {acfg['fit_kappa_min']} is above every kappa in target.kappas")
+
+
+def check_comparison(name: str, cfg: dict, entries: dict) -> None:
+    """``analysis.compare_to`` names another entry trained on the same points, net size and kappas."""
+    comp = cfg["analysis"].get("compare_to")
+    if not comp:
+        return
+    where = f"convergence.{name}.analysis.compare_to.entry"
+    other = entries.get(comp["entry"])
+    if other is None or comp["entry"] == name:
+        raise ConfigError(f"config error at {where}: {comp['entry']!r} is not another convergence entry "
+                          f"(entries: {', '.join(sorted(set(entries) - {name}))})")
+    if other["analysis"].get("compare_to"):
+        raise ConfigError(f"config error at {where}: {comp['entry']!r} has a compare_to of its own; "
+                          "the reference entry must not compare itself (no cycles)")
+    for part, keys in (("data", None), ("target", None), ("model", ("kind", "width", "depth", "bias", "tau", "init"))):
+        a = cfg[part] if keys is None else {k: cfg[part].get(k) for k in keys}
+        b = other[part] if keys is None else {k: other[part].get(k) for k in keys}
+        if a != b:
+            raise ConfigError(f"config error at {where}: {comp['entry']!r} differs in {part} (the comparison needs the same "
+                              f"{part}; only the activation may differ)")
+    if cfg["model"]["activation"] == other["model"]["activation"]:
+        raise ConfigError(f"config error at {where}: {comp['entry']!r} has the same activation; compare two activations")
 
 
 def check_coordinate(name: str, cfg: dict) -> None:

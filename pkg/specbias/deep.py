@@ -149,7 +149,7 @@ def empirical_ntk_jacobian(weights: list[torch.Tensor], x: torch.Tensor) -> torc
 
 
 class DeepEnsemble:
-    """R bias-free deep ReLU nets (the convention of :func:`mlp_forward`) as batched tensors:
+    """R bias-free deep nets (ReLU, or any activation via :meth:`set_activation`) (the convention of :func:`mlp_forward`) as batched tensors:
     ``weights[l]`` is (R, fan_out, fan_in).  Gradients are back-propagated by hand, one batched
     product per layer and direction, so a GD step is 3 × depth ``bmm`` calls: compute-bound at
     width ≥ 256, where the step runs near the machine's matmul rate (bench/results)."""
@@ -157,6 +157,16 @@ class DeepEnsemble:
     def __init__(self, weights: list[torch.Tensor]):
         self.weights = weights
         self.scales = [_scale(i, w[0]) for i, w in enumerate(weights)]
+        self.activation = None  # None: ReLU, weight variance 2; else an activations.Activation
+
+    def set_activation(self, act, c: float) -> None:
+        """Any activation σ, the layers after the first scaled by √(c/fan_in) (c = 1/E[σ(z)²] keeps
+        every layer's variance at 1, as the kernel recursion assumes; ReLU: c = 2)."""
+        self.activation = act
+        self.scales = [1.0 if i == 0 else math.sqrt(c / w.shape[2]) for i, w in enumerate(self.weights)]
+
+    def _sigma(self, h: torch.Tensor) -> torch.Tensor:
+        return torch.relu(h) if self.activation is None else self.activation(h)
 
     @property
     def runs(self) -> int:
@@ -171,7 +181,7 @@ class DeepEnsemble:
         for i, (w, s) in enumerate(zip(self.weights, self.scales)):
             h = torch.matmul(h, w.transpose(1, 2)) * s
             if i < len(self.weights) - 1:
-                h = torch.relu(h)
+                h = self._sigma(h)
         return h[..., 0]
 
     def plan(self, n: int, compile: str = "auto"):
@@ -188,12 +198,17 @@ class DeepEnsemble:
         per hidden layer."""
         ws = [w * s for w, s in zip(self.weights, self.scales)]
         acts = [x]  # the shared input stays 2-D: a broadcast product is ~3x a batched one at fan_in = d
+        slopes = [None]  # σ′ at each hidden pre-activation (any activation but ReLU)
         h = x
         last = len(ws) - 1
         for i, w in enumerate(ws):
             h = torch.matmul(h, w.transpose(1, 2))
             if i < last:
-                h = torch.relu_(h)
+                if self.activation is None:
+                    h = torch.relu_(h)
+                else:
+                    slopes.append(self.activation.derivative(h))
+                    h = self.activation(h)
                 acts.append(h)
         r = h[..., 0] - y
         g = r[:, :, None]  # ∂Φ/∂(pre-activation of the read-out)
@@ -204,7 +219,8 @@ class DeepEnsemble:
             else:
                 grads[i] = torch.matmul(g.transpose(1, 2), acts[i]).mul_(self.scales[i])
             if i > 0:
-                g = torch.ops.aten.threshold_backward(torch.matmul(g, ws[i]), acts[i], 0)
+                back = torch.matmul(g, ws[i])
+                g = torch.ops.aten.threshold_backward(back, acts[i], 0) if self.activation is None else back * slopes[i]
         return r, grads
 
     def update(self, grads, lr: float, keep: torch.Tensor) -> None:

@@ -1,8 +1,9 @@
-"""Two-layer ReLU network of P1 (arXiv:2003.04560, section 3), as a batched ensemble.
+"""Two-layer network of P1 (arXiv:2003.04560, section 3), as a batched ensemble.
 
-``f(x) = m^{-1/2} Σ_r a_r ReLU(w_rᵀx + b_r)`` with ``w_r ~ N(0, τ²I)``, ``b_r = 0`` at
+``f(x) = m^{-1/2} Σ_r a_r σ(w_rᵀx + b_r)`` with ``w_r ~ N(0, τ²I)``, ``b_r = 0`` at
 initialisation (the kernel of :mod:`specbias.ntk` assumes it), ``a_r ∈ {±1}`` fixed; only w
-and b are trained.  An ensemble of R runs is held as tensors with a leading run dimension:
+and b are trained.  σ is ReLU (P1's net, with its fused and arc steps) or any activation of
+:mod:`specbias.activations` (``model.activation``; the kernel then comes from the duals).  An ensemble of R runs is held as tensors with a leading run dimension:
 ``wb = [w | b]`` (R, m, d + 1) and ``a`` (R, m).  Gradients are written out by hand (and tested
 against autograd) so that one GD step is a handful of batched tensor operations.
 """
@@ -16,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from . import accel, arcstep, deep, ntk
+from . import accel, activations, arcstep, deep, duals, ntk
 from .registry import Configured, MODELS
 
 INITS = ("independent", "antisymmetric")
@@ -83,14 +84,22 @@ class TwoLayer(ModelKind):
 
     def ensemble(self, seeds, dim, dtype=torch.float32, device="cpu"):
         c = self.cfg
-        return init_two_layer(seeds, c["width"], dim, c["tau"], c["bias"], c["init"], dtype, device)
+        ens = init_two_layer(seeds, c["width"], dim, c["tau"], c["bias"], c["init"], dtype, device)
+        if not activations.is_relu(c.get("activation")):
+            ens.activation = activations.build(c["activation"])
+        return ens
 
     def kernel(self, cos, out=None, device=None):
-        return ntk.two_layer_ntk(cos, self.cfg["bias"])
+        spec = self.cfg.get("activation")
+        if activations.is_relu(spec):
+            return ntk.two_layer_ntk(cos, self.cfg["bias"])
+        return duals.two_layer_ntk(cos, activations.build(spec), self.cfg.get("tau", 1.0), self.cfg["bias"])
 
     def circle_gram(self, theta, device=None):
-        """From the angle differences θ_i − θ_j: no arccos of a rounded inner product."""
-        return ntk.circle_gram(theta, self.cfg["bias"])
+        """ReLU: from the angle differences θ_i − θ_j (no arccos of a rounded inner product)."""
+        if activations.is_relu(self.cfg.get("activation")):
+            return ntk.circle_gram(theta, self.cfg["bias"])
+        return super().circle_gram(theta, device)
 
 
 @MODELS.register("deep")
@@ -98,9 +107,17 @@ class Deep(ModelKind):
     """Bias-free deep ReLU net in the NTK parameterisation (``width``, ``depth``; docs/methods.md §5)."""
 
     def ensemble(self, seeds, dim, dtype=torch.float32, device="cpu"):
-        return deep.init_deep_ensemble(seeds, dim, self.cfg["width"], self.cfg["depth"], dtype, device)
+        ens = deep.init_deep_ensemble(seeds, dim, self.cfg["width"], self.cfg["depth"], dtype, device)
+        spec = self.cfg.get("activation")
+        if not activations.is_relu(spec):
+            act = activations.build(spec)
+            ens.set_activation(act, duals.weight_variance(act))
+        return ens
 
     def kernel(self, cos, out=None, device=None):
+        spec = self.cfg.get("activation")
+        if not activations.is_relu(spec):
+            return duals.deep_ntk(cos, activations.build(spec), self.cfg["depth"])
         if out is None:
             return deep.relu_ntk(cos, self.cfg["depth"])
         return deep.relu_ntk_gram(cos, self.cfg["depth"], out=out, device=device)
@@ -114,9 +131,15 @@ class TwoLayerEnsemble:
     wb: torch.Tensor  # (R, m, d + bias)
     a: torch.Tensor  # (R, m), ±1, fixed
     bias: bool
+    activation: Any = None  # None: ReLU (fused and arc steps); else an activations.Activation
 
-    #: on S¹ :func:`specbias.train.make_plan` may run the exact arc step instead of the dense one
-    supports_arc_step = True
+    @property
+    def supports_arc_step(self) -> bool:
+        """On S¹ :func:`specbias.train.make_plan` may run the exact arc step (ReLU only)."""
+        return self.activation is None
+
+    def sigma(self, pre: torch.Tensor) -> torch.Tensor:
+        return torch.relu(pre) if self.activation is None else self.activation(pre)
 
     @property
     def runs(self) -> int:
@@ -150,7 +173,7 @@ class TwoLayerEnsemble:
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Outputs (R, n)."""
-        return torch.matmul(torch.relu(self.preactivation(x)), self.a[:, :, None])[..., 0] * self.scale
+        return torch.matmul(self.sigma(self.preactivation(x)), self.a[:, :, None])[..., 0] * self.scale
 
     def plan(self, n: int, compile: str = "auto", block_elements: int | None = None) -> "StepPlan":
         """How one GD step is cut into blocks of (runs, samples), and which block function runs.
@@ -162,10 +185,14 @@ class TwoLayerEnsemble:
         is three batched matrix products.
         """
         device = self.wb.device
-        block = accel.MaybeCompiled(_block_unrolled, _block_matmul, compile, device, "two-layer GD step")
+        if self.activation is None:
+            block = accel.MaybeCompiled(_block_unrolled, _block_matmul, compile, device, "two-layer GD step")
+        else:
+            block = _ActivationBlock(self.activation)
         if device.type == "cpu":
             accel.keep_freed_memory()
-        target = block_elements or accel.block_elements(device, block.is_compiled)
+        # the activation block is memory-bound elementwise work: larger blocks, less Python per step
+        target = block_elements or (accel.block_elements(device, block.is_compiled) if self.activation is None else 1 << 21)
         per_run = max(1, min(n, 64)) * self.width
         run_chunk = int(max(1, min(self.runs, target // per_run)))
         sample_chunk = int(max(1, min(n, target // (run_chunk * self.width))))
@@ -215,6 +242,21 @@ def _block_matmul(wt, a, xa, y, scale: float):
     res = torch.matmul(torch.relu(pre), a[:, :, None])[..., 0] * scale - y
     grad = torch.matmul((res[:, :, None] * xa).transpose(1, 2), (pre > 0).to(xa.dtype))
     return res, grad
+
+
+class _ActivationBlock:
+    """The eager block for any activation σ: residual and Σ_i r_i σ′(pre_i) [x_i | 1]."""
+
+    is_compiled = False
+
+    def __init__(self, act):
+        self.act = act
+
+    def __call__(self, wt, a, xa, y, scale: float):
+        pre = torch.matmul(xa, wt)  # (r, c, m)
+        res = torch.matmul(self.act(pre), a[:, :, None])[..., 0] * scale - y
+        grad = torch.matmul((res[:, :, None] * xa).transpose(1, 2), self.act.derivative(pre))
+        return res, grad
 
 
 def _block_unrolled(wt, a, xa, y, scale: float):

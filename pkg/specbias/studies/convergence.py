@@ -38,7 +38,7 @@ import logging
 import numpy as np
 import xarray as xr
 
-from .. import analysis, claims, dynamics, io, ntk, sampling, spectra, sphere, targets, train
+from .. import activations, analysis, claims, dynamics, io, ntk, sampling, spectra, sphere, targets, train
 from ..common import pick_device, predicted_steps, status_variable, train_runs
 from ..criteria import Criterion
 from ..registry import MODELS
@@ -180,15 +180,25 @@ def relative_lr(cfg: dict) -> bool:
     return "lr_relative" in cfg["train"]
 
 
+def relu_two_layer(model: dict) -> bool:
+    return model["kind"] == "two_layer" and activations.is_relu(model.get("activation"))
+
+
 def has_operator_spectrum(cfg: dict) -> bool:
-    """Two-layer nets on the circle domain get the closed-form and grid operator spectra (claim C3)."""
-    return cfg["data"]["domain"] == "circle" and cfg["model"]["kind"] == "two_layer"
+    """Two-layer ReLU nets on the circle domain get the closed-form and grid operator spectra (claim C3)."""
+    return cfg["data"]["domain"] == "circle" and relu_two_layer(cfg["model"])
 
 
 def arc_step_applies(cfg: dict) -> bool:
-    """Only two-layer nets on S¹ can take the arc step; other runs do not depend on ``circle_step``."""
+    """Only two-layer ReLU nets on S¹ can take the arc step; other runs do not depend on ``circle_step``."""
     on_circle = cfg["data"]["domain"] == "circle" or cfg["data"].get("dim") == 2
-    return on_circle and cfg["model"]["kind"] == "two_layer"
+    return on_circle and relu_two_layer(cfg["model"])
+
+
+def comparison(cfg: dict) -> str | None:
+    """The entry this one's activation is compared with (``analysis.compare_to.entry``), if any."""
+    comp = cfg["analysis"].get("compare_to")
+    return comp["entry"] if comp else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,7 +234,7 @@ def ntk_eigen(points: xr.Dataset, cfg: dict, device: str = "auto") -> xr.Dataset
     if "theta" in points:
         theta = points.theta.values
         extra["dominant"] = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
-        if model["kind"] == "two_layer":
+        if relu_two_layer(model):
             grid, bias = ntk_cfg["grid_size"], model["bias"]
             q = np.arange(grid // 2 + 1)
             extra["operator"] = (q, ntk.circulant_operator_spectrum(lambda c: ntk.two_layer_ntk(c, bias), grid, grid // 2),
@@ -324,8 +334,9 @@ def region_law(exp: dict) -> xr.Dataset:
 
 
 def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], eigs: list[xr.Dataset], data_seeds: list[int],
-            name: str, cfg: dict, law: xr.Dataset | None = None):
-    """Convergence table and this entry's scorecard rows; ``cfg`` as :func:`analysis_params`.
+            name: str, cfg: dict, law: xr.Dataset | None = None, reference: xr.Dataset | None = None):
+    """Convergence table and this entry's scorecard rows; ``cfg`` as :func:`analysis_params`
+    (``reference``: the analysis file of the ``compare_to`` entry, for claims C18/C19).
     ``trains[i]``, ``predicts[i]`` and ``eigs[i]`` belong to point sample ``data_seeds[i]``; the
     tables are computed per sample and pooled along ``run`` (data seed x initialisation seed).
     The power-law fits of step against κ are stored in the attrs for the figures."""
@@ -356,7 +367,7 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
     if "closed_form_eigenvalue" in eigs[0]:
         eigen_fit = claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
         conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg["eigen_fit_range"]))
-    rows = claims.convergence_rows(conv, name, cfg, eigs[0], law)
+    rows = claims.convergence_rows(conv, name, cfg, eigs[0], law, reference)
     for row in rows:
         log.info("%s %s: ours %s, paper %s -> %s", row.claim, name, row.our_value, row.paper_value, row.verdict)
     return conv, claims.claims_frame(rows)
