@@ -21,6 +21,7 @@ include: "rules/spectral.smk"
 include: "rules/depth.smk"
 include: "rules/coordinate.smk"
 include: "rules/kernels.smk"
+include: "rules/holdout.smk"
 include: "rules/scorecard.smk"
 
 

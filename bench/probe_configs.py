@@ -17,6 +17,7 @@ import yaml
 
 from specbias import preflight
 from specbias.config import ConfigError, load_schema, validate
+from specbias.studies import STUDIES
 
 ROOT = Path(__file__).resolve().parents[1]
 NAN, INF = float("nan"), float("inf")
@@ -75,7 +76,15 @@ CASES = [  # (what, mutate, key the message must name)
     ("unknown activation", at(("kernels", "circle_two_layer", "activations", "relu", "kind"), "swish"),
      "kernels.circle_two_layer.activations.relu.kind"),
     ("fit range beyond max_degree", at(("kernels", "circle_two_layer", "fit_range"), [4, 400]), "kernels.circle_two_layer.fit_range"),
-    ("no study at all", lambda c: [c.pop(s) for s in ("spectral", "depth", "convergence", "coordinate", "kernels")], ""),
+    ("octave at the training grid's Nyquist", at(("holdout", "astronaut", "variants", "octave", "encoding", "octaves"), 6),
+     "holdout.astronaut.variants.octave.encoding"),
+    ("siren init with relu", at(("holdout", "astronaut", "variants", "siren", "activation"), "relu"),
+     "holdout.astronaut.variants.siren.init"),
+    ("PSNR order names an unknown variant", at(("holdout", "astronaut", "analysis", "order"), ["none", "nope"]),
+     "holdout.astronaut.analysis.order"),
+    ("comparison with a different point count", at(("convergence", "circle_relu", "data", "n"), 512),
+     "convergence.circle_tanh.analysis.compare_to.entry"),
+    ("no study at all", lambda c: [c.pop(s) for s in STUDIES], ""),
 ]
 
 

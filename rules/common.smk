@@ -10,6 +10,7 @@ from specbias.config import ConfigError, load_schema, validate
 from specbias.studies import STUDIES
 from specbias.studies import convergence as convergence_study
 from specbias.studies import coordinate as coordinate_study
+from specbias.studies import holdout as holdout_study
 
 
 def validate_config(cfg, schema_path):
@@ -35,6 +36,8 @@ wildcard_constraints:
     convergence=NAME,
     coordinate=NAME,
     kernels=NAME,
+    holdout=NAME,
+    hfig="psnr_curves|reconstructions",
     kappa="[0-9]+",
     dseed="[0-9]+",
     group="[A-Za-z][A-Za-z0-9_+]*",
@@ -57,14 +60,15 @@ def figure_files(pattern, **wildcards):
 
 def all_targets():
     out = ["results/scorecard.csv", "results/scorecard.md", "results/scorecard.html"]
-    for targets in (convergence_targets, spectral_targets, depth_targets, coordinate_targets, kernels_targets):
+    for targets in (convergence_targets, spectral_targets, depth_targets, holdout_targets, coordinate_targets, kernels_targets):
         out += targets()
     return out
 
 
 def claim_files():
     out = []
-    for files in (convergence_claim_files, spectral_claim_files, depth_claim_files, coordinate_claim_files, kernels_claim_files):
+    for files in (convergence_claim_files, spectral_claim_files, depth_claim_files, coordinate_claim_files, kernels_claim_files,
+                  holdout_claim_files):
         out += files()
     return out
 
@@ -217,4 +221,26 @@ def kernels_targets():
 
 def kernels_claim_files():
     return ["results/kernels/claims.csv"] if config["kernels"] else []
+
+
+# ---- holdout -----------------------------------------------------------------------------------
+
+def holdout_cfg(wildcards):
+    return config["holdout"][wildcards.holdout]
+
+
+def holdout_groups(name):
+    return holdout_study.variant_groups(config["holdout"][name])
+
+
+def holdout_run_files(wildcards):
+    return expand("results/holdout/{holdout}/train/{group}.nc", holdout=wildcards.holdout, group=list(holdout_groups(wildcards.holdout)))
+
+
+def holdout_targets():
+    return figure_files("results/holdout/{holdout}/figures/{fig}", holdout=list(config["holdout"]), fig=["psnr_curves", "reconstructions"])
+
+
+def holdout_claim_files():
+    return expand("results/holdout/{holdout}/analysis/claims.csv", holdout=list(config["holdout"]))
 

@@ -16,7 +16,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_registry_is_complete_and_every_claim_is_tested():
-    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 20)]
+    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 21)]
     for c in claims.CLAIMS.values():
         assert c.claim and c.paper and c.tolerance and c.studies
     assert claims.verdict(True) == "pass" and claims.verdict(False) == "fail" and claims.verdict(None) == "not_evaluated"
@@ -350,3 +350,22 @@ def test_c19_sin_activation_flattens_learning_time():
     assert rows["C19"].verdict == "pass" and rows["C19"].statement.startswith("sin (omega0 6) vs relu")
     rows = {r.claim: r for r in claims.convergence_rows(relu, "s", _cmp_cfg("flatter", sin), reference=relu)}
     assert rows["C19"].verdict == "fail"
+
+
+# --- C20 (held-out PSNR by encoding) -----------------------------------------------------------
+
+
+def _psnr_table(values):
+    names = ["none", "basic", "octave", "gauss10"]
+    return xr.Dataset({"test_psnr": ("variant", np.asarray(values, dtype=float)),
+                       "published_psnr": ("variant", np.array([19.32, 21.72, 24.95, 25.57]))},
+                      coords={"variant": names},
+                      attrs={"config_json": json.dumps({"image": {"name": "astronaut", "size": 64}})})
+
+
+def test_c20_held_out_psnr_order():
+    order = ["none", "basic", "octave", "gauss10"]
+    row = claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order)
+    assert row.verdict == "pass" and row.paper_value.startswith("none 19.32 <") and "512x512" in row.note
+    assert claims.claim_c20(_psnr_table([17.0, 20.0, 23.5, 23.0]), "h", order).verdict == "fail"
+    assert claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order + ["siren"]).verdict == "not_evaluated"

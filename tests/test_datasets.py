@@ -2,13 +2,14 @@
 (xr.testing.assert_identical), and builders take named fields only."""
 import inspect
 
+import numpy as np
 import pytest
 import xarray as xr
 import yaml
 
 from specbias import io
 from specbias.config import load_schema, validate
-from specbias.studies import convergence, coordinate, depth, kernels, spectral
+from specbias.studies import convergence, coordinate, depth, holdout, kernels, spectral
 from wfutil import ROOT
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
@@ -92,6 +93,23 @@ def test_coordinate_datasets_round_trip(tmp_path):
     assert runs.sizes["encoding"] == 1 and learning.median_learned_epoch.dims == ("encoding", "frequency")
 
 
+def test_holdout_datasets_round_trip(tmp_path):
+    cfg = validate({"holdout": {"h": {"image": {"name": "camera", "size": 16},
+                                      "variants": {"none": {"encoding": {"kind": "raw"}},
+                                                   "gauss": {"encoding": {"kind": "fourier", "features": 8, "sigma": 1.0}}},
+                                      "model": {"hidden": [8]}, "train": {"steps": 5, "records": 3},
+                                      "analysis": {"order": ["none", "gauss"], "published": {"none": 19.32}}}}},
+                   SCHEMA)["holdout"]["h"]
+    groups = holdout.variant_groups(cfg)
+    assert list(groups) == ["none", "gauss"]  # different input widths: two ensembles
+    runs = [round_trip(holdout.train_group(cfg, g, "cpu"), tmp_path, name) for name, g in groups.items()]
+    assert runs[0].test_psnr.dims == ("variant", "seed", "step") and runs[0].output.shape == (1, 256, 1)
+    table, rows = holdout.analyse(holdout.read_runs([tmp_path / f"{n}.nc" for n in groups]), "h", cfg)
+    round_trip(table, tmp_path, "table")
+    assert list(table.variant.values) == ["none", "gauss"] and rows[0].claim == "C20"
+    assert np.isnan(table.published_psnr.sel(variant="gauss")) and float(table.published_psnr.sel(variant="none")) == 19.32
+
+
 def test_kernels_dataset_round_trips(tmp_path):
     cfg = validate({"kernels": {"k": {"dim": 2, "max_degree": 30, "fit_range": [4, 20],
                                       "activations": {"relu": {"kind": "relu"}, "sin": {"kind": "sin", "omega0": 2.0}}}}},
@@ -100,7 +118,7 @@ def test_kernels_dataset_round_trips(tmp_path):
     assert spec.eigenvalue.dims == ("activation", "degree") and spec.homogeneous.values.tolist() == [1, 0]
 
 
-@pytest.mark.parametrize("module", [convergence, spectral, depth, coordinate, kernels])
+@pytest.mark.parametrize("module", [convergence, spectral, depth, coordinate, kernels, holdout])
 def test_dataset_builders_take_named_fields_only(module):
     """A builder with many fields takes them by name, so a call cannot swap two of them silently."""
     builders = [f for name, f in vars(module).items() if name.endswith("_dataset") and inspect.isfunction(f)]

@@ -199,3 +199,20 @@ def test_paper_circle_preset_validates_on_its_own():
     assert f7["train"]["criterion"] == {"kind": "per_region", "threshold": 0.05}
     unit = cfg["convergence"]["f7_unit_norm_one_sample"]["train"]["criterion"]["threshold"]
     assert abs(unit - 0.05 * 2 / 734) < 1e-15  # the same relative accuracy for unit-norm targets
+
+
+def test_paper_preset_validates_merged_over_the_default_config():
+    """configs/paper.yaml is merged over config.yaml key by key (Snakemake's --configfile)."""
+    def merge(a, b):
+        for key, val in b.items():
+            if isinstance(val, dict) and isinstance(a.get(key), dict):
+                merge(a[key], val)
+            else:
+                a[key] = val
+        return a
+
+    with open(ROOT / "configs" / "paper.yaml") as fh:
+        cfg = validate(merge(default_config(), yaml.safe_load(fh)), SCHEMA)
+    hold = cfg["holdout"]["astronaut"]
+    assert hold["image"]["size"] == 512 and hold["variants"]["gauss10"]["encoding"]["sigma"] == 10.0
+    assert cfg["convergence"]["sphere_deep3"]["data"]["domain"] == "sphere"

@@ -36,7 +36,11 @@ def test_outputs_exist_and_read_back(finished):
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
     assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11", "C11",
-                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18"]
+                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18", "C20"]
+    psnr = io.read(res / "holdout" / "cam" / "analysis" / "psnr.nc")
+    assert sorted(psnr.variant.values) == ["basic", "none"] and np.isfinite(psnr.test_psnr).all()
+    for fig in ("psnr_curves", "reconstructions"):
+        assert (res / "holdout" / "cam" / "figures" / f"{fig}.png").stat().st_size > 1000
     tanh = card[card.experiment == "tiny_tanh"].set_index("claim")
     assert "tanh vs relu" in tanh.loc["C18", "statement"] and "two-layer tanh net" in tanh.loc["C11", "statement"]
     assert not (res / "convergence" / "tiny_tanh" / "figures" / "ntk_spectrum.png").exists()  # ReLU closed forms only
@@ -99,7 +103,8 @@ def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
     assert set(jobs) == {"convergence_figure_heatmap", "convergence_figure_steps", "convergence_figure_ntk_spectrum", "spectral_figure",
                          "spectral_figure_eigenvalue_law", "convergence_figure_region_convergence", "depth_figure_spectrum",
-                         "convergence_figure_sphere_eigenfunctions", "coordinate_figure", "kernels_figure_spectra", "all"}, jobs
+                         "convergence_figure_sphere_eigenfunctions", "coordinate_figure", "kernels_figure_spectra",
+                         "holdout_figure", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):

@@ -29,6 +29,15 @@ TINY = {
         "acts": {"dim": 2, "max_degree": 30, "fit_range": [4, 20],
                  "activations": {"relu": {"kind": "relu"}, "erf": {"kind": "erf"}, "sin": {"kind": "sin", "omega0": 2.0}}},
     },
+    "holdout": {
+        "cam": {
+            "image": {"name": "camera", "size": 16},
+            "variants": {"none": {"encoding": {"kind": "raw"}}, "basic": {"encoding": {"kind": "basic"}}},
+            "model": {"hidden": [16]},
+            "train": {"steps": 20, "records": 4},
+            "analysis": {"order": ["none", "basic"], "published": {"none": 19.32, "basic": 21.72}},
+        },
+    },
     "depth": {
         "ring": {"dim": 2, "depths": [2, 3, 5], "max_degree": 60, "large_k_range": [10, 50], "low_k_range": [1, 5]},
     },

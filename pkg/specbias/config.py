@@ -15,6 +15,7 @@ import yaml
 
 from .deep import multiplicity
 from .encodings import check_aliasing
+from .registry import ENCODINGS
 from .sampling import DensityError, make_density
 from .signals import natural_image_side
 from .studies import STUDIES
@@ -137,6 +138,8 @@ def check_semantics(config: dict) -> None:
             raise ConfigError(f"config error at kernels.{name}.fit_range: upper degree {hi} exceeds max_degree {study['max_degree']}")
     for name, study in config.get("coordinate", {}).items():
         check_coordinate(name, study)
+    for name, study in config.get("holdout", {}).items():
+        check_holdout(name, study)
     if not any(config.get(section) for section in STUDIES):
         raise ConfigError(f"config error: define at least one study in one of the sections {', '.join(STUDIES)}")
 
@@ -282,6 +285,39 @@ def check_comparison(name: str, cfg: dict, entries: dict) -> None:
                               f"{part}; only the activation may differ)")
     if cfg["model"]["activation"] == other["model"]["activation"]:
         raise ConfigError(f"config error at {where}: {comp['entry']!r} has the same activation; compare two activations")
+
+
+def check_holdout(name: str, cfg: dict) -> None:
+    """Cross-key checks of one ``holdout:`` entry: the image size, every variant's encoding on the
+    training grid (every other pixel), activation and init, and the names the analysis uses."""
+    where = f"holdout.{name}"
+    img = cfg["image"]
+    side = natural_image_side(img["name"])
+    if img["size"] > side:
+        raise ConfigError(f"config error at {where}.image.size: {img['name']} is {side} pixels across; {img['size']} would upsample it")
+    if img["size"] % 2:
+        raise ConfigError(f"config error at {where}.image.size: an even size is needed (training pixels: every other row and column)")
+    for v, vcfg in cfg["variants"].items():
+        vw = f"{where}.variants.{v}"
+        enc = vcfg["encoding"]
+        try:
+            ENCODINGS.build(enc).check_grid(img["size"] // 2, f"{vw}.encoding")
+        except ValueError as exc:
+            raise ConfigError(f"config error at {exc} (the training pixels form a grid of {img['size'] // 2} per axis)") from None
+        if enc["kind"] == "fourier" and not {"features", "sigma"} <= set(enc):
+            raise ConfigError(f"config error at {vw}.encoding: fourier needs features and sigma")
+        if enc["kind"] == "octave" and "octaves" not in enc:
+            raise ConfigError(f"config error at {vw}.encoding: octave needs octaves")
+        act = vcfg["activation"]
+        act = {"kind": act} if isinstance(act, str) else act
+        check_activation(act, f"{vw}.activation")
+        if vcfg["init"] == "siren" and act["kind"] != "sin":
+            raise ConfigError(f"config error at {vw}.init: siren initialisation is made for a sin activation, got {act['kind']!r}")
+    acfg = cfg["analysis"]
+    for key, names in (("order", acfg["order"]), ("published", list(acfg["published"]))):
+        unknown = [v for v in names if v not in cfg["variants"]]
+        if unknown:
+            raise ConfigError(f"config error at {where}.analysis.{key}: {unknown} are not variants of this entry ({', '.join(cfg['variants'])})")
 
 
 def check_coordinate(name: str, cfg: dict) -> None:

@@ -121,6 +121,18 @@ class Octave(Encoding):
         check_aliasing(self.cfg["octaves"], samples_per_axis / self.range_width, where)
 
 
+@ENCODINGS.register("basic")
+class Basic(Encoding):
+    """[cos 2πv, sin 2πv] per coordinate (Tancik et al. 2020's "basic" mapping): one period over the unit grid."""
+
+    def width(self, dims: int) -> int:
+        return 2 * dims
+
+    def encode(self, x, seed=0):
+        v = 2 * math.pi * x
+        return torch.cat([torch.cos(v), torch.sin(v)], dim=-1)
+
+
 @ENCODINGS.register("fourier")
 class Fourier(Encoding):
     def width(self, dims: int) -> int:

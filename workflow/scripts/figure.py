@@ -6,8 +6,9 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from pathlib import Path  # noqa: E402
 
 from specbias import figures, io  # noqa: E402
-from specbias.figures import convergence, coordinate, depth, kernels, spectral  # noqa: E402
+from specbias.figures import convergence, coordinate, depth, holdout, kernels, spectral  # noqa: E402
 from specbias.studies import coordinate as coordinate_study  # noqa: E402
+from specbias.studies import holdout as holdout_study  # noqa: E402
 
 sm = snakemake  # noqa: F821
 kind = sm.params.kind
@@ -39,6 +40,8 @@ FIGURES = {
     "coordinate_learning": lambda: coordinate.learning(io.read(sm.input.learning), sm.params.study),
     "coordinate_dead_units": lambda: coordinate.dead_units(coordinate_runs(), sm.params.study),
     "coordinate_reconstructions": lambda: coordinate.reconstructions(coordinate_runs()),
+    "holdout_psnr_curves": lambda: holdout.psnr_curves(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
+    "holdout_reconstructions": lambda: holdout.reconstructions(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
     "kernels_spectra": lambda: kernels.kernel_spectra(io.read(sm.input.spectrum), sm.params.study["fit_range"]),
 }
 if kind not in FIGURES:

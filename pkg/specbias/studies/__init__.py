@@ -7,4 +7,4 @@ claims are entries of :data:`specbias.claims.CLAIMS`, computed in :mod:`specbias
 No study module imports another; shared pieces live in :mod:`specbias.common` and below.
 """
 
-STUDIES = ("convergence", "spectral", "depth", "coordinate", "kernels")
+STUDIES = ("convergence", "spectral", "depth", "coordinate", "kernels", "holdout")

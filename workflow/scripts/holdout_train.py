@@ -1,0 +1,13 @@
+"""Rule holdout_train: one Adam ensemble of variants x seeds on a quarter of the image's pixels."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+import torch  # noqa: E402
+
+from specbias import io  # noqa: E402
+from specbias.studies import holdout  # noqa: E402
+
+sm = snakemake  # noqa: F821
+torch.set_num_threads(sm.threads)
+io.write(holdout.train_group(sm.params.study, list(sm.params.group), sm.params.device), sm.output.runs)
