@@ -90,8 +90,10 @@ def steps(conv: xr.Dataset):
     model, data = study["model"], study["data"]
     where = "S1" if data["domain"] == "circle" else f"S{data['dim'] - 1}"
     dens = data["density"]["kind"] + (f" ratio {data['density']['ratio']:g}" if data["density"]["kind"] == "hemispheres" else "")
-    net = f"depth-{model['depth']} net, width {model['width']}" if model["kind"] == "deep" else \
-        f"two-layer net, width {model['width']}, {'with' if model['bias'] else 'no'} bias"
+    act = model.get("activation", "relu")
+    act = act if isinstance(act, str) else " ".join(f"{v}" for v in act.values())
+    net = f"depth-{model['depth']} {act} net, width {model['width']}" if model["kind"] == "deep" else \
+        f"two-layer {act} net, width {model['width']}, {'with' if model['bias'] else 'no'} bias"
     ax.set_title(f"Convergence time vs frequency on {where} ({dens}): {net}", fontsize=9)
     ax.legend(fontsize=7)
     ax.text(0.01, 0.01, conv.attrs["criterion"], transform=ax.transAxes, fontsize=6, color="0.4")
