@@ -83,3 +83,45 @@ def test_c5_on_constructed_times():
     never = [[[-1, 200, 100]], [[-1, 800, 400]]]
     row = claims.claim_region_ratio(_regions(never, exact), "t", 0.15, CIRCLE)
     assert row.verdict == "not_evaluated" and "never converged" in row.note
+
+
+def test_p2_boundary_distance_is_the_minimum_over_layers_then_the_mean():
+    from specbias import activation_regions
+
+    dist = np.array([[[0.5, 0.1, 0.3], [0.2, 0.4, 0.05]]])  # (run, layer, input)
+    np.testing.assert_allclose(activation_regions.boundary_distance_p2(dist), [(0.2 + 0.1 + 0.05) / 3])
+    assert activation_regions.boundary_distance_p2(dist)[0] < dist.mean(-1).min()  # not a per-layer mean
+
+
+def test_p2_pair_protocol():
+    from specbias import activation_regions
+
+    shape = (64, 64)
+    local = activation_regions.local_pairs_p2(shape, 4000, 50, seed=0)
+    rows, cols = np.unravel_index(local, shape)
+    assert rows.max() - rows.min() < 50 and cols.max() - cols.min() < 50  # one 50 x 50 patch
+    assert (local[:, 0] == local[:, 1]).any()  # a point may pair with itself
+    far = activation_regions.global_pairs_p2(shape, 1000, seed=1)
+    r, c = np.unravel_index(far, shape)
+    qa, qb = np.stack([r[:, 0] // 32, c[:, 0] // 32], 1), np.stack([r[:, 1] // 32, c[:, 1] // 32], 1)
+    assert ((qa + qb) == 1).all()  # the opposite block along every axis
+    main = (qa[:, 0] == qa[:, 1])
+    assert 0.4 < main.mean() < 0.6  # both diagonals
+    line = activation_regions.global_pairs_p2((100,), 50, seed=2)
+    assert (line[:, 0] // 50 != line[:, 1] // 50).all()  # the two halves of a signal
+
+
+def test_coordinate_study_stores_p2_metrics_beside_ours():
+    from specbias.config import load_schema, validate
+    from specbias.studies import coordinate
+    from wfutil import ROOT
+
+    cfg = {"signal": {"kind": "image", "name": "camera", "size": 16},
+           "encodings": {"raw": {"kind": "raw"}}, "model": {"hidden": [8, 8]}, "train": {"lr": 0.01, "epochs": 4},
+           "metrics": {"pairs": 30, "records": 2, "pair_protocol": "p2", "patch": 6}}
+    cfg = validate({"coordinate": {"c": cfg}}, load_schema(ROOT / "schemas" / "config.schema.yaml"))["coordinate"]["c"]
+    ds = coordinate.train_group(cfg, ["raw"], "cpu")
+    p2, ours = ds.boundary_distance_p2.values, ds.boundary_distance.values  # (enc, seed, epoch), (enc, seed, layer, epoch)
+    assert p2.shape == ours[:, :, 0].shape and (p2 <= ours.min(2) + 1e-12).all()
+    rows, cols = np.unravel_index(ds.pair_local.values, (16, 16))
+    assert rows.max() - rows.min() < 6 and cols.max() - cols.min() < 6

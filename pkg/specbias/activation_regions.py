@@ -62,6 +62,12 @@ def boundary_distance(ens: MLPEnsemble, x: torch.Tensor) -> np.ndarray:
     return torch.stack(out, dim=1).cpu().numpy()
 
 
+def boundary_distance_p2(dist: np.ndarray) -> np.ndarray:
+    """P2's summary of :func:`boundary_distance` (R, layers, n): per input the minimum over every
+    hidden layer, then the mean over inputs: (R,).  It cannot be recovered from per-layer means."""
+    return np.asarray(dist).min(axis=1).mean(axis=-1)
+
+
 def per_example_gradients(ens: MLPEnsemble, run: int, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Gradient of the per-example loss (f(x_i) − y_i)² w.r.t. every weight and bias of one run,
     flattened: (n, parameters).  ``torch.func.vmap(grad)``: one batched pass, no Python loop."""
@@ -109,3 +115,36 @@ def global_pairs(shape: tuple[int, ...], count: int, margin: float, seed: int) -
     lo = np.stack([rng.integers(0, max(1, int(s * margin)), count) for s in shape], 1)
     hi = np.stack([rng.integers(s - max(1, int(s * margin)), s, count) for s in shape], 1)
     return np.stack([np.ravel_multi_index(lo.T, shape), np.ravel_multi_index(hi.T, shape)], 1)
+
+
+def local_pairs_p2(shape: tuple[int, ...], count: int, patch: int, seed: int) -> np.ndarray:
+    """P2's local pairs: one seeded patch of ``patch`` points per axis (placed uniformly inside the
+    grid), and ``count`` pairs whose two ends are drawn independently and uniformly inside it, so a
+    pair may be a point with itself (Hamming distance 0)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(shape)
+    side = [min(patch, s) for s in shape]
+    corner = np.array([rng.integers(0, s - w + 1) for s, w in zip(shape, side)])
+    a = corner + np.stack([rng.integers(0, w, count) for w in side], 1)
+    b = corner + np.stack([rng.integers(0, w, count) for w in side], 1)
+    return np.stack([np.ravel_multi_index(a.T, shape), np.ravel_multi_index(b.T, shape)], 1)
+
+
+def global_pairs_p2(shape: tuple[int, ...], count: int, seed: int) -> np.ndarray:
+    """P2's global pairs: the grid cut into halves along every axis (quadrant-sized corner blocks of
+    an image, the two halves of a signal); a pair joins a uniform point of one block to a uniform
+    point of the diagonally opposite block, both diagonals of an image used in turn."""
+    rng = np.random.default_rng(seed)
+    shape = np.array(shape)
+    half = np.maximum(shape // 2, 1)
+    start = rng.integers(0, 2, (count, len(shape)))  # which corner block the first end lies in
+    if len(shape) == 2:  # alternate the diagonals: (0,0)<->(1,1) and (0,1)<->(1,0)
+        diag = np.arange(count) % 2
+        start[:, 1] = np.where(diag == 0, start[:, 0], 1 - start[:, 0])
+    end = 1 - start
+    def draw(block):
+        lo = block * (shape - half)
+        return lo + np.stack([rng.integers(0, h, count) for h in half], 1)
+    a, b = draw(start), draw(end)
+    return np.stack([np.ravel_multi_index(a.T, tuple(shape)), np.ravel_multi_index(b.T, tuple(shape))], 1)
+

@@ -88,8 +88,12 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                  "distance, Hamming distances) are not defined and are stored as NaN; gradient confusion is kept",
                  ens.activation.kind)
     target_amp = target.spectrum(target.values)
-    local = activation_regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
-    far = activation_regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
+    if mcfg["pair_protocol"] == "p2":  # P2's own pairs (docs/methods.md §8)
+        local = activation_regions.local_pairs_p2(target.shape, mcfg["pairs"], mcfg["patch"], mcfg["seed"])
+        far = activation_regions.global_pairs_p2(target.shape, mcfg["pairs"], mcfg["seed"] + 1)
+    else:
+        local = activation_regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
+        far = activation_regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
     stat_epochs = set(log_spaced_steps(tcfg["epochs"], mcfg["records"]).tolist())
     # per-example gradients only for the points that appear in a pair (not all n)
     used, inverse = np.unique(np.concatenate([local, far]).reshape(-1), return_inverse=True)
@@ -116,12 +120,13 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                 dist = activation_regions.boundary_distance(model, x)  # (R, layers, n)
                 region_stats = dict(regions=activation_regions.region_count(pat).reshape(E, S),
                                     boundary=dist.mean(-1).reshape(E, S, -1),
+                                    boundary_p2=activation_regions.boundary_distance_p2(dist).reshape(E, S),
                                     dead=activation_regions.dead_units(pat).reshape(E, S),
                                     ham_local=activation_regions.hamming(pat, local).reshape(E, S, -1),
                                     ham_global=activation_regions.hamming(pat, far).reshape(E, S, -1))
             else:  # linear regions are a property of piecewise-linear activations only
                 nan = np.full((E, S), np.nan)
-                region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan),
+                region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan), boundary_p2=nan,
                                     ham_local=np.full((E, S, len(local)), np.nan), ham_global=np.full((E, S, len(far)), np.nan))
             stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
         prog.update(epoch)
@@ -194,6 +199,9 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
         "boundary_distance": (("encoding", "seed", "layer", "stat_epoch"), st["boundary"],
                               io.meta("mean over the training inputs of the distance to the nearest activation boundary "
                                    "of the layer: min over units of |pre-activation| / ||weight row||")),
+        "boundary_distance_p2": (("encoding", "seed", "stat_epoch"), st["boundary_p2"],
+                                 io.meta("P2's distance to the boundary: per input the minimum over all hidden layers "
+                                         "of min over units |pre-activation| / ||weight row||, mean over the training inputs")),
         "hamming_local": (("encoding", "seed", "pair", "stat_epoch"), st["ham_local"], io.meta("Hamming distance of activation patterns, local pairs")),
         "hamming_global": (("encoding", "seed", "pair", "stat_epoch"), st["ham_global"], io.meta("Hamming distance of activation patterns, global pairs")),
         "confusion_local": (("encoding", "pair", "stat_epoch"), st["conf_local"], io.meta("cosine of per-example loss gradients (run of the first seed), local pairs")),
