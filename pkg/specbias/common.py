@@ -73,10 +73,11 @@ def predicted_steps(evals, evecs, r0, y, labels, criterion: Criterion, lr: float
 
 def train_runs(model: dict, seeds, x: np.ndarray, y: np.ndarray, lr: float, tcfg: dict, *, what: str, log: logging.Logger,
                regions: np.ndarray | None = None, device: str = "auto", compile: str = "auto", step: str = "auto",
-               stop_early: bool = False):
+               stop_early: bool = False, recorder=None):
     """Train one ensemble of the configured model kind (a run per seed) by full-batch GD on the
     targets ``y`` at the points ``x``, with the study's ``train`` settings ``tcfg`` (dtype,
     max_steps, snapshots, criterion, divergence_factor): the one training path of every GD study.
+    ``recorder(xt, snapshots, runs)``, if given, builds the snapshot hook (:mod:`specbias.kernel_records`).
     Returns ``(result, criterion, device)``; diverged runs are logged (and kept in the result)."""
     dev = pick_device(device)
     dtype = DTYPES[tcfg["dtype"]]
@@ -88,6 +89,7 @@ def train_runs(model: dict, seeds, x: np.ndarray, y: np.ndarray, lr: float, tcfg
              len(x), lr, tcfg["max_steps"], dev, crit.description)
     result = train.train_gd(net, xt, torch.tensor(y, dtype=dtype, device=dev), lr, tcfg["max_steps"], snaps, crit,
                             divergence_factor=tcfg["divergence_factor"], label=f"train {what}",
-                            regions=regions if crit.per_region else None, compile=compile, stop_early=stop_early, step=step)
+                            regions=regions if crit.per_region else None, compile=compile, stop_early=stop_early, step=step,
+                            on_snapshot=None if recorder is None else recorder(xt, len(snaps), len(seeds)))
     report_divergence(log, seeds, result.diverged_step, what)
     return result, crit, dev

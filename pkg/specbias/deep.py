@@ -223,6 +223,27 @@ class DeepEnsemble:
                 g = torch.ops.aten.threshold_backward(back, acts[i], 0) if self.activation is None else back * slopes[i]
         return r, grads
 
+    def empirical_ntk(self, x: torch.Tensor) -> torch.Tensor:
+        """The current nets' NTK on inputs x (p, d) by the layer-wise Gram form (no Jacobian):
+        Σ_l s_l² (G_l G_lᵀ) ⊙ (A_{l−1} A_{l−1}ᵀ), G_l = ∂f/∂(pre-activation of layer l): (R, p, p)."""
+        with torch.no_grad():
+            ws = [w * s for w, s in zip(self.weights, self.scales)]
+            acts, slopes = [x.expand(self.runs, *x.shape)], []
+            h = x
+            for i, w in enumerate(ws[:-1]):
+                pre = torch.matmul(h, w.transpose(1, 2))
+                slopes.append((pre > 0).to(x.dtype) if self.activation is None else self.activation.derivative(pre))
+                h = self._sigma(pre)
+                acts.append(h)
+            g = torch.ones(self.runs, x.shape[0], 1, dtype=x.dtype, device=x.device)
+            kernel = torch.zeros(self.runs, x.shape[0], x.shape[0], dtype=x.dtype, device=x.device)
+            for i in range(len(ws) - 1, -1, -1):
+                a = acts[i]
+                kernel += self.scales[i] ** 2 * torch.matmul(g, g.transpose(1, 2)) * torch.matmul(a, a.transpose(1, 2))
+                if i > 0:
+                    g = torch.matmul(g, ws[i]) * slopes[i - 1]
+            return kernel
+
     def update(self, grads, lr: float, keep: torch.Tensor) -> None:
         """θ ← θ − η∇Φ for the runs where ``keep`` (R,) holds; the others stay frozen."""
         k = keep[:, None, None]

@@ -226,6 +226,15 @@ class TwoLayerEnsemble:
         """θ ← θ − η∇Φ for the runs where ``keep`` (R,) holds; the others stay frozen."""
         self.wb = torch.where(keep[:, None, None], self.wb - lr * grad, self.wb)
 
+    def empirical_ntk(self, x: torch.Tensor) -> torch.Tensor:
+        """The current nets' GD Gram matrix on inputs x (p, d), layer-wise: ∂f(x)/∂w_r =
+        (a_r/√m) σ′(pre_r) [x | 1], so K = (1/m) (σ′ σ′ᵀ) ⊙ ([x | 1][x | 1]ᵀ): (R, p, p)."""
+        with torch.no_grad():
+            pre = self.preactivation(x)
+            d = (pre > 0).to(x.dtype) if self.activation is None else self.activation.derivative(pre)
+            xa = self.augment(x)
+            return torch.matmul(d, d.transpose(1, 2)) / self.width * (xa @ xa.T)
+
 
 @dataclass
 class StepPlan:

@@ -104,6 +104,7 @@ def train_gd(
     compile: str = "auto",
     stop_early: bool = False,
     step: str = "auto",
+    on_snapshot=None,
 ) -> TrainResult:
     """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
 
@@ -119,6 +120,8 @@ def train_gd(
     ``step`` (auto/arc/dense) the exact arc step on S¹ (:func:`make_plan`).
     ``stop_early``: stop at the first snapshot step where every run has converged or diverged
     (later snapshots stay NaN); the check rides on the snapshot's host synchronisation.
+    ``on_snapshot(i, step, model)``, if given, is called at every snapshot before the update (the
+    kernel records of :mod:`specbias.kernel_records`); its time counts in the training rate.
     With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
     converged step is tracked too; the run's converged step is when the last region gets there.
     """
@@ -175,6 +178,8 @@ def train_gd(
             i = snap_index[step]
             residuals[:, :, i] = torch.where(active[:, None], r, torch.nan)
             losses[:, i] = torch.where(active, 0.5 * sq, torch.nan)
+            if on_snapshot is not None:
+                on_snapshot(i, step, model)
             active = active & (div < 0)  # host sync point: freeze diverged runs
             n_conv = int((conv >= 0).sum())
             n_div = int((div >= 0).sum())

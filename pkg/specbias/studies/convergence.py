@@ -38,7 +38,7 @@ import logging
 import numpy as np
 import xarray as xr
 
-from .. import activations, analysis, claims, dynamics, io, ntk, sampling, spectra, sphere, targets, train
+from .. import activations, analysis, claims, dynamics, io, kernel_records, ntk, sampling, spectra, sphere, targets, train
 from ..common import pick_device, predicted_steps, status_variable, train_runs
 from ..criteria import Criterion
 from ..registry import MODELS
@@ -265,17 +265,35 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
         log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg["lr_relative"])
     record = "theta" in points and tcfg.get("record_spectra", "auto") in ("auto", True)
     seeds = list(tcfg["seeds"])
+    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    holder = {}
+
+    def recorder(xt, snapshots, runs):
+        probe = kernel_records.probe_indices(len(y), kcfg["probe"], kcfg.get("seed", 0))
+        theta = points.theta.values if "theta" in points else None
+        holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg["modes"], theta, points.density.values)
+        return holder["rec"]
+
     result, crit, dev = train_runs(model, seeds, points.x.values, y, lr, tcfg, what=f"kappa={kappa}", log=log,
                                    regions=points.region.values, device=device, compile=compile, step=step,
-                                   stop_early=not record)
+                                   stop_early=not record, recorder=recorder if kcfg["probe"] > 0 else None)
     spec = {}
     if record:
         theta = points.theta.values
         freqs = frequencies_for(len(theta))
         spec = {"amplitudes": spectra.harmonic_amplitudes(theta, result.residual, freqs, points.density.values), "frequencies": freqs}
     conf = {"kappa": kappa, "model": model, "target": target, "train": tcfg, "device": str(dev)}
-    return train_dataset(result=result, kappa=kappa, seeds=seeds, y=y, lr=lr, points=points, config=conf, criterion=crit,
-                         device=str(dev), what=dom.target_name(kappa, target), **spec)
+    ds = train_dataset(result=result, kappa=kappa, seeds=seeds, y=y, lr=lr, points=points, config=conf, criterion=crit,
+                       device=str(dev), what=dom.target_name(kappa, target), **spec)
+    if "rec" in holder:  # the empirical kernel at the snapshots, and at step 0 against the analytic one
+        rec = holder["rec"]
+        analytic = dom.gram(points.isel(sample=rec.probe), model)
+        data, coords = rec.variables(analytic)
+        ds = ds.assign_coords(coords).assign(data)
+        log.info("empirical NTK on %d probe points: at step 0 within %s of the analytic kernel (relative Frobenius); "
+                 "largest change by the last record %.3g", len(rec.probe), np.round(data["kernel_init_error"][1], 3).tolist(),
+                 np.nanmax(rec.change))
+    return ds
 
 
 def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:

@@ -1,0 +1,74 @@
+"""The empirical NTK recorded during training: the ensembles' layer-wise kernels against a
+torch.func Jacobian, and the records of a GD study (kernel at step 0 against the analytic one,
+change, alignment, the eigenvectors' frequencies on the circle)."""
+import numpy as np
+import pytest
+import torch
+
+from specbias import deep, kernel_records, models
+from specbias.config import load_schema, validate
+from specbias.registry import MODELS
+from specbias.studies import convergence
+from wfutil import ROOT
+
+SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
+
+
+def _points(n=10, dim=3, seed=0):
+    x = np.random.default_rng(seed).standard_normal((n, dim))
+    return torch.tensor(x / np.linalg.norm(x, axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_two_layer_kernel_equals_the_jacobian_route(activation, bias):
+    x = _points()
+    ens = MODELS.build({"kind": "two_layer", "width": 40, "bias": bias, "tau": 1.0, "init": "independent",
+                        "activation": activation}).ensemble([0, 1], 3, torch.float64)
+    got = ens.empirical_ntk(x)
+    for r in range(2):
+        def f(params, xi, r=r):
+            return models.TwoLayerEnsemble(params[0][None], ens.a[r : r + 1], bias, ens.activation).forward(xi)[0]
+        ref = kernel_records.jacobian_ntk(f, [ens.wb[r].clone()], x)
+        torch.testing.assert_close(got[r], ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+def test_deep_kernel_equals_the_jacobian_route(activation):
+    x = _points()
+    net = MODELS.build({"kind": "deep", "width": 16, "depth": 4, "activation": activation}).ensemble([0, 1], 3, torch.float64)
+    got = net.empirical_ntk(x)
+    for r in range(2):
+        def f(params, xi):
+            twin = deep.DeepEnsemble([p[None] for p in params])
+            twin.activation, twin.scales = net.activation, net.scales
+            return twin.forward(xi)[0]
+        ref = kernel_records.jacobian_ntk(f, [w[r].clone() for w in net.weights], x)
+        torch.testing.assert_close(got[r], ref, rtol=1e-12, atol=1e-12)
+
+
+def test_probe_is_seeded_and_covers_small_sets():
+    a, b = kernel_records.probe_indices(500, 64, 3), kernel_records.probe_indices(500, 64, 3)
+    assert np.array_equal(a, b) and len(np.unique(a)) == 64 and (np.diff(a) > 0).all()
+    assert np.array_equal(kernel_records.probe_indices(40, 64), np.arange(40))
+
+
+def test_gd_study_records_its_kernel():
+    cfg = validate({"convergence": {"t": {
+        "data": {"n": 96, "seed": 0}, "model": {"width": 4000, "init": "antisymmetric"}, "target": {"kappas": [3]},
+        "train": {"lr": 0.02, "max_steps": 300, "seeds": [0, 1], "snapshots": 8, "kernel_records": {"probe": 48, "modes": 6}},
+    }}}, SCHEMA)["convergence"]["t"]
+    pts = convergence.sample(convergence.sample_params(cfg, 0))
+    runs = convergence.train_kappa(pts, 3, convergence.train_params(cfg), "cpu", "off", "dense")
+    assert runs.kernel_eigenvalue.dims == ("seed", "kernel_mode", "step") and runs.sizes["probe"] == 48
+    # a wide net starts at its analytic kernel and hardly moves (lazy regime)
+    assert (runs.kernel_init_error < 0.05).all(), runs.kernel_init_error.values
+    change = runs.kernel_change.values
+    assert (change[:, 0] == 0).all() and (change[:, -1] > 0).all() and (change[:, -1] < 0.05).all(), change
+    assert np.isfinite(runs.kernel_alignment).all() and (runs.kernel_alignment > 0).all()
+    # the kernel's top eigenvectors on the circle are its lowest frequencies: 0, then 1, 1, 2, 2, ...
+    dom = runs.kernel_dominant_frequency.isel(step=0).values
+    assert (dom[:, 0] == 0).all() and (dom[:, 1:3] == 1).all(), dom
+    narrow = validate({"convergence": {"t": {**cfg, "model": {**cfg["model"], "width": 40}}}}, SCHEMA)["convergence"]["t"]
+    small = convergence.train_kappa(pts, 3, convergence.train_params(narrow), "cpu", "off", "dense")
+    assert small.kernel_change.values[:, -1].mean() > change[:, -1].mean()  # narrower nets move their kernel more
