@@ -135,7 +135,7 @@ def read(path: str | os.PathLike) -> xr.Dataset:
 
 
 # ----------------------------------------------------------------------------------------
-# Pieces of the circle studies' datasets (each study module builds its own datasets).
+# Pieces of the circle entries' datasets (each study module builds its own datasets).
 
 
 def region_variables(density) -> dict:
