@@ -88,8 +88,8 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                  "distance, Hamming distances) are not defined and are stored as NaN; gradient confusion is kept",
                  ens.activation.kind)
     target_amp = target.spectrum(target.values)
-    if mcfg["pair_protocol"] == "p2":  # P2's own pairs (docs/methods.md §8)
-        local = activation_regions.local_pairs_p2(target.shape, mcfg["pairs"], mcfg["patch"], mcfg["seed"])
+    if mcfg.get("pair_protocol", "specbias") == "p2":  # P2's own pairs (docs/methods.md §8)
+        local = activation_regions.local_pairs_p2(target.shape, mcfg["pairs"], mcfg.get("patch", 50), mcfg["seed"])
         far = activation_regions.global_pairs_p2(target.shape, mcfg["pairs"], mcfg["seed"] + 1)
     else:
         local = activation_regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
