@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from specbias import activations, deep, models
+from specbias import deep, models
 from specbias.config import ConfigError, load_schema, validate
 from specbias.registry import ACTIVATIONS, MODELS
 from specbias.studies import convergence
@@ -23,7 +23,7 @@ def _points(n=20, dim=3, seed=0):
 
 @pytest.mark.parametrize("kind", sorted(ACTIVATIONS.names()))
 def test_every_activation_derivative_matches_autograd(kind):
-    act = activations.build({"kind": kind, "omega0": 2.5} if kind == "sin" else kind)
+    act = ACTIVATIONS.build({"kind": kind, "omega0": 2.5} if kind == "sin" else kind)
     z = torch.linspace(-4, 4, 1001, dtype=torch.float64)[1:]  # (no exact 0: ReLU-family kinks)
     ref = torch.autograd.functional.jacobian(lambda t: act(t).sum(), z)
     torch.testing.assert_close(act.derivative(z), ref, rtol=1e-12, atol=1e-12)
@@ -59,7 +59,7 @@ def test_the_ensembles_kernel_is_the_model_kinds_kernel(spec):
     0.05; deep (larger values, more finite-width spread) within 5% in Frobenius norm."""
     x = _points(12)
     two = MODELS.build({"kind": "two_layer", "width": 20000, "bias": True, "tau": 1.0, "init": "independent", "activation": spec})
-    act = activations.build(spec)
+    act = ACTIVATIONS.build(spec)
     emp = []
     for seed in range(4):
         pre = two.ensemble([seed], 3, torch.float64).preactivation(x)[0]

@@ -1,7 +1,6 @@
 """Sampling on S^(d-1), zonal targets, the sphere Gram matrices, and the convergence-study stages."""
 import numpy as np
 import pytest
-import yaml
 from scipy import special
 
 from specbias import deep, sphere

@@ -233,9 +233,12 @@ class GELU(Activation):
         return 0.5 * (1 + torch.erf(x / math.sqrt(2))) + x * torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
-def build(spec) -> Activation:
-    """The activation a config entry names: a kind (``relu``) or ``{kind: sin, omega0: 30}``."""
-    return ACTIVATIONS.build({"kind": spec} if isinstance(spec, str) else spec)
+def describe(spec) -> str:
+    """A config entry's activation in words: ``tanh``, ``sin (omega0 6)``."""
+    if isinstance(spec, str):
+        return spec
+    params = ", ".join(f"{k} {v:g}" for k, v in spec.items() if k != "kind")
+    return spec["kind"] + (f" ({params})" if params else "")
 
 
 def is_relu(spec) -> bool:

@@ -237,6 +237,11 @@ def depth_claim_rows(spec: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
 # convergence time vs frequency (convergence:): C1/C2, C3, C5/C6, C9, C11
 
 
+def _dim(data: dict) -> int:
+    """The ambient dimension d of a convergence entry's points (2 on the circle domain)."""
+    return 2 if data["domain"] == "circle" else data["dim"]
+
+
 def _sphere_name(dim: int) -> str:
     return f"S{dim - 1}" if dim in (2, 3) else f"S^{dim - 1}"
 
@@ -304,7 +309,7 @@ def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, d
     fmt = lambda v: " : ".join(f"{x:.2f}" for x in v[order])  # noqa: E731
     rel = np.abs(meas / theory - 1)
     ok = None if not np.all(np.isfinite(rel)) else bool(np.all(rel <= tolerance))
-    dim = 2 if data["domain"] == "circle" else data["dim"]
+    dim = _dim(data)
     slopes = []
     for j in order:
         s = regions.region_measured_step.isel(region_index=j)
@@ -368,7 +373,7 @@ def claim_c9(conv: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
     """C9 for bias-free nets: a two-layer net never learns odd κ ≥ 3 (their eigenvalue is 0) and
     learns even κ as κ^d (fit of the medians over runs); a deep net learns the odd κ too (F10)."""
     model, data, acfg = cfg["model"], cfg["data"], cfg["analysis"]
-    dim = 2 if data["domain"] == "circle" else data["dim"]
+    dim = _dim(data)
     k = conv.kappa.values
     steps = conv.measured_step.values  # (kappa, run)
     meas = median_converged(steps, conv.status.values)
@@ -401,7 +406,7 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
     the spectra agree over time (median relative gap); without: measured/predicted convergence
     steps (medians over runs) within x(1 ± tolerance) at every κ (P1 F11 for deep nets)."""
     width = model["width"]
-    act = "" if activations.is_relu(model.get("activation")) else f"{_act_name(model['activation'])} "
+    act = "" if activations.is_relu(model.get("activation")) else f"{activations.describe(model['activation'])} "
     net = (f"deep {act}net (depth {model['depth']}, width {width})" if model["kind"] == "deep"
            else f"two-layer {act}net (width {width})")
     conv_ok = (conv.measured_step > 0) & (conv.predicted_step > 0)
@@ -428,13 +433,6 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
                     f"within x(1 +- {tolerance})", verdict(ok), "medians over runs")
 
 
-def _act_name(spec) -> str:
-    if isinstance(spec, str):
-        return spec
-    params = ", ".join(f"{k} {v:g}" for k, v in spec.items() if k != "kind")
-    return spec["kind"] + (f" ({params})" if params else "")
-
-
 def claim_activation(conv: xr.Dataset, reference: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
     """C18 (``expect: steeper``) / C19 (``flatter``): the log-log slope of convergence step against κ
     (every converged run, κ ≥ ``fit_kappa_min``) of this entry's activation against the reference
@@ -442,7 +440,7 @@ def claim_activation(conv: xr.Dataset, reference: xr.Dataset, name: str, cfg: di
     the expected direction.  The note adds the linearised predictions' slopes and, for the steeper
     case, whether log(step) is closer to linear in κ (exponential growth) or in log κ (a power)."""
     comp, acfg = cfg["analysis"]["compare_to"], cfg["analysis"]
-    ours, ref = _act_name(cfg["model"]["activation"]), _act_name(config_of(reference)["model"]["activation"])
+    ours, ref = activations.describe(cfg["model"]["activation"]), activations.describe(config_of(reference)["model"]["activation"])
     fit_min = acfg["fit_kappa_min"]
     fits, err = kappa_fits(conv, fit_min)
     rfits, rerr = kappa_fits(reference, fit_min)
@@ -478,7 +476,7 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | N
     two-layer operator spectrum in ``eig``), C5/C6 (per-region criterion), C9 (bias-free nets) and
     C11 (with recorded residual spectra, or deep nets)."""
     model, data, acfg = cfg["model"], cfg["data"], cfg["analysis"]
-    dim = 2 if data["domain"] == "circle" else data["dim"]
+    dim = _dim(data)
     two_layer = model["kind"] == "two_layer"
     rows = []
     relu = activations.is_relu(model.get("activation"))
@@ -651,7 +649,7 @@ def claim_c20(table: xr.Dataset, name: str, order: list[str]) -> ClaimRow:
     ok = all(b > a for a, b in zip(vals, vals[1:]))
     paper = " < ".join(f"{v} {pub[v]:.2f}" if np.isfinite(pub.get(v, np.nan)) else f"{v} -" for v in order) + " dB"
     image = config_of(table)["image"]
-    note = (f"every variant: " + ", ".join(f"{v} {p:.2f}" for v, p in ours.items()) +
+    note = ("every variant: " + ", ".join(f"{v} {p:.2f}" for v, p in ours.items()) +
             f" dB; {image['name']} at {image['size']}x{image['size']}, trained on a quarter of its pixels; the published "
             "values are for 512x512 DIV2K crops, so only the order carries over, not the absolute values")
     return ClaimRow(name, "C20", statement, paper, " < ".join(f"{v} {ours[v]:.2f}" for v in order) + " dB", "strict order",

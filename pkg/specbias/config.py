@@ -14,7 +14,6 @@ import numpy as np
 import yaml
 
 from .deep import multiplicity
-from .encodings import check_aliasing
 from .registry import ENCODINGS
 from .sampling import DensityError, make_density
 from .signals import natural_image_side
@@ -89,8 +88,10 @@ def check_renamed(config: dict) -> None:
 ACTIVATION_PARAMETERS = {"leaky_relu": {"negative_slope", "positive_slope"}, "sin": {"omega0"}}
 
 
-def check_activation(cfg: dict, where: str) -> None:
-    """Refuse a parameter the activation kind does not take (e.g. omega0 on relu)."""
+def check_activation(cfg, where: str) -> None:
+    """Refuse a parameter the activation kind does not take (e.g. omega0 on relu); ``cfg`` is a
+    kind name or a dict with ``kind``."""
+    cfg = {"kind": cfg} if isinstance(cfg, str) else cfg
     extra = set(cfg) - {"kind"} - ACTIVATION_PARAMETERS.get(cfg["kind"], set())
     if extra:
         raise ConfigError(f"config error at {where}: {', '.join(sorted(extra))} does not apply to activation {cfg['kind']!r} "
@@ -231,8 +232,7 @@ def check_convergence(name: str, cfg: dict) -> None:
             raise ConfigError(f"config error at {where}.train.record_spectra: residual spectra are recorded on the circle domain only")
     if "ratio" in dens and dens["kind"] != "hemispheres":
         raise ConfigError(f"config error at {where}.data.density.ratio: only the hemispheres density takes a ratio")
-    act = model["activation"]
-    check_activation({"kind": act} if isinstance(act, str) else act, f"{where}.model.activation")
+    check_activation(model["activation"], f"{where}.model.activation")
     if model["kind"] == "deep":
         if "depth" not in model:
             raise ConfigError(f"config error at {where}.model.depth: a deep model needs its depth (>= 2)")
@@ -299,20 +299,9 @@ def check_holdout(name: str, cfg: dict) -> None:
         raise ConfigError(f"config error at {where}.image.size: an even size is needed (training pixels: every other row and column)")
     for v, vcfg in cfg["variants"].items():
         vw = f"{where}.variants.{v}"
-        enc = vcfg["encoding"]
-        try:
-            ENCODINGS.build(enc).check_grid(img["size"] // 2, f"{vw}.encoding")
-        except ValueError as exc:
-            raise ConfigError(f"config error at {exc} (the training pixels form a grid of {img['size'] // 2} per axis)") from None
-        if enc["kind"] == "fourier" and not {"features", "sigma"} <= set(enc):
-            raise ConfigError(f"config error at {vw}.encoding: fourier needs features and sigma")
-        if enc["kind"] == "octave" and "octaves" not in enc:
-            raise ConfigError(f"config error at {vw}.encoding: octave needs octaves")
-        act = vcfg["activation"]
-        act = {"kind": act} if isinstance(act, str) else act
-        check_activation(act, f"{vw}.activation")
-        if vcfg["init"] == "siren" and act["kind"] != "sin":
-            raise ConfigError(f"config error at {vw}.init: siren initialisation is made for a sin activation, got {act['kind']!r}")
+        check_encoding(vcfg["encoding"], img["size"] // 2, f"{vw}.encoding",
+                       f" (the training pixels form a grid of {img['size'] // 2} per axis)")
+        check_activation_init(vcfg["activation"], vcfg["init"], vw)
     acfg = cfg["analysis"]
     for key, names in (("order", acfg["order"]), ("published", list(acfg["published"]))):
         unknown = [v for v in names if v not in cfg["variants"]]
@@ -323,12 +312,7 @@ def check_holdout(name: str, cfg: dict) -> None:
 def check_coordinate(name: str, cfg: dict) -> None:
     """Cross-key checks of one ``coordinate:`` study, aliasing included (before any job runs)."""
     where = f"coordinate.{name}"
-    act = cfg["model"]["activation"]
-    act = {"kind": act} if isinstance(act, str) else act
-    check_activation(act, f"{where}.model.activation")
-    if cfg["model"]["init"] == "siren" and act["kind"] != "sin":
-        raise ConfigError(f"config error at {where}.model.init: siren initialisation is made for a sin activation, "
-                          f"got {act['kind']!r} (set model.activation: {{kind: sin, omega0: 30}})")
+    check_activation_init(cfg["model"]["activation"], cfg["model"]["init"], f"{where}.model")
     sig = cfg["signal"]
     needs = {"sines": ("length", "frequencies"), "random_image": ("size",), "image": ("size", "name")}[sig["kind"]]
     missing = [k for k in needs if k not in sig]
@@ -348,21 +332,34 @@ def check_coordinate(name: str, cfg: dict) -> None:
             raise ConfigError(f"config error at {where}.signal.size: image {sig['name']} has a {side}-pixel square; "
                               f"size {sig['size']} would upsample it")
     for enc, ecfg in cfg["encodings"].items():
-        at = f"{where}.encodings.{enc}"
-        lo, hi = ecfg.get("range", (0.0, 1.0))
-        if not hi > lo:
-            raise ConfigError(f"config error at {at}.range: need lo < hi, got [{lo}, {hi}]")
-        if ecfg["kind"] == "octave":
-            if "octaves" not in ecfg:
-                raise ConfigError(f"config error at {at}.octaves: the octave encoding needs its number of octaves")
-            try:
-                check_aliasing(ecfg["octaves"], n / (hi - lo), f"{at}.octaves")
-            except ValueError as exc:
-                raise ConfigError(f"config error at {exc}") from None
-        if ecfg["kind"] == "fourier" and not {"features", "sigma"} <= set(ecfg):
-            raise ConfigError(f"config error at {at}: Fourier features need features and sigma")
+        check_encoding(ecfg, n, f"{where}.encodings.{enc}")
     if cfg["metrics"]["window"] >= n:
         raise ConfigError(f"config error at {where}.metrics.window: {cfg['metrics']['window']} >= the grid's {n} points per axis")
+
+
+def check_activation_init(act, init: str, where: str) -> None:
+    """A hidden activation (``<where>.activation``) and the initialisation made for it (``<where>.init``)."""
+    check_activation(act, f"{where}.activation")
+    kind = act if isinstance(act, str) else act["kind"]
+    if init == "siren" and kind != "sin":
+        raise ConfigError(f"config error at {where}.init: siren initialisation is made for a sin activation, "
+                          f"got {kind!r} (set {where}.activation: {{kind: sin, omega0: 30}})")
+
+
+def check_encoding(ecfg: dict, samples_per_axis: int, at: str, grid_note: str = "") -> None:
+    """An encoding's keys and its range, and whether a grid of ``samples_per_axis`` points per unit
+    axis carries it (an octave at or above the grid's Nyquist frequency is refused)."""
+    lo, hi = ecfg.get("range", (0.0, 1.0))
+    if not hi > lo:
+        raise ConfigError(f"config error at {at}.range: need lo < hi, got [{lo}, {hi}]")
+    if ecfg["kind"] == "octave" and "octaves" not in ecfg:
+        raise ConfigError(f"config error at {at}.octaves: the octave encoding needs its number of octaves")
+    if ecfg["kind"] == "fourier" and not {"features", "sigma"} <= set(ecfg):
+        raise ConfigError(f"config error at {at}: Fourier features need features and sigma")
+    try:
+        ENCODINGS.build(ecfg).check_grid(samples_per_axis, f"{at}.octaves")
+    except ValueError as exc:
+        raise ConfigError(f"config error at {exc}{grid_note}") from None
 
 
 def _multiplicities(dim: int, top: int):

@@ -91,9 +91,10 @@ def init_mlp(dim: int, width: int, depth: int, seed: int, dtype=torch.float64) -
     return [torch.randn(sizes[i + 1], sizes[i], generator=gen, dtype=dtype) for i in range(depth)]
 
 
-def _scale(layer: int, w: torch.Tensor) -> float:
-    # first layer unscaled: inputs are unit vectors, so Σ^{(0)} = xᵀx' needs pre-activations W x
-    return 1.0 if layer == 0 else math.sqrt(2.0 / w.shape[1])
+def _scale(layer: int, w: torch.Tensor, c: float = 2.0) -> float:
+    # first layer unscaled: inputs are unit vectors, so Σ^{(0)} = xᵀx' needs pre-activations W x;
+    # the others √(c/fan_in), c the weight variance of the activation (2 for ReLU)
+    return 1.0 if layer == 0 else math.sqrt(c / w.shape[1])
 
 
 def mlp_forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -163,7 +164,7 @@ class DeepEnsemble:
         """Any activation σ, the layers after the first scaled by √(c/fan_in) (c = 1/E[σ(z)²] keeps
         every layer's variance at 1, as the kernel recursion assumes; ReLU: c = 2)."""
         self.activation = act
-        self.scales = [1.0 if i == 0 else math.sqrt(c / w.shape[2]) for i, w in enumerate(self.weights)]
+        self.scales = [_scale(i, w[0], c) for i, w in enumerate(self.weights)]
 
     def _sigma(self, h: torch.Tensor) -> torch.Tensor:
         return torch.relu(h) if self.activation is None else self.activation(h)

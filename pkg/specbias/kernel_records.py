@@ -41,11 +41,10 @@ class KernelRecorder:
         self.probe, self.theta = probe, None if theta is None else np.asarray(theta)[probe]
         self.density = None if density is None else np.asarray(density)[probe]
         self.modes = min(modes, len(probe))
-        nan = np.full
-        self.eigenvalue = nan((runs, self.modes, snapshots), np.nan)
-        self.dominant = nan((runs, self.modes, snapshots), -1, dtype=np.int64)
-        self.change = nan((runs, snapshots), np.nan)
-        self.alignment = nan((runs, snapshots), np.nan)
+        self.eigenvalue = np.full((runs, self.modes, snapshots), np.nan)
+        self.dominant = np.full((runs, self.modes, snapshots), -1, dtype=np.int64)
+        self.change = np.full((runs, snapshots), np.nan)
+        self.alignment = np.full((runs, snapshots), np.nan)
         self.k0 = None
         self.initial = None  # (R, p, p) float64, kept for the comparison with the analytic kernel
 

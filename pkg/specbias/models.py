@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from . import accel, activations, arcstep, deep, duals, ntk
-from .registry import Configured, MODELS
+from .registry import ACTIVATIONS, Configured, MODELS
 
 INITS = ("independent", "antisymmetric")
 
@@ -86,14 +86,14 @@ class TwoLayer(ModelKind):
         c = self.cfg
         ens = init_two_layer(seeds, c["width"], dim, c["tau"], c["bias"], c["init"], dtype, device)
         if not activations.is_relu(c.get("activation")):
-            ens.activation = activations.build(c["activation"])
+            ens.activation = ACTIVATIONS.build(c["activation"])
         return ens
 
     def kernel(self, cos, out=None, device=None):
         spec = self.cfg.get("activation")
         if activations.is_relu(spec):
             return ntk.two_layer_ntk(cos, self.cfg["bias"])
-        return duals.two_layer_ntk(cos, activations.build(spec), self.cfg.get("tau", 1.0), self.cfg["bias"])
+        return duals.two_layer_ntk(cos, ACTIVATIONS.build(spec), self.cfg.get("tau", 1.0), self.cfg["bias"])
 
     def circle_gram(self, theta, device=None):
         """ReLU: from the angle differences θ_i − θ_j (no arccos of a rounded inner product)."""
@@ -110,14 +110,14 @@ class Deep(ModelKind):
         ens = deep.init_deep_ensemble(seeds, dim, self.cfg["width"], self.cfg["depth"], dtype, device)
         spec = self.cfg.get("activation")
         if not activations.is_relu(spec):
-            act = activations.build(spec)
+            act = ACTIVATIONS.build(spec)
             ens.set_activation(act, duals.weight_variance(act))
         return ens
 
     def kernel(self, cos, out=None, device=None):
         spec = self.cfg.get("activation")
         if not activations.is_relu(spec):
-            return duals.deep_ntk(cos, activations.build(spec), self.cfg["depth"])
+            return duals.deep_ntk(cos, ACTIVATIONS.build(spec), self.cfg["depth"])
         if out is None:
             return deep.relu_ntk(cos, self.cfg["depth"])
         return deep.relu_ntk_gram(cos, self.cfg["depth"], out=out, device=device)

@@ -7,6 +7,7 @@ import numpy as np
 import xarray as xr
 
 from . import label, plt
+from .. import activations
 from ..analysis import law_ratios
 from ..common import STATUS
 from ..io import config_of
@@ -90,8 +91,7 @@ def steps(conv: xr.Dataset):
     model, data = study["model"], study["data"]
     where = "S1" if data["domain"] == "circle" else f"S{data['dim'] - 1}"
     dens = data["density"]["kind"] + (f" ratio {data['density']['ratio']:g}" if data["density"]["kind"] == "hemispheres" else "")
-    act = model.get("activation", "relu")
-    act = act if isinstance(act, str) else " ".join(f"{v}" for v in act.values())
+    act = activations.describe(model.get("activation", "relu"))
     net = f"depth-{model['depth']} {act} net, width {model['width']}" if model["kind"] == "deep" else \
         f"two-layer {act} net, width {model['width']}, {'with' if model['bias'] else 'no'} bias"
     ax.set_title(f"Convergence time vs frequency on {where} ({dens}): {net}", fontsize=9)

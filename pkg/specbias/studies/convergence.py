@@ -135,7 +135,7 @@ def sample_params(cfg: dict, data_seed: int) -> dict:
 
 
 def ntk_params(cfg: dict) -> dict:
-    return {"model": kernel_model(cfg["model"]), "ntk": cfg["ntk"], "eigen_fit_range": cfg["analysis"]["eigen_fit_range"]}
+    return {"model": kernel_model(cfg["model"]), "ntk": cfg["ntk"]}
 
 
 def train_params(cfg: dict) -> dict:
@@ -169,10 +169,14 @@ def has_law(cfg: dict) -> bool:
     return per_region(cfg) and cfg["data"]["domain"] == "circle" and bool(cfg["analysis"]["law_samples"])
 
 
+def records_spectra_on(domain: str, setting) -> bool:
+    """Whether runs on ``domain`` store the residual's frequency x step tensor: on the circle unless
+    ``train.record_spectra`` is false (a sphere has no angle to take the spectrum over)."""
+    return domain == "circle" and setting in ("auto", True)
+
+
 def records_spectra(cfg: dict) -> bool:
-    """Whether the runs store the residual's frequency x step tensor (``auto``: on the circle)."""
-    rec = cfg["train"]["record_spectra"]
-    return cfg["data"]["domain"] == "circle" if rec == "auto" else bool(rec)
+    return records_spectra_on(cfg["data"]["domain"], cfg["train"]["record_spectra"])
 
 
 def relative_lr(cfg: dict) -> bool:
@@ -263,7 +267,7 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
     lr = learning_rate(tcfg, eig)
     if "lr_relative" in tcfg:
         log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg["lr_relative"])
-    record = "theta" in points and tcfg.get("record_spectra", "auto") in ("auto", True)
+    record = records_spectra_on(points.attrs["domain"], tcfg.get("record_spectra", "auto"))
     seeds = list(tcfg["seeds"])
     kcfg = tcfg.get("kernel_records", {"probe": 0})
     holder = {}
@@ -372,7 +376,6 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
         conv.attrs[f"{fit_name}_slope_ci"] = [fit.ci_low, fit.ci_high]
         conv.attrs[f"{fit_name}_intercept"] = fit.intercept
     conv.attrs["fit_kappa_min"] = acfg["fit_kappa_min"]
-    regions = None
     tables = [analysis.region_table(t, p) for t, p in zip(trains, predicts)]
     if tables[0] is not None:
         regions = analysis.pool_runs(tables, data_seeds)
@@ -381,7 +384,6 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
         for which in ("measured", "predicted"):  # as the region claims report them; the figure reads these
             conv[f"region_time_ratio_{which}"] = ("region_index", analysis.region_time_ratios(regions[f"region_{which}_step"].values, p),
                                                   io.meta(f"{which} per-region convergence time / the densest region's, median over kappa and runs"))
-    eigen_fit = None
     if "closed_form_eigenvalue" in eigs[0]:
         eigen_fit = claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
         conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg["eigen_fit_range"]))
