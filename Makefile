@@ -2,6 +2,7 @@
 #   make run    set up .venv and run the whole workflow on config.yaml (+ HTML report)
 #   make test   set up .venv and run the test suite
 #   make bench  time every fast path against its reference (bench/results/)
+#   make nt-env     neural-tangents (JAX) in .nt-venv, for the bench's NTK Gram rows (optional, several GB)
 #   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.specbias-installed
 CORES ?= all
 
-.PHONY: setup run report test test-fast lint bench paper-circle clean
+.PHONY: setup run report test test-fast lint bench nt-env paper-circle clean
 
 setup: $(STAMP)
 
@@ -37,6 +38,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --out bench/results
+
+# the reference of the bench's "NTK Gram" rows, in its own environment (bench/nt_kernels.py runs there)
+nt-env:
+	test -x .nt-venv/bin/python || $(PYTHON) -m venv .nt-venv
+	.nt-venv/bin/python -m pip install --quiet "jax[cpu]==0.4.26" "jaxlib==0.4.26" "neural-tangents==0.6.5" "tf2jax==0.3.6"
 
 # P1's circle experiments at P1's sizes on their own (not merged over config.yaml), in runs/paper_circle/
 paper-circle: $(STAMP)

@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from specbias import accel, arcstep, common, deep, models, ntk
+from specbias import accel, arcstep, common, deep, duals, gram, models, ntk
+from specbias.registry import ACTIVATIONS
 from specbias.studies import coordinate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -356,6 +357,98 @@ def bench_empirical(table, device, quick, repeats):
 
 
 # ---------------------------------------------------------------------------------------------
+# 3b. NTK Gram of any activation: specbias's routes against neural-tangents
+
+#: the closed-form activations of the Gram rows (neural-tangents has each in closed form too)
+GRAM_ACTIVATIONS = [{"kind": "relu"}, {"kind": "leaky_relu", "negative_slope": 0.1}, {"kind": "abs"}, {"kind": "erf"},
+                    {"kind": "sin", "omega0": 2.0}, {"kind": "gaussian"}]
+
+
+def nt_python(explicit: str | None = None) -> str | None:
+    """A Python with neural-tangents: --nt-python, SPECBIAS_NT_PYTHON, or .nt-venv (`make nt-env`)."""
+    for cand in (explicit, os.environ.get("SPECBIAS_NT_PYTHON"), str(ROOT / ".nt-venv" / "bin" / "python")):
+        if cand and Path(cand).exists():
+            return cand
+    return None
+
+
+def run_neural_tangents(python: str, cases: list[dict], repeats: int) -> tuple[dict, dict]:
+    """Time neural-tangents on the cases in its own interpreter (bench/nt_kernels.py)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "rows.npz"
+        proc = subprocess.run([python, str(ROOT / "bench" / "nt_kernels.py"), "--cases", json.dumps(cases),
+                               "--repeats", str(repeats), "--out", str(npz)], capture_output=True, text=True, timeout=3600,
+                              env={**os.environ, "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"})
+        if proc.returncode != 0:
+            raise RuntimeError("neural-tangents bench failed:\n" + proc.stderr[-3000:])
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+        with np.load(npz) as z:
+            rows = {k: z[k] for k in z.files}
+    return info, rows
+
+
+def bench_gram(table, device, quick, repeats, machine=None, nt=None):
+    sizes = [300] if quick else [4000, 8000]
+    depth = 4
+    cases = []
+    for spec in GRAM_ACTIVATIONS:
+        for n in sizes:
+            if n != sizes[-1] and spec["kind"] != "relu":
+                continue  # the smaller size for ReLU only (the issue's two reference sizes)
+            params = {k: v for k, v in spec.items() if k != "kind"}
+            c = duals.weight_variance(ACTIVATIONS.build(spec))
+            cases.append(dict(name=f"{spec['kind']}-{n}", activation=spec["kind"], params=params, c=c, n=n, depth=depth, seed=5))
+    python = nt_python(nt)
+    nt_times, nt_rows = {}, {}
+    if python:
+        info, nt_rows = run_neural_tangents(python, cases, repeats)
+        nt_times = info["times"]
+        if machine is not None:
+            machine["neural_tangents"] = f"{info['neural_tangents']} (jax {info['jax']}, jit, float64, CPU)"
+    elif machine is not None:
+        machine["neural_tangents"] = ("not measured: no Python with neural-tangents (run `make nt-env`, or set "
+                                      "SPECBIAS_NT_PYTHON); the quadrature rows are measured without it")
+    dev = None if torch.device(device).type == "cpu" else device
+    fused = "off" if quick else "on"  # quick: the harness only (the compiled route has its own test)
+    for case in cases:
+        spec = {"kind": case["activation"], **case["params"]}
+        act = ACTIVATIONS.build(spec)
+        x = np.random.default_rng(case["seed"]).standard_normal((case["n"], 3))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        label = f"{case['activation']}{' ' + str(case['params']) if case['params'] else ''}, depth={depth}, n={case['n']}, float64"
+        closed, table_route, eager = [], [], []
+        t0 = time.perf_counter()
+        closed_fn = gram.ntk_rows(act, depth, method="closed")  # one block function: compiled once, timed after
+        closed_t = timeit(lambda: gram.points_gram(x, closed_fn, dev, compile=fused), repeats, device, keep=closed)
+        first_s = time.perf_counter() - t0 - closed_t[0] * repeats
+        t0 = time.perf_counter()
+        quad_fn = gram.ntk_rows(act, depth, method="quadrature")
+        build_s = time.perf_counter() - t0
+        quad_t = timeit(lambda: gram.points_gram(x, quad_fn, dev, compile=fused), repeats, device, keep=table_route)
+        eager_t = timeit(lambda: gram.points_gram(x, closed_fn, dev, compile="off"), repeats, device, keep=eager)
+        scale = float(np.abs(closed[0]).max())
+        if case["name"] in nt_times:
+            ref = nt_rows[case["name"]]
+            err = float(np.abs(closed[0][: len(ref)] - ref).max() / scale)
+            t = nt_times[case["name"]]
+            nt_t = (t["median"], t["min"], t["max"])
+            table.add("NTK Gram", label, "neural-tangents kernel_fn", nt_t,
+                      "closed form, compiled blocks", closed_t, 3.0, f"first {len(ref)} rows: max rel. err {err:.1e} <= 1e-6",
+                      err <= 1e-6, f"same points; neural-tangents computes every entry, specbias the upper triangle, mirrored; "
+                      f"first call (compilation) {first_s:.1f} s, not timed")
+            err = float(np.abs(eager[0][: len(ref)] - ref).max() / scale)
+            table.add("NTK Gram", label, "neural-tangents kernel_fn", nt_t, "closed form, eager blocks", eager_t, None,
+                      f"first {len(ref)} rows: max rel. err {err:.1e} <= 1e-6", err <= 1e-6,
+                      "no compiler needed: the default below 16384 points")
+        err = float(np.abs(table_route[0] - closed[0]).max() / scale)
+        table.add("NTK Gram", label, "closed form, compiled", closed_t, "tabulated quadrature, compiled", quad_t, 0.2,
+                  f"max rel. err vs closed form {err:.1e} <= 1e-8", err <= 1e-8,
+                  f"quadrature duals on {gram.TABLE_NODES} angles, 4-point interpolation in the angle; the table's build {build_s:.2f} s, once per kernel; "
+                  "target 0.2x = within 5x of the closed form")
+        del closed, table_route, eager
+
+
+# ---------------------------------------------------------------------------------------------
 # 5b. coordinate MLPs: encodings of one input width as one Adam ensemble vs one job each
 
 
@@ -449,8 +542,8 @@ def summary_table(rows) -> str:
     return "\n".join(lines)
 
 
-GROUPS = {"two_layer": bench_two_layer, "arc": bench_arc, "deep": bench_deep, "analytic": bench_analytic, "circulant": bench_circulant,
-          "empirical": bench_empirical, "coordinate": bench_coordinate, "memory": bench_memory}
+GROUPS = {"two_layer": bench_two_layer, "arc": bench_arc, "deep": bench_deep, "analytic": bench_analytic, "gram": bench_gram,
+          "circulant": bench_circulant, "empirical": bench_empirical, "coordinate": bench_coordinate, "memory": bench_memory}
 
 
 def main(argv=None):
@@ -460,6 +553,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    ap.add_argument("--nt-python", help="a Python with neural-tangents for the NTK Gram rows (default: SPECBIAS_NT_PYTHON, .nt-venv)")
     ap.add_argument("--summarise", metavar="JSON", help="print the README's condensed table of a results file and exit")
     args = ap.parse_args(argv)
     if args.summarise:
@@ -474,7 +568,10 @@ def main(argv=None):
     table = Table()
     t0 = time.perf_counter()
     for name in args.only or list(GROUPS):
-        GROUPS[name](table, device, args.quick, args.repeats)
+        if name == "gram":
+            bench_gram(table, device, args.quick, args.repeats, machine, args.nt_python)
+        else:
+            GROUPS[name](table, device, args.quick, args.repeats)
     if device.type != "cuda":
         machine["gpu_targets"] = ("not measured: torch sees no CUDA device here; run `make bench` on a GPU machine "
                                   "(it picks CUDA itself) for the GPU table")

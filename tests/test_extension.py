@@ -61,7 +61,7 @@ class Readout(ModelKind):
             as_.append(torch.zeros(self.cfg["width"], dtype=torch.float64))
         return ReadoutEnsemble(torch.stack(ws).to(device, dtype), torch.stack(as_).to(device, dtype))
 
-    def kernel(self, cos, out=None, device=None):
+    def kernel(self, cos):
         t = np.arccos(np.clip(cos, -1, 1))
         return (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi)
 

@@ -50,14 +50,14 @@ def compiler_available(device: torch.device) -> tuple[bool, str]:
 class MaybeCompiled:
     """Call ``fn`` compiled when possible; on the first failure fall back to ``eager`` for good."""
 
-    def __init__(self, fn, eager, mode: str, device: torch.device, name: str):
+    def __init__(self, fn, eager, mode: str, device: torch.device, name: str, dynamic: bool = False):
         if mode not in COMPILE_MODES:
             raise ValueError(f"compile must be one of {COMPILE_MODES}, got {mode!r}")
         self.eager, self.name = eager, name
         ok, why = compiler_available(device)
         if mode == "on" and not ok:
             raise RuntimeError(f"compile: on was requested for {name}, but {why}")
-        self.compiled = torch.compile(fn, dynamic=False) if (mode != "off" and ok) else None
+        self.compiled = torch.compile(fn, dynamic=dynamic) if (mode != "off" and ok) else None
         if mode == "auto" and not ok:
             log.info("%s: running eager (%s)", name, why)
 

@@ -19,13 +19,22 @@ from scipy import special
 from .registry import ACTIVATIONS, Configured
 
 
+def _ns(x):
+    """The array namespace of ``x``: the closed forms below run on numpy arrays and on torch
+    tensors alike (the Gram builder of :mod:`specbias.duals` passes tensors, s11 and s22 as
+    floats)."""
+    return torch if isinstance(x, torch.Tensor) else np
+
+
 def _relu_j(s11, s12, s22):
     """J₀ = P(u > 0, v > 0) and J₁ = E[ReLU u ReLU v] (arc-cosine kernels of degree 0 and 1)."""
-    root = np.sqrt(s11 * s22)
-    rho = np.clip(np.divide(s12, root, out=np.zeros_like(s12), where=root > 0), -1.0, 1.0)
-    theta = np.arccos(rho)
-    j0 = (np.pi - theta) / (2 * np.pi)
-    j1 = root * (np.sqrt(1 - rho * rho) + (np.pi - theta) * rho) / (2 * np.pi)
+    xp = _ns(s12)
+    root = (s11 * s22) ** 0.5
+    zero = root == 0  # then s12 = 0 too: ρ = 0
+    rho = xp.clip(s12 / (root + zero), -1.0, 1.0)
+    theta = xp.arccos(rho)
+    j0 = (math.pi - theta) / (2 * math.pi)
+    j1 = root * (xp.sqrt(1 - rho * rho) + (math.pi - theta) * rho) / (2 * math.pi)
     return j0, j1
 
 
@@ -59,6 +68,10 @@ class Activation(Configured):
     def derivative_dual(self, s11, s12, s22) -> np.ndarray:
         raise NotImplementedError
 
+    def dual_pair(self, s11, s12, s22):
+        """(E[σσ], E[σ′σ′]) at once: a kind whose two closed forms share work overrides this."""
+        return self.dual(s11, s12, s22), self.derivative_dual(s11, s12, s22)
+
 
 @ACTIVATIONS.register("leaky_relu")
 class LeakyReLU(Activation):
@@ -73,6 +86,7 @@ class LeakyReLU(Activation):
         super().__init__(cfg)
         self.a = float(cfg.get("negative_slope", 0.01))
         self.b = float(cfg.get("positive_slope", 1.0))
+        self.ab, self.d2 = self.a * self.b, (self.a - self.b) * (self.a - self.b)  # (no pow: compiled Gram blocks)
 
     def __call__(self, x):
         return self.a * torch.clamp(x, max=0) + self.b * torch.clamp(x, min=0)
@@ -88,11 +102,15 @@ class LeakyReLU(Activation):
 
     def dual(self, s11, s12, s22):
         _, j1 = _relu_j(s11, s12, s22)
-        return (self.a - self.b) ** 2 * j1 + self.a * self.b * s12
+        return self.d2 * j1 + self.ab * s12
 
     def derivative_dual(self, s11, s12, s22):
         j0, _ = _relu_j(s11, s12, s22)
-        return (self.a - self.b) ** 2 * j0 + self.a * self.b
+        return self.d2 * j0 + self.ab
+
+    def dual_pair(self, s11, s12, s22):
+        j0, j1 = _relu_j(s11, s12, s22)  # one arccos for both
+        return self.d2 * j1 + self.ab * s12, self.d2 * j0 + self.ab
 
 
 @ACTIVATIONS.register("relu")
@@ -136,10 +154,11 @@ class Erf(Activation):
         return (2 / math.sqrt(math.pi)) * torch.exp(-x * x)
 
     def dual(self, s11, s12, s22):
-        return 2 / np.pi * np.arcsin(np.clip(2 * s12 / np.sqrt((1 + 2 * s11) * (1 + 2 * s22)), -1, 1))
+        xp = _ns(s12)
+        return 2 / math.pi * xp.arcsin(xp.clip(2 * s12 / ((1 + 2 * s11) * (1 + 2 * s22)) ** 0.5, -1, 1))
 
     def derivative_dual(self, s11, s12, s22):
-        return 4 / np.pi / np.sqrt((1 + 2 * s11) * (1 + 2 * s22) - 4 * s12 * s12)
+        return 4 / math.pi / _ns(s12).sqrt((1 + 2 * s11) * (1 + 2 * s22) - 4 * s12 * s12)
 
 
 @ACTIVATIONS.register("sin")
@@ -167,11 +186,11 @@ class Sin(Activation):
 
     def dual(self, s11, s12, s22):
         w2 = self.w * self.w
-        return np.exp(-w2 * (s11 + s22) / 2) * np.sinh(w2 * s12)
+        return np.exp(-w2 * (s11 + s22) / 2) * _ns(s12).sinh(w2 * s12)
 
     def derivative_dual(self, s11, s12, s22):
         w2 = self.w * self.w
-        return w2 * np.exp(-w2 * (s11 + s22) / 2) * np.cosh(w2 * s12)
+        return w2 * np.exp(-w2 * (s11 + s22) / 2) * _ns(s12).cosh(w2 * s12)
 
 
 @ACTIVATIONS.register("gaussian")
@@ -193,10 +212,15 @@ class Gaussian(Activation):
         return -x * torch.exp(-0.5 * x * x)
 
     def dual(self, s11, s12, s22):
-        return ((1 + s11) * (1 + s22) - s12 * s12) ** -0.5
+        return 1 / _ns(s12).sqrt((1 + s11) * (1 + s22) - s12 * s12)
 
     def derivative_dual(self, s11, s12, s22):
-        return s12 * ((1 + s11) * (1 + s22) - s12 * s12) ** -1.5
+        r = 1 / _ns(s12).sqrt((1 + s11) * (1 + s22) - s12 * s12)
+        return s12 * (r * r * r)
+
+    def dual_pair(self, s11, s12, s22):
+        r = 1 / _ns(s12).sqrt((1 + s11) * (1 + s22) - s12 * s12)
+        return r, s12 * (r * r * r)
 
 
 @ACTIVATIONS.register("tanh")

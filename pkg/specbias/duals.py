@@ -97,17 +97,17 @@ def polar_dual(f, g, s11, s12, s22, degree: float = 2.0, nodes: int = POLAR_NODE
     x, w = special.roots_legendre(nodes)
     moment = 2.0 ** (degree / 2) * math.gamma(1 + degree / 2)  # E[R^degree], R² ~ χ²₂
     out = np.empty(len(rho))
-    for i in range(len(rho)):
-        cuts = np.sort(np.mod([np.pi / 2, 3 * np.pi / 2, alpha[i] + np.pi / 2, alpha[i] - np.pi / 2], 2 * np.pi))
-        edges = np.concatenate([[0.0], cuts, [2 * np.pi]])
-        lo, hi = edges[:-1], edges[1:]
-        keep = hi > lo
-        lo, hi = lo[keep], hi[keep]
-        phi = (lo[:, None] + hi[:, None]) / 2 + (hi - lo)[:, None] / 2 * x[None, :]
-        ww = (hi - lo)[:, None] / 2 * w[None, :]
-        u = math.sqrt(s11[i]) * np.cos(phi)
-        v = math.sqrt(s22[i]) * np.cos(phi - alpha[i])
-        out[i] = moment * np.sum(ww * f(u) * g(v)) / (2 * np.pi)
+    for a in range(0, len(rho), 2048):  # chunks of 2048 entries x 5 pieces x nodes
+        al = alpha[a : a + 2048, None]
+        quarter = np.full_like(al, np.pi / 2)
+        cuts = np.sort(np.mod(np.concatenate([quarter, 3 * quarter, al + np.pi / 2, al - np.pi / 2], axis=1), 2 * np.pi), axis=1)
+        edges = np.concatenate([np.zeros_like(al), cuts, np.full_like(al, 2 * np.pi)], axis=1)
+        lo, hi = edges[:, :-1, None], edges[:, 1:, None]  # 5 pieces (an empty one weighs 0)
+        phi = (lo + hi) / 2 + (hi - lo) / 2 * x
+        ww = (hi - lo) / 2 * w
+        u = np.sqrt(s11[a : a + 2048, None, None]) * np.cos(phi)
+        v = np.sqrt(s22[a : a + 2048, None, None]) * np.cos(phi - al[:, :, None])
+        out[a : a + 2048] = moment * np.sum(ww * f(u) * g(v), axis=(1, 2)) / (2 * np.pi)
     return out.reshape(shape)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from . import accel, activations, arcstep, deep, duals, ntk
+from .gram import Rows, cosines, ntk_rows, symmetric_gram
 from .registry import ACTIVATIONS, Configured, MODELS
 
 INITS = ("independent", "antisymmetric")
@@ -57,14 +58,20 @@ class ModelKind(Configured):
     def ensemble(self, seeds, dim: int, dtype=torch.float32, device="cpu") -> Ensemble:
         raise NotImplementedError
 
-    def kernel(self, cos: np.ndarray, out: np.ndarray | None = None, device=None) -> np.ndarray:
-        """Analytic NTK Θ(xᵀx') (float64); ``out`` may be ``cos`` itself (overwritten)."""
+    def kernel(self, cos: np.ndarray) -> np.ndarray:
+        """Analytic NTK Θ(xᵀx') (float64), elementwise on an array of cosines."""
         raise NotImplementedError
 
+    def rows(self) -> Rows:
+        """The kernel as a block function for :func:`specbias.gram.symmetric_gram` (a torch
+        float64 block of cosines to the kernel there); by default :meth:`kernel` through numpy."""
+        return lambda block: torch.from_numpy(self.kernel(block.cpu().numpy()))
+
     def gram(self, x: np.ndarray, device=None) -> np.ndarray:
-        """Analytic NTK Gram matrix (float64) on unit vectors x (n, d)."""
-        cos = np.clip(x @ x.T, -1.0, 1.0)
-        return self.kernel(cos, out=cos, device=device)
+        """Analytic NTK Gram matrix (float64) on unit vectors x (n, d): the upper triangle by
+        :meth:`rows`, mirrored."""
+        cos = cosines(x)
+        return symmetric_gram(cos, self.rows(), out=cos, device=device)
 
     def circle_gram(self, theta: np.ndarray, device=None) -> np.ndarray:
         """Gram matrix on the circle points (cos θ, sin θ), from the angles (a kind with an exact
@@ -89,11 +96,15 @@ class TwoLayer(ModelKind):
             ens.activation = ACTIVATIONS.build(c["activation"])
         return ens
 
-    def kernel(self, cos, out=None, device=None):
+    def kernel(self, cos):
         spec = self.cfg.get("activation")
         if activations.is_relu(spec):
             return ntk.two_layer_ntk(cos, self.cfg["bias"])
         return duals.two_layer_ntk(cos, ACTIVATIONS.build(spec), self.cfg.get("tau", 1.0), self.cfg["bias"])
+
+    def rows(self):
+        act = ACTIVATIONS.build(self.cfg.get("activation") or "relu")
+        return ntk_rows(act, None, tau=self.cfg.get("tau", 1.0), bias=self.cfg["bias"])
 
     def circle_gram(self, theta, device=None):
         """ReLU: from the angle differences θ_i − θ_j (no arccos of a rounded inner product)."""
@@ -114,13 +125,14 @@ class Deep(ModelKind):
             ens.set_activation(act, duals.weight_variance(act))
         return ens
 
-    def kernel(self, cos, out=None, device=None):
+    def kernel(self, cos):
         spec = self.cfg.get("activation")
         if not activations.is_relu(spec):
             return duals.deep_ntk(cos, ACTIVATIONS.build(spec), self.cfg["depth"])
-        if out is None:
-            return deep.relu_ntk(cos, self.cfg["depth"])
-        return deep.relu_ntk_gram(cos, self.cfg["depth"], out=out, device=device)
+        return deep.relu_ntk(cos, self.cfg["depth"])
+
+    def rows(self):
+        return ntk_rows(ACTIVATIONS.build(self.cfg.get("activation") or "relu"), self.cfg["depth"])
 
 
 @dataclass
