@@ -22,6 +22,7 @@ include: "rules/depth.smk"
 include: "rules/coordinate.smk"
 include: "rules/kernels.smk"
 include: "rules/holdout.smk"
+include: "rules/lazy.smk"
 include: "rules/scorecard.smk"
 
 

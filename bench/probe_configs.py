@@ -84,6 +84,14 @@ CASES = [  # (what, mutate, key the message must name)
      "holdout.astronaut.analysis.order"),
     ("comparison with a different point count", at(("convergence", "circle_relu", "data", "n"), 512),
      "convergence.circle_tanh.analysis.compare_to.entry"),
+    ("lazy base with two kappas", at(("lazy", "circle_widths", "base", "target", "kappas"), [3, 4]),
+     "lazy.circle_widths.base.target.kappas"),
+    ("lazy sweep of one width", at(("lazy", "circle_widths", "widths"), [256]), "lazy.circle_widths.widths"),
+    ("lazy without kernel records", at(("lazy", "circle_widths", "base", "train", "kernel_records", "probe"), 0),
+     "lazy.circle_widths.base.train.kernel_records.probe"),
+    ("lazy lr unstable at the widest net", lambda c: (c["lazy"]["circle_widths"]["base"]["train"].pop("lr_relative"),
+                                                     at(("lazy", "circle_widths", "base", "train", "lr"), 1.0)(c)),
+     "lazy.circle_widths.base.train.lr"),
     ("no study at all", lambda c: [c.pop(s) for s in STUDIES], ""),
 ]
 

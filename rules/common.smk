@@ -11,6 +11,7 @@ from specbias.studies import STUDIES
 from specbias.studies import convergence as convergence_study
 from specbias.studies import coordinate as coordinate_study
 from specbias.studies import holdout as holdout_study
+from specbias.studies import lazy as lazy_study
 
 
 def validate_config(cfg, schema_path):
@@ -37,6 +38,8 @@ wildcard_constraints:
     coordinate=NAME,
     kernels=NAME,
     holdout=NAME,
+    lazy=NAME,
+    width="[0-9]+",
     hfig="psnr_curves|reconstructions",
     kappa="[0-9]+",
     dseed="[0-9]+",
@@ -60,7 +63,8 @@ def figure_files(pattern, **wildcards):
 
 def all_targets():
     out = ["results/scorecard.csv", "results/scorecard.md", "results/scorecard.html"]
-    for targets in (convergence_targets, spectral_targets, depth_targets, holdout_targets, coordinate_targets, kernels_targets):
+    for targets in (convergence_targets, spectral_targets, depth_targets, holdout_targets, coordinate_targets, kernels_targets,
+                    lazy_targets):
         out += targets()
     return out
 
@@ -68,7 +72,7 @@ def all_targets():
 def claim_files():
     out = []
     for files in (convergence_claim_files, spectral_claim_files, depth_claim_files, coordinate_claim_files, kernels_claim_files,
-                  holdout_claim_files):
+                  holdout_claim_files, lazy_claim_files):
         out += files()
     return out
 
@@ -244,3 +248,21 @@ def holdout_targets():
 def holdout_claim_files():
     return expand("results/holdout/{holdout}/analysis/claims.csv", holdout=list(config["holdout"]))
 
+
+
+# ---- lazy --------------------------------------------------------------------------------------
+
+def lazy_cfg(wildcards):
+    return config["lazy"][wildcards.lazy]
+
+
+def lazy_run_files(wildcards):
+    return expand("results/lazy/{lazy}/train/width_{width}.nc", lazy=wildcards.lazy, width=config["lazy"][wildcards.lazy]["widths"])
+
+
+def lazy_targets():
+    return figure_files("results/lazy/{lazy}/figures/kernel_change", lazy=list(config["lazy"]))
+
+
+def lazy_claim_files():
+    return expand("results/lazy/{lazy}/analysis/claims.csv", lazy=list(config["lazy"]))

@@ -11,12 +11,13 @@ import numpy as np
 import xarray as xr
 
 from specbias import claims, io
+from specbias.studies import lazy
 
 TESTS = Path(__file__).resolve().parent
 
 
 def test_registry_is_complete_and_every_claim_is_tested():
-    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 21)]
+    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 23)]
     for c in claims.CLAIMS.values():
         assert c.claim and c.paper and c.tolerance and c.studies
     assert claims.verdict(True) == "pass" and claims.verdict(False) == "fail" and claims.verdict(None) == "not_evaluated"
@@ -128,6 +129,38 @@ def test_c11_spectral_gap():
     assert claims.claim_c11(_gap([[0.02, 0.03], [0.04, 0.05]]), "t", 0.1, NET).verdict == "pass"
     assert claims.claim_c11(_gap([[0.2, 0.3], [0.4, 0.5]]), "t", 0.1, NET).verdict == "fail"
     assert claims.claim_c11(_gap([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
+
+
+def test_c21_empirical_kernel_prediction_uses_the_c11_criterion():
+    def conv(gaps, broke=(-1, -1)):
+        ds = _gap([[0.01, 0.02], [0.02, 0.01]])
+        ds["kernel_spectrum_error"] = (("kappa", "run"), np.asarray(gaps), io.meta("g"))
+        ds["kernel_lr_lambda_max"] = (("kappa", "run"), np.full((2, 2), 0.5), io.meta("l"))
+        ds["linearisation_break_step"] = (("kappa", "run"), np.asarray([broke, broke]), io.meta("b", tolerance=0.1))
+        return ds
+    row = claims.claim_c21(conv([[0.03, 0.04], [0.05, 0.06]]), "t", 0.1, NET)
+    assert row.verdict == "pass" and row.our_value == "0.045" and "never" not in row.note and "0 of 4 runs" in row.note
+    row = claims.claim_c21(conv([[0.3, 0.4], [0.5, 0.6]], broke=(9, -1)), "t", 0.1, NET)
+    assert row.verdict == "fail" and "2 of 4 runs (first at step 9)" in row.note
+    assert claims.claim_c21(conv([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
+
+
+def _lazy_table(widths, exponent, seeds=3):
+    rng = np.random.default_rng(0)
+    w = np.asarray(widths, dtype=float)[:, None]
+    change = 0.3 * w ** exponent * np.exp(0.02 * rng.standard_normal((len(widths), seeds)))
+    return xr.Dataset({"kernel_change_final": (("width", "seed"), change, io.meta("c")),
+                       "prediction_error_max": (("width", "seed"), 2 * change, io.meta("p"))},
+                      coords={"width": np.asarray(widths), "seed": np.arange(seeds)})
+
+
+def test_c22_kernel_change_against_width():
+    row, fit = lazy.claim_c22(_lazy_table([256, 1024, 4096], -0.5), "w", 0.15)
+    assert row.verdict == "pass" and abs(fit.slope + 0.5) < 0.05
+    row, fit = lazy.claim_c22(_lazy_table([256, 1024, 4096], -0.75), "w", 0.15)
+    assert row.verdict == "fail" and row.our_value.startswith("-0.7")
+    row, fit = lazy.claim_c22(_lazy_table([256], -0.5), "w", 0.15)
+    assert row.verdict == "not_evaluated" and fit is None
 
 
 # --- C2, C6, C9, C11 on spheres (the convergence study's sphere domain) -----------------------

@@ -46,7 +46,7 @@ def test_circle_datasets_round_trip(tmp_path):
     law = round_trip(convergence.region_law(convergence.law_params(cfg)), tmp_path, "law")
     conv, claims = convergence.analyse([trains], [preds], [eig], [2], "c", convergence.analysis_params(cfg), law)
     round_trip(conv, tmp_path, "convergence")
-    assert "region_time_ratio_measured" in conv and set(claims.claim) == {"C3", "C5", "C11"}
+    assert "region_time_ratio_measured" in conv and set(claims.claim) == {"C3", "C5", "C11", "C21"}
 
 
 def test_spectral_and_depth_datasets_round_trip(tmp_path):

@@ -72,3 +72,38 @@ def test_gd_study_records_its_kernel():
     narrow = validate({"convergence": {"t": {**cfg, "model": {**cfg["model"], "width": 40}}}}, SCHEMA)["convergence"]["t"]
     small = convergence.train_kappa(pts, 3, convergence.train_params(narrow), "cpu", "off", "dense")
     assert small.kernel_change.values[:, -1].mean() > change[:, -1].mean()  # narrower nets move their kernel more
+
+
+def test_records_predict_from_the_empirical_kernel_when_the_probe_holds_every_input():
+    cfg = validate({"convergence": {"t": {
+        "data": {"n": 64, "seed": 1}, "model": {"width": 8000, "init": "antisymmetric"}, "target": {"kappas": [2]},
+        "train": {"lr_relative": 0.5, "max_steps": 400, "seeds": [0, 1], "snapshots": 10, "kernel_records": {"modes": 5}},
+    }}}, SCHEMA)["convergence"]["t"]
+    pts = convergence.sample(convergence.sample_params(cfg, 0))
+    eig = convergence.ntk_eigen(pts, convergence.ntk_params(cfg), "cpu")
+    runs = convergence.train_kappa(pts, 2, convergence.train_params(cfg), "cpu", "off", "dense", eig=eig)
+    assert runs.sizes["probe"] == 64  # default probe 256 >= n: every input, so the records predict
+    # cumulative energy shares: rise with the modes, at most 1; the residual's leaves the top modes as they are learned
+    for name in ("kernel_target_energy", "kernel_residual_energy"):
+        e = runs[name].values
+        assert (np.diff(e, axis=1) >= -1e-12).all() and (e <= 1 + 1e-9).all()
+    np.testing.assert_allclose(runs.kernel_target_energy.isel(step=0), runs.kernel_residual_energy.isel(step=0), atol=0.2)
+    assert (runs.kernel_residual_energy.isel(kernel_mode=-1, step=-1) < runs.kernel_target_energy.isel(kernel_mode=-1, step=-1)).all()
+    # lr_relative 0.5 of the analytic lambda_max: the nets' own kernel has lr x lambda_max near 0.5
+    np.testing.assert_allclose(runs.kernel_lr_lambda_max, 0.5, rtol=0.1)
+    # wide net: the prediction from K_0 tracks the measured residual; restarting at each record does no worse
+    err, relin = runs.kernel_prediction_error.values, runs.kernel_relinearised_error.values
+    assert (err[:, 0] < 1e-6).all() and np.nanmax(err) < 0.05, err
+    assert np.nanmax(relin) <= np.nanmax(err) + 1e-9
+    assert (runs.linearisation_break_step == -1).all()
+    amp = runs.kernel_predicted_spectrum
+    assert amp.dims == runs.residual_spectrum.dims
+    gap = float(np.abs(amp - runs.residual_spectrum).max() / runs.residual_spectrum.isel(step=0).max())
+    assert gap < 0.05, gap
+    # a narrow net with a large step leaves its prediction: a break step is found
+    narrow = validate({"convergence": {"t": {**cfg, "model": {**cfg["model"], "width": 30},
+                                             "train": {**cfg["train"], "kernel_records": {"modes": 5, "tolerance": 0.02}}}}},
+                      SCHEMA)["convergence"]["t"]
+    small = convergence.train_kappa(pts, 2, convergence.train_params(narrow), "cpu", "off", "dense", eig=eig)
+    assert np.nanmax(small.kernel_prediction_error.values) > np.nanmax(err)
+    assert (small.linearisation_break_step > 0).any()

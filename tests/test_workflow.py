@@ -36,7 +36,13 @@ def test_outputs_exist_and_read_back(finished):
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
     assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11", "C11",
-                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18", "C20"]
+                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18", "C20", "C21", "C21",
+                                   "C22"]
+    lazy = io.read(res / "lazy" / "ring_widths" / "analysis" / "lazy.nc")
+    assert lazy.kernel_change_final.dims == ("width", "seed") and list(lazy.width.values) == [64, 1024]
+    assert (lazy.kernel_change_final.sel(width=1024) < lazy.kernel_change_final.sel(width=64)).all()
+    assert card[card.claim == "C22"].experiment.tolist() == ["ring_widths"]
+    assert (res / "lazy" / "ring_widths" / "figures" / "kernel_change.png").stat().st_size > 1000
     psnr = io.read(res / "holdout" / "cam" / "analysis" / "psnr.nc")
     assert sorted(psnr.variant.values) == ["basic", "none"] and np.isfinite(psnr.test_psnr).all()
     for fig in ("psnr_curves", "reconstructions"):
@@ -104,7 +110,7 @@ def test_figure_option_reruns_only_figures(finished):
     assert set(jobs) == {"convergence_figure_heatmap", "convergence_figure_steps", "convergence_figure_ntk_spectrum", "spectral_figure",
                          "spectral_figure_eigenvalue_law", "convergence_figure_region_convergence", "depth_figure_spectrum",
                          "convergence_figure_sphere_eigenfunctions", "coordinate_figure", "kernels_figure_spectra",
-                         "holdout_figure", "all"}, jobs
+                         "holdout_figure", "lazy_figure", "all"}, jobs
 
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):

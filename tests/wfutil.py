@@ -38,6 +38,13 @@ TINY = {
             "analysis": {"order": ["none", "basic"], "published": {"none": 19.32, "basic": 21.72}},
         },
     },
+    "lazy": {
+        "ring_widths": {
+            "base": {"data": {"n": 24, "seed": 0}, "model": {"init": "antisymmetric"}, "target": {"kappas": [2]},
+                     "train": {"lr_relative": 0.5, "max_steps": 60, "seeds": [0, 1], "snapshots": 6}},
+            "widths": [64, 1024],
+        },
+    },
     "depth": {
         "ring": {"dim": 2, "depths": [2, 3, 5], "max_degree": 60, "large_k_range": [10, 50], "low_k_range": [1, 5]},
     },

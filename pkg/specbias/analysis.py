@@ -90,6 +90,17 @@ def convergence_table(trains: list[xr.Dataset], predicts: list[xr.Dataset], conf
     if "residual_spectrum" in trains[0]:  # runs that recorded their residual's frequency x step tensor
         ds["spectrum_error"] = (("kappa", "seed"), np.stack([spectrum_disagreement(t, p) for t, p in zip(trains, predicts)]),
                                 meta("max over steps of |A_meas - A_pred| / |A_meas(step 0)| (L2 over frequency)"))
+    if "kernel_predicted_spectrum" in trains[0]:  # the same gap for the prediction from the nets' own kernel at step 0
+        ds["kernel_spectrum_error"] = (("kappa", "seed"), np.stack([spectrum_disagreement(t, t, "kernel_predicted_spectrum") for t in trains]),
+                                       meta("max over steps of |A_meas - A_pred| / |A_meas(step 0)|, A_pred from the empirical NTK at step 0"))
+    for name, what in (("kernel_lr_lambda_max", "lr x largest eigenvalue of the empirical kernel at step 0"),
+                       ("linearisation_break_step", "first recorded step where the empirical-kernel prediction is off by more than its tolerance (-1: never)")):
+        if name in trains[0]:
+            extra = {k: v for k, v in trains[0][name].attrs.items() if k == "tolerance"}
+            ds[name] = (("kappa", "seed"), np.stack([t[name].values for t in trains]), meta(what, **extra))
+    if "kernel_change" in trains[0]:
+        ds["kernel_change_final"] = (("kappa", "seed"), np.stack([_last_recorded(t.kernel_change.values) for t in trains]),
+                                     meta("relative change of the empirical kernel at the last record ||K_T - K_0||_F / ||K_0||_F"))
     return finalize(ds, "Convergence steps vs target frequency", config, "analysis")
 
 
@@ -107,11 +118,20 @@ def pool_runs(tables: list[xr.Dataset], data_seeds) -> xr.Dataset:
     return pooled.assign_coords(run=("run", np.arange(pooled.sizes["run"]), meta("run: (point sample, initialisation seed)")))
 
 
-def spectrum_disagreement(train: xr.Dataset, predict: xr.Dataset) -> np.ndarray:
+def _last_recorded(values: np.ndarray) -> np.ndarray:
+    """Per row (run), the last finite value along the last axis (NaN if none)."""
+    ok = np.isfinite(values)
+    last = values.shape[-1] - 1 - np.argmax(ok[..., ::-1], axis=-1)
+    out = np.take_along_axis(values, last[..., None], -1)[..., 0]
+    return np.where(ok.any(-1), out, np.nan)
+
+
+def spectrum_disagreement(train: xr.Dataset, predict: xr.Dataset, predicted: str = "residual_spectrum") -> np.ndarray:
     """Per run: max over snapshot steps of the L2 (over frequency) gap between the measured and
-    predicted residual spectra, relative to the measured initial spectrum.  NaN if diverged."""
+    predicted (``predict[predicted]``) residual spectra, relative to the measured initial spectrum.
+    NaN if diverged."""
     a = train.residual_spectrum.values  # (seed, frequency, step)
-    b = predict.residual_spectrum.values
+    b = predict[predicted].values
     gap = np.linalg.norm(a - b, axis=1)  # (seed, step)
     ref = np.linalg.norm(a[:, :, 0], axis=1)
     with warnings.catch_warnings():

@@ -76,6 +76,11 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in [
     Claim("C20", "held-out PSNR of coordinate MLPs on an image rises with the encoding: none < basic < positional < Gaussian",
           "19.32 < 21.72 < 24.95 < 25.57 dB (Tancik et al. 2020, 512^2 DIV2K crops)", "- (strict order of the means)",
           ("holdout",)),
+    Claim("C21", "wide GD-trained nets follow the linearised prediction from their own empirical NTK at step 0: "
+          "residual spectra agree over time", "agreement (lazy training; P2 doubts it for practical nets)",
+          "convergence.*.analysis.agreement_tolerance", ("convergence",)),
+    Claim("C22", "the empirical NTK moves less in wider nets: final relative kernel change ~ width^-1/2",
+          "log-log slope -1/2 (lazy-training theory)", "lazy.*.slope_tolerance", ("lazy",)),
 ]}
 
 
@@ -490,9 +495,34 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | N
         rows.append(claim_c9(conv, name, cfg))
     if "spectrum_error" in conv or not (two_layer and relu):
         rows.append(claim_c11(conv, name, acfg["agreement_tolerance"], model))
+    if "kernel_spectrum_error" in conv:
+        rows.append(claim_c21(conv, name, acfg["agreement_tolerance"], model))
     if reference is not None:
         rows.append(claim_activation(conv, reference, name, cfg))
     return note_exclusions(rows, conv.status.values)
+
+
+def claim_c21(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) -> ClaimRow:
+    """C21: the C11 criterion (median over runs of the worst relative gap between measured and
+    predicted residual spectra) for the prediction from each net's own empirical NTK at step 0,
+    with the regime diagnostics of the runs in the note."""
+    err = conv.kernel_spectrum_error.where(conv.status != STATUS["diverged"])
+    med = float(err.median(skipna=True)) if np.isfinite(err).any() else float("nan")
+    ok = None if not np.isfinite(med) else med <= tolerance
+    note = f"width m = {model['width']}; worst run {float(err.max(skipna=True)):.3f}"
+    if "spectrum_error" in conv:
+        note += f"; the analytic kernel's prediction (C11) {float(conv.spectrum_error.median(skipna=True)):.3f}"
+    if "kernel_lr_lambda_max" in conv:
+        note += f"; lr x lambda_max(K_0) {float(conv.kernel_lr_lambda_max.min()):.3f}-{float(conv.kernel_lr_lambda_max.max()):.3f}"
+    if "kernel_change_final" in conv:
+        note += f"; final kernel change median {float(conv.kernel_change_final.median(skipna=True)):.4f}"
+    if "linearisation_break_step" in conv:
+        broke = conv.linearisation_break_step.values
+        tol = conv.linearisation_break_step.attrs.get("tolerance", float("nan"))
+        note += (f"; prediction off by > {tol:g} of ||r_0|| in {int((broke >= 0).sum())} of {broke.size} runs"
+                 + (f" (first at step {int(broke[broke >= 0].min())})" if (broke >= 0).any() else ""))
+    return ClaimRow(experiment, "C21", CLAIMS["C21"].claim, CLAIMS["C21"].paper, f"{med:.3f}",
+                    f"median relative gap <= {tolerance:g}", verdict(ok), note)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ def validate(config: dict, schema: dict) -> dict:
         config["compile"] = "on" if config["compile"] else "off"
     check_renamed(config)
     check_finite(config)
+    fill_lazy_widths(config)
     cls = jsonschema.validators.validator_for(schema)
     validator = _with_defaults(cls)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
@@ -68,6 +69,16 @@ def validate(config: dict, schema: dict) -> dict:
 RENAMED_SECTIONS = {"experiments": "convergence", "circle": "convergence", "depth_spectra": "depth"}
 #: keys of a convergence entry renamed when the circle study merged into it: old path -> new key
 RENAMED_KEYS = {("target", "degrees"): "kappas", ("analysis", "fit_degree_min"): "fit_kappa_min"}
+
+
+def fill_lazy_widths(config: dict) -> None:
+    """A ``lazy:`` entry's base model takes its width from ``widths`` (the largest), so the base
+    need not name one: it is replaced by each width in turn."""
+    for entry in (config.get("lazy") or {}).values():
+        if isinstance(entry, dict) and isinstance(entry.get("base"), dict) and isinstance(entry.get("widths"), list) and entry["widths"]:
+            model = entry["base"].setdefault("model", {})
+            if isinstance(model, dict) and "width" not in model and all(isinstance(w, int) for w in entry["widths"]):
+                model["width"] = max(entry["widths"])
 
 
 def check_renamed(config: dict) -> None:
@@ -141,6 +152,8 @@ def check_semantics(config: dict) -> None:
         check_coordinate(name, study)
     for name, study in config.get("holdout", {}).items():
         check_holdout(name, study)
+    for name, study in config.get("lazy", {}).items():
+        check_lazy(name, study)
     if not any(config.get(section) for section in STUDIES):
         raise ConfigError(f"config error: define at least one study in one of the sections {', '.join(STUDIES)}")
 
@@ -162,10 +175,23 @@ def check_spectral(name: str, cfg: dict) -> None:
                           f"(local frequency {omega:.1f} rad^-1) with fewer than 8 points per period; use >= {int(np.ceil(8 * omega))}")
 
 
-def check_convergence(name: str, cfg: dict) -> None:
+def check_lazy(name: str, cfg: dict) -> None:
+    """One ``lazy:`` entry: its base is a convergence entry (checked as one) with a single κ, the
+    kernel records on, and a GD model whose width can change."""
+    where = f"lazy.{name}.base"
+    check_convergence(name, cfg["base"], where)
+    if len(cfg["base"]["target"]["kappas"]) != 1:
+        raise ConfigError(f"config error at {where}.target.kappas: the lazy study trains one kappa, got {cfg['base']['target']['kappas']}")
+    if cfg["base"]["analysis"].get("compare_to"):
+        raise ConfigError(f"config error at {where}.analysis.compare_to: the lazy study compares widths, not entries; remove it")
+    if cfg["base"]["train"]["kernel_records"]["probe"] == 0:
+        raise ConfigError(f"config error at {where}.train.kernel_records.probe: the lazy study needs the kernel records (probe > 0)")
+
+
+def check_convergence(name: str, cfg: dict, where: str | None = None) -> None:
     """Cross-key checks of one ``convergence:`` entry (either domain): impossible combinations stop
     here; the model's ``bias``/``tau`` defaults are filled in for its kind."""
-    where = f"convergence.{name}"
+    where = where or f"convergence.{name}"
     data, model, train, target, acfg = cfg["data"], cfg["model"], cfg["train"], cfg["target"], cfg["analysis"]
     dens, domain, n = data["density"], data["domain"], data["n"]
     kappas = target["kappas"]

@@ -2,8 +2,14 @@
 fixed, seeded probe subset of the training inputs (docs/methods.md §13).
 
 Per record and run: the kernel's top eigenvalues, on the circle the dominant frequency of each top
-eigenvector, the relative change ‖K_t − K_0‖_F / ‖K_0‖_F and the kernel–target alignment
-yᵀKy / (‖K‖_F ‖y‖²).  The kernel comes from the ensemble's own ``empirical_ntk`` (layer-wise: no
+eigenvector, the share of the target's and of the current residual's energy on the top eigenvectors
+(cumulative over modes), the relative change ‖K_t − K_0‖_F / ‖K_0‖_F and the kernel–target
+alignment yᵀKy / (‖K‖_F ‖y‖²).  When the probe holds every training input, the records also
+predict: the linearised residual from the empirical kernel at initialisation,
+r̂_t = (I − ηK_0)^t r_0, and the *re-linearised* one from the kernel of the previous record,
+(I − ηK_{t'})^{t − t'} r_{t'} started at the measured r_{t'}; each is compared with the measured
+residual (‖r_t − r̂_t‖ / ‖r_0‖), and the first record where the K_0 prediction is off by more than
+``tolerance`` is where linearisation stops predicting.  The kernel comes from the ensemble's own ``empirical_ntk`` (layer-wise: no
 Jacobian is formed); :func:`jacobian_ntk` is the generic ``torch.func`` route it is tested against.
 """
 
@@ -35,9 +41,22 @@ class KernelRecorder:
     """Called by :func:`specbias.train.train_gd` at every snapshot (``on_snapshot``)."""
 
     def __init__(self, x: torch.Tensor, y: np.ndarray, probe: np.ndarray, snapshots: int, runs: int, modes: int,
-                 theta: np.ndarray | None = None, density: np.ndarray | None = None):
+                 theta: np.ndarray | None = None, density: np.ndarray | None = None, lr: float | None = None,
+                 tolerance: float = 0.1):
         self.x = x[torch.as_tensor(probe, device=x.device)]
         self.y = np.asarray(y, dtype=np.float64)[probe]
+        #: predictions need every training input in the probe (the dynamics couple all of them) and lr
+        self.full = lr is not None and len(probe) == len(y)
+        self.lr, self.tolerance = lr, float(tolerance)
+        self.steps = np.full(snapshots, -1, dtype=np.int64)
+        self.target_energy = np.full((runs, min(modes, len(probe)), snapshots), np.nan)
+        self.residual_energy = np.full_like(self.target_energy, np.nan)
+        if self.full:
+            self.predicted = np.full((runs, len(probe), snapshots), np.nan)  # r̂_t from K_0
+            self.pred_error = np.full((runs, snapshots), np.nan)
+            self.relin_error = np.full((runs, snapshots), np.nan)
+            self.lr_lambda_max = np.full(runs, np.nan)
+            self.start = self.prev = None  # (eigenvalues, eigenvectors, residual, step) at step 0 / the last record
         self.probe, self.theta = probe, None if theta is None else np.asarray(theta)[probe]
         self.density = None if density is None else np.asarray(density)[probe]
         self.modes = min(modes, len(probe))
@@ -48,8 +67,9 @@ class KernelRecorder:
         self.k0 = None
         self.initial = None  # (R, p, p) float64, kept for the comparison with the analytic kernel
 
-    def __call__(self, i: int, step: int, model) -> None:
+    def __call__(self, i: int, step: int, model, residual: torch.Tensor) -> None:
         kt = model.empirical_ntk(self.x).double()
+        r = residual.double().cpu().numpy()[:, self.probe]  # (R, p)
         k = kt.cpu().numpy()  # (R, p, p)
         if self.k0 is None:
             self.k0, self.initial = k, k
@@ -57,6 +77,13 @@ class KernelRecorder:
         evals, evecs = ev.cpu().numpy(), vec.cpu().numpy()
         order = np.argsort(-evals, axis=1)[:, : self.modes]
         self.eigenvalue[:, :, i] = np.take_along_axis(evals, order, 1)
+        self.steps[i] = step
+        top = np.take_along_axis(evecs, order[:, None, :], 2)  # (R, p, modes)
+        for name, vec in (("target_energy", np.broadcast_to(self.y, r.shape)), ("residual_energy", r)):
+            share = np.einsum("rpm,rp->rm", top, vec) ** 2 / np.sum(vec * vec, axis=1, keepdims=True)
+            getattr(self, name)[:, :, i] = np.cumsum(share, axis=1)
+        if self.full:
+            self._predict(i, step, evals, evecs, r)
         if self.theta is not None:
             for r in range(k.shape[0]):
                 vecs = evecs[r][:, order[r]]
@@ -64,6 +91,33 @@ class KernelRecorder:
         self.change[:, i] = np.linalg.norm(k - self.k0, axis=(1, 2)) / np.linalg.norm(self.k0, axis=(1, 2))
         y = self.y
         self.alignment[:, i] = np.einsum("i,rij,j->r", y, k, y) / (np.linalg.norm(k, axis=(1, 2)) * (y @ y))
+
+    def _propagate(self, evals, evecs, r, steps):
+        """(I − ηK)^steps r for each run, K = V diag(λ) Vᵀ."""
+        decay = (1.0 - self.lr * evals) ** steps  # (R, p)
+        return np.einsum("rpk,rk->rp", evecs, decay * np.einsum("rpk,rp->rk", evecs, r))
+
+    def _predict(self, i, step, evals, evecs, r):
+        if self.start is None:
+            self.start = (evals, evecs, r, step)
+            self.lr_lambda_max = self.lr * evals.max(axis=1)
+        e0, v0, r0, s0 = self.start
+        norm0 = np.linalg.norm(r0, axis=1)
+        self.predicted[:, :, i] = self._propagate(e0, v0, r0, step - s0)
+        self.pred_error[:, i] = np.linalg.norm(r - self.predicted[:, :, i], axis=1) / norm0
+        if self.prev is not None:
+            ep, vp, rp, sp = self.prev
+            self.relin_error[:, i] = np.linalg.norm(r - self._propagate(ep, vp, rp, step - sp), axis=1) / norm0
+        else:
+            self.relin_error[:, i] = 0.0
+        self.prev = (evals, evecs, r, step)
+
+    def break_steps(self) -> np.ndarray:
+        """Per run, the first recorded step where the K_0 prediction is off by more than the
+        tolerance (−1: never)."""
+        off = self.pred_error > self.tolerance
+        first = np.argmax(off, axis=1)
+        return np.where(off.any(axis=1), self.steps[first], -1)
 
     def variables(self, analytic: np.ndarray | None = None) -> tuple[dict, dict]:
         """Dataset variables and coordinates (dims seed, kernel_mode, step, probe); ``analytic``:
@@ -79,6 +133,22 @@ class KernelRecorder:
             data["kernel_dominant_frequency"] = (("seed", "kernel_mode", "step"), self.dominant,
                                                  meta("dominant frequency of the empirical kernel's eigenvector (-1: not recorded)",
                                                       "cycles per 2 pi"))
+        data["kernel_target_energy"] = (("seed", "kernel_mode", "step"), self.target_energy,
+                                        meta("share of the target's energy on the kernel's top eigenvectors, cumulative over modes"))
+        data["kernel_residual_energy"] = (("seed", "kernel_mode", "step"), self.residual_energy,
+                                          meta("share of the current residual's energy on the kernel's top eigenvectors, cumulative over modes"))
+        if self.full:
+            data["kernel_prediction_error"] = (("seed", "step"), self.pred_error, meta(
+                "||r_t - (I - lr K_0)^t r_0|| / ||r_0||: measured residual vs the empirical-kernel prediction from step 0"))
+            data["kernel_relinearised_error"] = (("seed", "step"), self.relin_error, meta(
+                "||r_t - (I - lr K_t')^(t - t') r_t'|| / ||r_0||: the prediction restarted at the previous record t' with its kernel"))
+            data["kernel_predicted_residual"] = (("seed", "probe", "step"), self.predicted,
+                                                 meta("residual predicted from the empirical kernel at step 0"))
+            data["kernel_lr_lambda_max"] = ("seed", self.lr_lambda_max,
+                                            meta("lr x largest eigenvalue of the empirical kernel at step 0 (linearised GD is stable below 2)"))
+            data["linearisation_break_step"] = ("seed", self.break_steps(), meta(
+                "first recorded step where the empirical-kernel prediction is off by more than the tolerance (-1: never)",
+                tolerance=self.tolerance))
         if analytic is not None and self.initial is not None:
             err = np.linalg.norm(self.initial - analytic, axis=(1, 2)) / np.linalg.norm(analytic)
             data["kernel_init_error"] = ("seed", err, meta("||K_0 - K_analytic||_F / ||K_analytic||_F on the probe inputs"))

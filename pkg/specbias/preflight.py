@@ -73,10 +73,20 @@ def largest_eigenvalue_lower_bound(theta: np.ndarray, bias: bool, rtol: float = 
     return quotient
 
 
+def gd_entries(config: dict):
+    """(config path, convergence entry) of every GD setting: the ``convergence:`` entries and each
+    ``lazy:`` entry's base at its largest width."""
+    for name, cfg in config.get("convergence", {}).items():
+        yield f"convergence.{name}", cfg
+    for name, cfg in config.get("lazy", {}).items():
+        base = cfg["base"]
+        yield f"lazy.{name}.base", {**base, "model": {**base["model"], "width": max(cfg["widths"])}}
+
+
 def check_stability(config: dict) -> None:
     """Refuse a convergence entry on the circle (two-layer net, absolute ``train.lr``) whose learning
     rate makes linearised GD diverge on its first sample."""
-    for name, cfg in config.get("convergence", {}).items():
+    for where, cfg in gd_entries(config):
         data = cfg["data"]
         if data["domain"] != "circle" or cfg["model"]["kind"] != "two_layer" or "lr" not in cfg["train"]:
             continue  # lr_relative is stable by construction (checked < 2)
@@ -85,7 +95,7 @@ def check_stability(config: dict) -> None:
         lr = cfg["train"]["lr"]
         if lam is not None and lr * lam >= 2:
             raise ConfigError(
-                f"config error at convergence.{name}.train.lr: lr x largest NTK Gram eigenvalue >= {lr * lam:.3f} >= 2 on the "
+                f"config error at {where}.train.lr: lr x largest NTK Gram eigenvalue >= {lr * lam:.3f} >= 2 on the "
                 f"first point sample (eigenvalue >= {lam:.4g}, n = {data['n']}): linearised GD diverges; use lr < {2 / lam:.4g}")
 
 
@@ -104,17 +114,17 @@ def memory_limit_gb(setting) -> float | None:
 def estimates(config: dict) -> list[tuple[str, float, str]]:
     """(config key, bytes, what) of the largest array of every job, per study entry."""
     out = []
-    for name, cfg in config.get("convergence", {}).items():
+    for where, cfg in gd_entries(config):
         n, R, S = cfg["data"]["n"], len(cfg["train"]["seeds"]), cfg["train"]["snapshots"]
-        out.append((f"convergence.{name}.data.n", 3 * F64 * n * n, f"the NTK Gram matrix and its eigenvectors (3 x {n}^2 float64)"))
+        out.append((f"{where}.data.n", 3 * F64 * n * n, f"the NTK Gram matrix and its eigenvectors (3 x {n}^2 float64)"))
         if cfg["data"]["domain"] == "circle" and cfg["train"]["record_spectra"] is not False:
             per_snap = R * n * S * F64 * 2 + R * (n // 2 + 1) * S * F64
-            out.append((f"convergence.{name}.train.snapshots", per_snap, f"residuals and their spectra at {S} snapshots ({R} runs, n = {n})"))
+            out.append((f"{where}.train.snapshots", per_snap, f"residuals and their spectra at {S} snapshots ({R} runs, n = {n})"))
         else:
-            out.append((f"convergence.{name}.train.snapshots", 2 * R * n * S * F64, f"residuals at {S} snapshots ({R} runs, n = {n})"))
+            out.append((f"{where}.train.snapshots", 2 * R * n * S * F64, f"residuals at {S} snapshots ({R} runs, n = {n})"))
         if cfg["model"]["kind"] == "deep":
             width = cfg["model"]["width"]
-            out.append((f"convergence.{name}.model.width", 3 * R * n * width * F32 * cfg["model"]["depth"],
+            out.append((f"{where}.model.width", 3 * R * n * width * F32 * cfg["model"]["depth"],
                         f"activations of {R} deep nets of width {width} on {n} points"))
     for name, cfg in config.get("spectral", {}).items():
         g, m = cfg["grid_size"], cfg["nystrom_n"]

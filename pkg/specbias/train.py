@@ -120,7 +120,7 @@ def train_gd(
     ``step`` (auto/arc/dense) the exact arc step on S¹ (:func:`make_plan`).
     ``stop_early``: stop at the first snapshot step where every run has converged or diverged
     (later snapshots stay NaN); the check rides on the snapshot's host synchronisation.
-    ``on_snapshot(i, step, model)``, if given, is called at every snapshot before the update (the
+    ``on_snapshot(i, step, model, residual)``, if given, is called at every snapshot before the update (the
     kernel records of :mod:`specbias.kernel_records`); its time counts in the training rate.
     With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
     converged step is tracked too; the run's converged step is when the last region gets there.
@@ -179,7 +179,7 @@ def train_gd(
             residuals[:, :, i] = torch.where(active[:, None], r, torch.nan)
             losses[:, i] = torch.where(active, 0.5 * sq, torch.nan)
             if on_snapshot is not None:
-                on_snapshot(i, step, model)
+                on_snapshot(i, step, model, r)
             active = active & (div < 0)  # host sync point: freeze diverged runs
             n_conv = int((conv >= 0).sum())
             n_div = int((div >= 0).sum())

@@ -6,7 +6,7 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from pathlib import Path  # noqa: E402
 
 from specbias import figures, io  # noqa: E402
-from specbias.figures import convergence, coordinate, depth, holdout, kernels, spectral  # noqa: E402
+from specbias.figures import convergence, coordinate, depth, holdout, kernels, lazy, spectral  # noqa: E402
 from specbias.studies import coordinate as coordinate_study  # noqa: E402
 from specbias.studies import holdout as holdout_study  # noqa: E402
 
@@ -42,6 +42,7 @@ FIGURES = {
     "coordinate_reconstructions": lambda: coordinate.reconstructions(coordinate_runs()),
     "holdout_psnr_curves": lambda: holdout.psnr_curves(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
     "holdout_reconstructions": lambda: holdout.reconstructions(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
+    "lazy_kernel_change": lambda: lazy.kernel_change(io.read(sm.input.table)),
     "kernels_spectra": lambda: kernels.kernel_spectra(io.read(sm.input.spectrum), sm.params.study["fit_range"]),
 }
 if kind not in FIGURES:

@@ -275,7 +275,8 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
     def recorder(xt, snapshots, runs):
         probe = kernel_records.probe_indices(len(y), kcfg["probe"], kcfg.get("seed", 0))
         theta = points.theta.values if "theta" in points else None
-        holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg["modes"], theta, points.density.values)
+        holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg["modes"], theta, points.density.values,
+                                                      lr=lr, tolerance=kcfg.get("tolerance", 0.1))
         return holder["rec"]
 
     result, crit, dev = train_runs(model, seeds, points.x.values, y, lr, tcfg, what=f"kappa={kappa}", log=log,
@@ -293,10 +294,19 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
         rec = holder["rec"]
         analytic = dom.gram(points.isel(sample=rec.probe), model)
         data, coords = rec.variables(analytic)
+        if rec.full and "frequencies" in spec:  # the empirical-kernel prediction's spectra, beside the measured ones
+            amps = spectra.harmonic_amplitudes(points.theta.values[rec.probe], rec.predicted, spec["frequencies"],
+                                               points.density.values[rec.probe])
+            data["kernel_predicted_spectrum"] = (("seed", "frequency", "step"), amps,
+                                                 io.meta("Fourier amplitude of the residual predicted from the empirical kernel at step 0"))
         ds = ds.assign_coords(coords).assign(data)
         log.info("empirical NTK on %d probe points: at step 0 within %s of the analytic kernel (relative Frobenius); "
                  "largest change by the last record %.3g", len(rec.probe), np.round(data["kernel_init_error"][1], 3).tolist(),
                  np.nanmax(rec.change))
+        if rec.full:
+            log.info("empirical-kernel prediction: lr x lambda_max = %s; largest gap to the measured residual %.3g (re-linearised "
+                     "%.3g); first step off by more than %g: %s", np.round(rec.lr_lambda_max, 3).tolist(), np.nanmax(rec.pred_error),
+                     np.nanmax(rec.relin_error), rec.tolerance, rec.break_steps().tolist())
     return ds
 
 

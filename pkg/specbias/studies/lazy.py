@@ -1,0 +1,126 @@
+"""The lazy study (config section ``lazy:``): how far the empirical NTK of a GD-trained net moves,
+and how long the linearised prediction from it holds, as the width grows (docs/methods.md §13).
+
+Lazy-training theory says the relative change of the kernel over training falls like m^{−1/2}
+with the width m, so wide nets follow the prediction from their kernel at initialisation and
+narrow ones leave it.  Each entry is one convergence setting (``base``: a ``convergence:`` entry
+on the circle or a sphere, with one κ) trained at every width of ``widths``, with the kernel
+records of :mod:`specbias.kernel_records` on every training input (so the records also predict).
+
+Stages and the keys each reads::
+
+    train_width  base (data, model, target, train, ntk) at one width
+                 -> the convergence study's training dataset with its kernel records   (train_kappa)
+    analyse      slope_tolerance -> per (width, seed): final kernel change, largest
+                 gap to the empirical-kernel prediction (from step 0 and re-linearised),
+                 lr x lambda_max, break step; the log-log slope of the final change
+                 against width and claim C22                                       table_dataset
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import xarray as xr
+
+from .. import analysis, claims, io
+from ..claims import ClaimRow
+from ..common import STATUS
+from . import convergence
+
+log = logging.getLogger(__name__)
+
+SECTION = "lazy"
+
+
+def base_at(cfg: dict, width: int) -> dict:
+    """The base convergence entry at one width, its kernel probe holding every training input."""
+    base = cfg["base"]
+    kcfg = {**base["train"]["kernel_records"], "probe": max(base["train"]["kernel_records"]["probe"], base["data"]["n"])}
+    return {**base, "model": {**base["model"], "width": int(width)}, "train": {**base["train"], "kernel_records": kcfg}}
+
+
+def train_params(cfg: dict, width: int) -> dict:
+    """What one width's job reads."""
+    base = base_at(cfg, width)
+    return {"sample": convergence.sample_params(base, base["data"]["seed"]), "ntk": convergence.ntk_params(base),
+            "train": convergence.train_params(base), "kappa": int(base["target"]["kappas"][0]), "width": int(width)}
+
+
+def train_width(params: dict, device: str = "auto", compile: str = "auto", step: str = "auto") -> xr.Dataset:
+    """Sample the points, take the analytic NTK eigenpairs (the learning rate may be relative to
+    them, and the analytic prediction's spectra go beside the empirical one's), and train the
+    ensemble at this width with kernel records."""
+    points = convergence.sample(params["sample"])
+    eig = convergence.ntk_eigen(points, params["ntk"], device)
+    runs = convergence.train_kappa(points, params["kappa"], params["train"], device, compile, step, eig=eig)
+    if "kernel_prediction_error" not in runs:
+        raise ValueError("the kernel records did not cover every training input; the lazy study needs them to predict")
+    pred = convergence.predict(runs, eig)
+    if "residual_spectrum" in pred:  # the analytic kernel's predicted spectra, for the figure
+        runs["analytic_predicted_spectrum"] = pred.residual_spectrum
+    return runs.assign_attrs(width=int(params["width"]))
+
+
+def read_runs(paths) -> list[xr.Dataset]:
+    return sorted((io.read(p) for p in paths), key=lambda ds: int(ds.attrs["width"]))
+
+
+def _max_over_steps(values: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values).any(-1), np.nanmax(np.where(np.isfinite(values), values, -np.inf), -1), np.nan)
+
+
+def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
+    """Per (width, seed) regime diagnostics and the width law of the final kernel change (C22)."""
+    widths = np.array([int(r.attrs["width"]) for r in runs])
+    status = np.stack([r.status.values for r in runs])
+    final = np.stack([analysis._last_recorded(r.kernel_change.values) for r in runs])
+    final = np.where(status == STATUS["diverged"], np.nan, final)
+    data = {
+        "kernel_change": (("width", "seed", "step"), np.stack([r.kernel_change.values for r in runs]),
+                          io.meta("relative change of the empirical kernel ||K_t - K_0||_F / ||K_0||_F")),
+        "kernel_prediction_error": (("width", "seed", "step"), np.stack([r.kernel_prediction_error.values for r in runs]),
+                                    runs[0].kernel_prediction_error.attrs),
+        "kernel_relinearised_error": (("width", "seed", "step"), np.stack([r.kernel_relinearised_error.values for r in runs]),
+                                      runs[0].kernel_relinearised_error.attrs),
+        "kernel_change_final": (("width", "seed"), final, io.meta("relative kernel change at the last record (NaN: diverged)")),
+        "prediction_error_max": (("width", "seed"), np.stack([_max_over_steps(r.kernel_prediction_error.values) for r in runs]),
+                                 io.meta("largest gap over the records between the measured residual and the prediction from K_0, / ||r_0||")),
+        "relinearised_error_max": (("width", "seed"), np.stack([_max_over_steps(r.kernel_relinearised_error.values) for r in runs]),
+                                   io.meta("largest gap of the re-linearised prediction (restarted at each record), / ||r_0||")),
+        "kernel_lr_lambda_max": (("width", "seed"), np.stack([r.kernel_lr_lambda_max.values for r in runs]), runs[0].kernel_lr_lambda_max.attrs),
+        "linearisation_break_step": (("width", "seed"), np.stack([r.linearisation_break_step.values for r in runs]),
+                                     runs[0].linearisation_break_step.attrs),
+        "kernel_init_error": (("width", "seed"), np.stack([r.kernel_init_error.values for r in runs]), runs[0].kernel_init_error.attrs),
+        "converged_step": (("width", "seed"), np.stack([r.converged_step.values for r in runs]), runs[0].converged_step.attrs),
+        "status": (("width", "seed"), status.astype(np.int8), runs[0].status.attrs),
+    }
+    coords = {"width": ("width", widths, io.meta("hidden width m")), "seed": runs[0].seed, "step": runs[0].step}
+    table = xr.Dataset(data, coords=coords)
+    row, fit = claim_c22(table, name, cfg["slope_tolerance"])
+    if fit is not None:
+        table.attrs.update(change_slope=fit.slope, change_slope_ci=[fit.ci_low, fit.ci_high], change_intercept=fit.intercept)
+    log.info("%s: kernel change slope vs width %s; C22 %s", name, f"{fit.slope:.3f}" if fit else "n/a", row.verdict)
+    table = io.finalize(table, "Empirical-kernel change and linearisation against width", {"lazy": cfg, "experiment": name}, "analysis")
+    return table, [row]
+
+
+def claim_c22(table: xr.Dataset, name: str, tolerance: float):
+    """C22: log-log slope of the final relative kernel change against width (every run that did
+    not diverge), within ``tolerance`` of −1/2."""
+    w, change = xr.broadcast(table.width, table.kernel_change_final)
+    ok = np.isfinite(change.values) & (change.values > 0)
+    if len(np.unique(w.values[ok])) < 2:
+        return ClaimRow(name, "C22", claims.CLAIMS["C22"].claim, claims.CLAIMS["C22"].paper, "fewer than two widths with a kernel change",
+                        f"|slope + 0.5| <= {tolerance:g}", claims.verdict(None), ""), None
+    fit = analysis.fit_power_law(w.values[ok].astype(float), change.values[ok])
+    med = table.kernel_change_final.median("seed").values
+    pred = table.prediction_error_max.median("seed").values
+    note = ("median final change per width: " + ", ".join(f"m={m} {c:.4f}" for m, c in zip(table.width.values, med))
+            + "; largest gap to the K_0 prediction (median): " + ", ".join(f"{p:.3f}" for p in pred)
+            + f"; fit over {int(ok.sum())} runs")
+    return ClaimRow(name, "C22", claims.CLAIMS["C22"].claim, claims.CLAIMS["C22"].paper,
+                    f"{fit.slope:.3f} (95% CI {fit.ci_low:.3f} to {fit.ci_high:.3f})", f"|slope + 0.5| <= {tolerance:g}",
+                    claims.verdict(abs(fit.slope + 0.5) <= tolerance), note), fit

@@ -1,0 +1,12 @@
+"""Rule lazy_analysis: kernel change and linearisation against width, and claim C22."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from specbias import claims, io  # noqa: E402
+from specbias.studies import lazy  # noqa: E402
+
+sm = snakemake  # noqa: F821
+table, rows = lazy.analyse(lazy.read_runs(sm.input.runs), sm.wildcards.lazy, sm.params.study)
+io.write(table, sm.output.table)
+io.write_csv(claims.claims_frame(rows), sm.output.claims)

@@ -1,0 +1,13 @@
+"""Rule lazy_train: the base convergence setting at one width, with empirical-NTK records."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+import torch  # noqa: E402
+
+from specbias import io  # noqa: E402
+from specbias.studies import lazy  # noqa: E402
+
+sm = snakemake  # noqa: F821
+torch.set_num_threads(sm.threads)
+io.write(lazy.train_width(sm.params.study, sm.params.device, sm.params.compile, sm.params.step), sm.output.runs)
