@@ -99,7 +99,7 @@ def convergence_table(trains: list[xr.Dataset], predicts: list[xr.Dataset], conf
             extra = {k: v for k, v in trains[0][name].attrs.items() if k == "tolerance"}
             ds[name] = (("kappa", "seed"), np.stack([t[name].values for t in trains]), meta(what, **extra))
     if "kernel_change" in trains[0]:
-        ds["kernel_change_final"] = (("kappa", "seed"), np.stack([_last_recorded(t.kernel_change.values) for t in trains]),
+        ds["kernel_change_final"] = (("kappa", "seed"), np.stack([last_recorded(t.kernel_change.values) for t in trains]),
                                      meta("relative change of the empirical kernel at the last record ||K_T - K_0||_F / ||K_0||_F"))
     return finalize(ds, "Convergence steps vs target frequency", config, "analysis")
 
@@ -118,7 +118,7 @@ def pool_runs(tables: list[xr.Dataset], data_seeds) -> xr.Dataset:
     return pooled.assign_coords(run=("run", np.arange(pooled.sizes["run"]), meta("run: (point sample, initialisation seed)")))
 
 
-def _last_recorded(values: np.ndarray) -> np.ndarray:
+def last_recorded(values: np.ndarray) -> np.ndarray:
     """Per row (run), the last finite value along the last axis (NaN if none)."""
     ok = np.isfinite(values)
     last = values.shape[-1] - 1 - np.argmax(ok[..., ::-1], axis=-1)

@@ -20,6 +20,7 @@ Stages and the keys each reads::
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -68,15 +69,17 @@ def read_runs(paths) -> list[xr.Dataset]:
 
 
 def _max_over_steps(values: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(values).any(-1), np.nanmax(np.where(np.isfinite(values), values, -np.inf), -1), np.nan)
+    """Per run, the largest recorded value (NaN where nothing was recorded)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+        return np.nanmax(values, axis=-1)
 
 
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
     """Per (width, seed) regime diagnostics and the width law of the final kernel change (C22)."""
     widths = np.array([int(r.attrs["width"]) for r in runs])
     status = np.stack([r.status.values for r in runs])
-    final = np.stack([analysis._last_recorded(r.kernel_change.values) for r in runs])
+    final = np.stack([analysis.last_recorded(r.kernel_change.values) for r in runs])
     final = np.where(status == STATUS["diverged"], np.nan, final)
     data = {
         "kernel_change": (("width", "seed", "step"), np.stack([r.kernel_change.values for r in runs]),
