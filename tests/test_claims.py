@@ -17,7 +17,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_registry_is_complete_and_every_claim_is_tested():
-    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 23)]
+    assert list(claims.CLAIMS) == [f"C{i}" for i in range(1, 24)]
     for c in claims.CLAIMS.values():
         assert c.claim and c.paper and c.tolerance and c.studies
     assert claims.verdict(True) == "pass" and claims.verdict(False) == "fail" and claims.verdict(None) == "not_evaluated"
@@ -161,6 +161,20 @@ def test_c22_kernel_change_against_width():
     assert row.verdict == "fail" and row.our_value.startswith("-0.7")
     row, fit = lazy.claim_c22(_lazy_table([256], -0.5), "w", 0.15)
     assert row.verdict == "not_evaluated" and fit is None
+
+
+def test_c23_encoded_kernel_is_flatter():
+    def conv(slopes):
+        names = list(slopes)
+        return xr.Dataset({"kernel_response_slope": (("encoding", "seed"), np.asarray([slopes[n] for n in names]), io.meta("s"))},
+                          coords={"encoding": names, "seed": [0, 1]})
+    order, raws, pes = ["raw01", "raw11", "octave"], ["raw01", "raw11"], ["octave"]
+    row = claims.claim_c23(conv({"raw01": [-2.0, -1.9], "raw11": [-2.1, -2.0], "octave": [-0.7, -0.8]}), "t", raws, pes, order)
+    assert row.verdict == "pass" and "octave -0.75" in row.our_value
+    assert claims.claim_c23(conv({"raw01": [-2.0, -1.9], "raw11": [-1.2, -1.2], "octave": [-1.5, -1.5]}), "t", raws, pes,
+                            order).verdict == "fail"
+    assert claims.claim_c23(conv({"raw01": [np.nan] * 2, "raw11": [-1.2] * 2, "octave": [-1.5] * 2}), "t", raws, pes,
+                            order).verdict == "not_evaluated"
 
 
 # --- C2, C6, C9, C11 on spheres (the convergence study's sphere domain) -----------------------

@@ -107,3 +107,53 @@ def test_records_predict_from_the_empirical_kernel_when_the_probe_holds_every_in
     small = convergence.train_kappa(pts, 2, convergence.train_params(narrow), "cpu", "off", "dense", eig=eig)
     assert np.nanmax(small.kernel_prediction_error.values) > np.nanmax(err)
     assert (small.linearisation_break_step > 0).any()
+
+
+@pytest.mark.parametrize("activation", ["relu", {"kind": "sin", "omega0": 3.0}])
+def test_coordinate_mlp_kernel_equals_the_jacobian_route(activation):
+    from specbias import mlp
+    ens = mlp.init_mlp_ensemble([0, 1], 4, [16, 12], 3, dtype=torch.float64, activation=activation)
+    x = torch.randn(2, 10, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    got = ens.empirical_ntk(x, channel=1)
+    for r in range(2):
+        def f(params, xi, r=r):
+            n = len(ens.weights)
+            one = mlp.MLPEnsemble([p[None] for p in params[:n]], [p[None] for p in params[n:]], ens.activation)
+            return one.forward(xi)[0][:, 1]
+        ref = kernel_records.jacobian_ntk(f, [w[r].clone() for w in ens.weights] + [b[r].clone() for b in ens.biases], x[r])
+        torch.testing.assert_close(got[r], ref, rtol=1e-12, atol=1e-12)
+
+
+def test_fourier_probe_reads_a_stationary_kernel_by_frequency():
+    idx, shape = kernel_records.probe_grid((64, 64), 256)
+    assert shape == (16, 16) and len(idx) == 256 and idx[1] == 4 and idx[16] == 4 * 64
+    idx, shape = kernel_records.probe_grid((2048,), 256)
+    assert shape == (256,) and (np.diff(idx) == 8).all()
+    n = 32
+    t = np.arange(n) / n
+    d = np.abs(t[:, None] - t[None, :])
+    k = np.exp(-np.minimum(d, 1 - d) ** 2 / 0.01)  # circulant: Fourier modes are its eigenvectors
+    probe = kernel_records.FourierProbe((n,))
+    np.testing.assert_allclose(probe.response(k), np.fft.fft(k[0]).real[: n // 2 + 1], atol=1e-12)
+    _, vec = np.linalg.eigh(k)
+    assert probe.dominant(vec[:, ::-1][:, :5]).tolist() == [0, 1, 1, 2, 2]
+    k2 = np.kron(k[::4, ::4], k[::4, ::4])  # separable stationary kernel on an 8 x 8 grid: radial response falls
+    assert np.all(np.diff(kernel_records.FourierProbe((8, 8)).response(k2)) < 0)
+
+
+def test_coordinate_study_records_the_kernel_of_its_adam_nets():
+    from specbias.studies import coordinate
+    cfg = validate({"coordinate": {"w": {
+        "signal": {"length": 64, "frequencies": [2, 4, 8]},
+        "encodings": {"raw01": {"kind": "raw", "range": [0, 1]}, "octave4": {"kind": "octave", "octaves": 4}},
+        "model": {"hidden": [64, 64]}, "train": {"lr": 0.01, "epochs": 20, "kernel_records": {"probe": 32, "modes": 4}},
+        "metrics": {"pairs": 10, "records": 3}}}}, SCHEMA)["coordinate"]["w"]
+    runs = [coordinate.train_group(coordinate.train_params(cfg, [e]), [e], "cpu") for e in cfg["encodings"]]
+    ds = runs[0]
+    assert ds.kernel_response.dims == ("encoding", "seed", "kernel_frequency", "stat_epoch") and ds.sizes["kernel_frequency"] == 17
+    assert ds.sizes["probe"] == 32 and "no linearised prediction" in ds.attrs["kernel_prediction"]
+    assert (ds.kernel_change.isel(stat_epoch=0) == 0).all() and (ds.kernel_change.isel(stat_epoch=-1) > 0).all()
+    assert (ds.kernel_dominant_frequency.isel(kernel_mode=0) == 0).all()  # the constant mode leads
+    one = [r.isel(encoding=0) for r in runs]
+    raw, octave = (coordinate.response_slope(r).mean() for r in one)
+    assert octave > raw + 0.3, (raw, octave)  # the encoding flattens the kernel over the target's band

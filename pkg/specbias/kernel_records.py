@@ -155,3 +155,50 @@ class KernelRecorder:
         coords = {"kernel_mode": ("kernel_mode", np.arange(self.modes), meta("eigenpair of the empirical kernel, decreasing")),
                   "probe": ("probe", np.asarray(self.probe, dtype=np.int64), meta("training-input index of each probe point"))}
         return data, coords
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinate MLPs (grids in [0, 1)^dims): a regular sub-grid probe and the kernel by frequency
+
+
+def probe_grid(shape: tuple[int, ...], size: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A regular sub-grid of the row-major grid ``shape`` with at most ``size`` points (every
+    stride-th point along each axis, the same stride on every axis): its flat indices and its shape.
+    Regular, so that the kernel on it can be read by frequency with a DFT."""
+    dims = len(shape)
+    side = max(1, int(np.floor(size ** (1.0 / dims) + 1e-9)))
+    stride = max(1, int(np.ceil(max(shape) / side)))
+    axes = [np.arange(0, n, stride) for n in shape]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    flat = np.ravel_multi_index([m.ravel() for m in mesh], shape)
+    return flat, tuple(len(a) for a in axes)
+
+
+class FourierProbe:
+    """The DFT basis of a regular probe grid (1-D or 2-D), with each mode's radial frequency in
+    cycles per unit length (the grid spans [0, 1) along each axis)."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+        qs = [np.fft.fftfreq(n, 1.0 / n) for n in shape]  # signed integer frequencies per axis
+        mesh = np.meshgrid(*qs, indexing="ij")
+        self.radial = np.rint(np.sqrt(sum(m.ravel() ** 2 for m in mesh))).astype(np.int64)
+        self.frequencies = np.arange(min(shape) // 2 + 1)
+        basis = 1.0
+        for n in shape:
+            f = np.exp(2j * np.pi * np.outer(np.arange(n), np.arange(n)) / n) / np.sqrt(n)  # unitary, columns = modes
+            basis = np.kron(basis, f)
+        self.basis = basis  # (P, P)
+        self.bins = [self.radial == q for q in self.frequencies]
+
+    def response(self, kernel: np.ndarray) -> np.ndarray:
+        """e_qᴴ K e_q per DFT mode, averaged over the modes of each radial frequency: (..., frequency).
+        For a stationary kernel on a periodic grid these are its eigenvalues by frequency."""
+        quad = np.einsum("pq,...pr,rq->...q", self.basis.conj(), kernel, self.basis).real
+        return np.stack([quad[..., b].mean(-1) for b in self.bins], -1)
+
+    def dominant(self, vectors: np.ndarray) -> np.ndarray:
+        """Radial frequency with the most energy of each column of ``vectors`` (..., P, modes)."""
+        power = np.abs(np.einsum("pq,...pm->...qm", self.basis.conj(), vectors)) ** 2
+        per = np.stack([power[..., b, :].sum(-2) for b in self.bins], -2)  # (..., frequency, modes)
+        return self.frequencies[np.argmax(per, axis=-2)]

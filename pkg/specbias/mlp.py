@@ -51,6 +51,31 @@ class MLPEnsemble:
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.preactivations(x)[1]
 
+    def empirical_ntk(self, x: torch.Tensor, channel: int = 0) -> torch.Tensor:
+        """Empirical NTK of output ``channel`` over every weight and bias, (R, p, p), layer-wise:
+        Σ_l (G_l G_lᵀ) ⊙ (A_{l−1} A_{l−1}ᵀ + 1), A_{l−1} the layer's input (x for the first) and
+        G_l the derivative of the output with respect to the layer's pre-activations; no Jacobian
+        is formed.  ``x``: (p, in) or (R, p, in)."""
+        with torch.no_grad():
+            inputs, pres = [], []
+            h = x if x.dim() == 3 else x.expand(self.runs, *x.shape)
+            last = len(self.weights) - 1
+            for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+                inputs.append(h)
+                if i < last:
+                    z = torch.matmul(h, w.transpose(1, 2)) + b[:, None, :]
+                    pres.append(z)
+                    h = self.activation(z)
+            g = torch.ones(self.runs, h.shape[1], 1, dtype=h.dtype, device=h.device)  # d out / d out
+            kernel = torch.zeros(self.runs, h.shape[1], h.shape[1], dtype=h.dtype, device=h.device)
+            for i in range(last, -1, -1):
+                a = inputs[i]
+                kernel += (g @ g.transpose(1, 2)) * (a @ a.transpose(1, 2) + 1)
+                if i > 0:
+                    w = self.weights[i] if i < last else self.weights[i][:, channel : channel + 1]
+                    g = (g @ w) * self.activation.derivative(pres[i - 1])
+            return kernel
+
 
 INITS = ("default", "siren")
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .. import activation_regions, claims, encodings, io, mlp, signals
+from .. import activation_regions, claims, encodings, io, kernel_records, mlp, signals
 from ..analysis import fit_power_law, median_converged
 from ..claims import ClaimRow
 from ..common import pick_device
@@ -98,6 +98,13 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     # per-example gradients only for the points that appear in a pair (not all n)
     used, inverse = np.unique(np.concatenate([local, far]).reshape(-1), return_inverse=True)
     local_pos, far_pos = inverse.reshape(-1, 2)[: len(local)], inverse.reshape(-1, 2)[len(local):]
+    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    kernel = None
+    if kcfg["probe"] > 0:
+        probe, probe_shape = kernel_records.probe_grid(target.shape, kcfg["probe"])
+        fourier = kernel_records.FourierProbe(probe_shape)
+        kernel = dict(probe=probe, fourier=fourier, modes=min(kcfg["modes"], len(probe)), k0=None,
+                      xp=x[:, torch.as_tensor(probe, device=dev)], y=target.values[probe, 0].astype(np.float64))
     spectra, stats, last_out = [], [], None
     name = "+".join(group)
     prog = Progress(tcfg["epochs"], f"train {name}")
@@ -128,6 +135,8 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                 nan = np.full((E, S), np.nan)
                 region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan), boundary_p2=nan,
                                     ham_local=np.full((E, S, len(local)), np.nan), ham_global=np.full((E, S, len(far)), np.nan))
+            if kernel is not None:
+                region_stats.update(kernel_stats(model, kernel, E, S))
             stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
         prog.update(epoch)
         return None
@@ -146,11 +155,46 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     conf = {"encodings": {e: cfg["encodings"][e] for e in group}, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")},
             "device": str(dev)}
     ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
-                      stats=stats, local=local, far=far, output=last_out, config=conf)
+                      stats=stats, local=local, far=far, output=last_out, config=conf,
+                      kernel=None if kernel is None else dict(probe=kernel["probe"], frequencies=kernel["fourier"].frequencies))
     ds.attrs["activation"] = ens.activation.kind
     ds.attrs["activation_regions"] = ("defined" if regions_defined else
                                       f"not defined for the {ens.activation.kind} activation (not piecewise linear): stored as NaN")
     return ds
+
+
+def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int) -> dict:
+    """The nets' empirical NTK on the probe sub-grid: top eigenvalues, their eigenvectors' dominant
+    frequency, the response by frequency, the change since the first record, the alignment with
+    the target (output channel 0)."""
+    k = model.empirical_ntk(kernel["xp"]).double()
+    ev, vec = torch.linalg.eigh(k)
+    ev, vec = ev.flip(-1)[:, : kernel["modes"]].cpu().numpy(), vec.flip(-1)[:, :, : kernel["modes"]].cpu().numpy()
+    k = k.cpu().numpy()
+    if kernel["k0"] is None:
+        kernel["k0"] = k
+    y = kernel["y"]
+    fro = np.linalg.norm(k, axis=(1, 2))
+    return dict(k_eig=ev.reshape(E, S, -1), k_dom=kernel["fourier"].dominant(vec).reshape(E, S, -1),
+                k_resp=kernel["fourier"].response(k).reshape(E, S, -1),
+                k_change=(np.linalg.norm(k - kernel["k0"], axis=(1, 2)) / np.linalg.norm(kernel["k0"], axis=(1, 2))).reshape(E, S),
+                k_align=(np.einsum("i,rij,j->r", y, k, y) / (fro * (y @ y))).reshape(E, S))
+
+
+def response_slope(ds: xr.Dataset, epoch_index: int = 0) -> np.ndarray:
+    """Per seed, the log-log slope of the kernel's response against frequency at a recorded epoch
+    (default: initialisation), over the band the target occupies: frequencies 1 up to the target's
+    highest analysed frequency (or the probe's Nyquist frequency if lower), with a positive response.
+    Beyond an encoding's top frequency its kernel falls off fast; that is not the band it learns in."""
+    resp = ds.kernel_response.isel(stat_epoch=epoch_index).values  # (seed, kernel_frequency)
+    q = ds.kernel_frequency.values.astype(float)
+    top = float(ds.frequency.values.max())
+    out = np.full(resp.shape[0], np.nan)
+    for i, r in enumerate(resp):
+        ok = (q >= 1) & (q <= top) & (r > 0) & np.isfinite(r)
+        if ok.sum() >= 2:
+            out[i] = fit_power_law(q[ok], r[ok]).slope
+    return out
 
 
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
@@ -173,6 +217,9 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
         if not alive[e].all():
             log.warning("encoding %s: seeds %s diverged; left out", e, ds.seed.values[~alive[e]].tolist())
     conv = learning_dataset(runs=runs, learned=learned, medians=medians, fits=fits, config=cfg)
+    if all("kernel_response" in ds for ds in runs):
+        conv["kernel_response_slope"] = (("encoding", "seed"), np.stack([response_slope(ds) for ds in runs]), io.meta(
+            "log-log slope of the empirical NTK's response against frequency (q >= 1) at initialisation"))
     return conv, claims.coordinate_rows(runs, conv, fits, alive, name, cfg)
 
 
@@ -181,7 +228,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
 
 
 def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, stats: list[dict], local, far, output,
-                 config: dict) -> xr.Dataset:
+                 config: dict, kernel: dict | None = None) -> xr.Dataset:
     """The runs of one ensemble of encodings: residual spectrum (encoding, seed, frequency, epoch),
     activation statistics at the recorded epochs (dim ``stat_epoch``) with the seeded pairs they
     were measured on, the target and the first seed's final output (dims ``sample``, ``channel``;
@@ -214,6 +261,23 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
     }
     if target.phases is not None:
         data["phase"] = ("frequency", np.asarray(target.phases), io.meta("phase of the signal's sinusoid", "rad"))
+    kcoords = {}
+    if kernel is not None:  # the empirical NTK on the probe sub-grid (Adam: no linear prediction is made from it)
+        data.update({
+            "kernel_eigenvalue": (("encoding", "seed", "kernel_mode", "stat_epoch"), st["k_eig"],
+                                  io.meta("eigenvalue of the empirical NTK (output channel 0) on the probe sub-grid")),
+            "kernel_dominant_frequency": (("encoding", "seed", "kernel_mode", "stat_epoch"), st["k_dom"],
+                                          io.meta("radial frequency with most of the eigenvector's energy", "cycles per unit length")),
+            "kernel_response": (("encoding", "seed", "kernel_frequency", "stat_epoch"), st["k_resp"],
+                                io.meta("e_q^H K e_q of the empirical NTK per Fourier mode of the probe sub-grid, mean over each radial frequency")),
+            "kernel_change": (("encoding", "seed", "stat_epoch"), st["k_change"], io.meta("relative kernel change ||K_t - K_0||_F / ||K_0||_F")),
+            "kernel_alignment": (("encoding", "seed", "stat_epoch"), st["k_align"],
+                                 io.meta("kernel-target alignment y^T K y / (||K||_F ||y||^2), output channel 0, probe sub-grid")),
+            "kernel_probe": ("probe", np.asarray(kernel["probe"], dtype=np.int64), io.meta("grid index (row-major) of each probe point")),
+        })
+        kcoords = {"kernel_mode": ("kernel_mode", np.arange(st["k_eig"].shape[2]), io.meta("eigenpair of the empirical kernel, decreasing")),
+                   "kernel_frequency": ("kernel_frequency", np.asarray(kernel["frequencies"]),
+                                        io.meta("radial frequency on the probe sub-grid", "cycles per unit length"))}
     ds = xr.Dataset(
         data,
         coords={
@@ -223,8 +287,11 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
             "epoch": ("epoch", np.asarray(epochs), io.meta("training epoch")),
             "stat_epoch": ("stat_epoch", np.asarray([s["epoch"] for s in stats]), io.meta("epoch of the activation statistics")),
             "layer": ("layer", np.arange(1, st["boundary"].shape[2] + 1), io.meta("hidden layer, from the input")),
+            **kcoords,
         },
-        attrs={"inputs": int(np.prod(target.shape)), "signal_kind": target.kind},
+        attrs={"inputs": int(np.prod(target.shape)), "signal_kind": target.kind,
+               **({"kernel_prediction": "none: Adam's steps are not kernel gradient steps, so no linearised prediction is made; "
+                                        "the kernel quantities are recorded only"} if kernel is not None else {})},
     )
     kind = "an image" if image else "a 1-D signal"
     return io.finalize(ds, f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")
