@@ -194,11 +194,11 @@ class FourierProbe:
     def response(self, kernel: np.ndarray) -> np.ndarray:
         """e_qᴴ K e_q per DFT mode, averaged over the modes of each radial frequency: (..., frequency).
         For a stationary kernel on a periodic grid these are its eigenvalues by frequency."""
-        quad = np.einsum("pq,...pr,rq->...q", self.basis.conj(), kernel, self.basis).real
+        quad = (self.basis.conj() * (kernel @ self.basis)).sum(-2).real  # diag(Bᴴ K B)
         return np.stack([quad[..., b].mean(-1) for b in self.bins], -1)
 
     def dominant(self, vectors: np.ndarray) -> np.ndarray:
         """Radial frequency with the most energy of each column of ``vectors`` (..., P, modes)."""
-        power = np.abs(np.einsum("pq,...pm->...qm", self.basis.conj(), vectors)) ** 2
+        power = np.abs(self.basis.conj().T @ vectors) ** 2  # (..., P modes, vectors)
         per = np.stack([power[..., b, :].sum(-2) for b in self.bins], -2)  # (..., frequency, modes)
         return self.frequencies[np.argmax(per, axis=-2)]
