@@ -166,6 +166,8 @@ def convergence_figures(cfg):
     figs = ["steps"]
     if convergence_study.records_spectra(cfg):
         figs.append("heatmap")
+    if cfg["train"]["kernel_records"]["probe"] > 0:
+        figs.append("kernel")
     if convergence_study.has_operator_spectrum(cfg):
         figs.append("ntk_spectrum")
     if convergence_study.per_region(cfg):
@@ -188,7 +190,7 @@ def convergence_claim_files():
 
 # ---- coordinate --------------------------------------------------------------------------------
 
-COORDINATE_FIGURES = ["heatmaps", "statistics", "learning", "dead_units", "reconstructions"]
+COORDINATE_FIGURES = ["heatmaps", "statistics", "learning", "dead_units", "reconstructions", "kernel"]
 
 
 def coordinate_cfg(wildcards):
@@ -209,7 +211,11 @@ def coordinate_group_study(wildcards):
 
 
 def coordinate_targets():
-    return figure_files("results/coordinate/{coordinate}/figures/{fig}", coordinate=list(config["coordinate"]), fig=COORDINATE_FIGURES)
+    out = []
+    for name, cfg in config["coordinate"].items():  # the kernel figure where the kernel is recorded
+        figs = [f for f in COORDINATE_FIGURES if f != "kernel" or cfg["train"]["kernel_records"]["probe"] > 0]
+        out += figure_files("results/coordinate/{coordinate}/figures/{fig}", coordinate=name, fig=figs)
+    return out
 
 
 def coordinate_claim_files():

@@ -154,6 +154,21 @@ rule convergence_figure_heatmap:
         "../workflow/scripts/figure.py"
 
 
+rule convergence_figure_kernel:
+    input:
+        runs=lambda wc: convergence_train_files(wc, first_only=True),
+    output:
+        report(figure_outputs("results/convergence/{convergence}/figures/kernel"), category="convergence {convergence}",
+               caption="../report/kernel_records.rst"),
+    params:
+        figures=config["figures"],
+        kind="convergence_kernel",
+    log:
+        "results/convergence/{convergence}/logs/figures/kernel.log",
+    script:
+        "../workflow/scripts/figure.py"
+
+
 rule convergence_figure_region_convergence:
     input:
         convergence="results/convergence/{convergence}/analysis/convergence.nc",

@@ -27,7 +27,7 @@ def test_outputs_exist_and_read_back(finished):
         ds = io.read(res / "convergence" / "tiny" / name)
         io.check_conventions(ds)
         assert ds.attrs["config_json"] and ds.attrs["references"]
-    for fig in ("heatmap", "steps", "ntk_spectrum"):
+    for fig in ("heatmap", "steps", "ntk_spectrum", "kernel"):
         assert (res / "convergence" / "tiny" / "figures" / f"{fig}.png").stat().st_size > 1000
     for fig in ("eigenfunctions", "local_frequency", "projection"):
         assert (res / "spectral" / "arcs" / "figures" / f"{fig}.png").stat().st_size > 1000
@@ -108,6 +108,7 @@ def _with(work, mutate):
 def test_figure_option_reruns_only_figures(finished):
     jobs = _with(finished, lambda c: c["figures"].update(dpi=70))
     assert set(jobs) == {"convergence_figure_heatmap", "convergence_figure_steps", "convergence_figure_ntk_spectrum", "spectral_figure",
+                         "convergence_figure_kernel",
                          "spectral_figure_eigenvalue_law", "convergence_figure_region_convergence", "depth_figure_spectrum",
                          "convergence_figure_sphere_eigenfunctions", "coordinate_figure", "kernels_figure_spectra",
                          "holdout_figure", "lazy_figure", "all"}, jobs

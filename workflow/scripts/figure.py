@@ -26,6 +26,7 @@ def read_all(paths):
 FIGURES = {
     "convergence_steps": lambda: convergence.steps(io.read(sm.input.convergence)),
     "convergence_heatmap": lambda: convergence.heatmap(read_all(sm.input.runs), read_all(sm.input.predictions), sm.params.figures["cmap"]),
+    "convergence_kernel": lambda: convergence.kernel(read_all(sm.input.runs)),
     "convergence_region_convergence": lambda: convergence.region_convergence(io.read(sm.input.convergence),
                                                                              io.read(sm.input.law[0]) if sm.input.law else None),
     "convergence_ntk_spectrum": lambda: convergence.ntk_spectrum(io.read(sm.input.eigen), io.read(sm.input.convergence)),
@@ -40,6 +41,7 @@ FIGURES = {
     "coordinate_learning": lambda: coordinate.learning(io.read(sm.input.learning), sm.params.study),
     "coordinate_dead_units": lambda: coordinate.dead_units(coordinate_runs(), sm.params.study),
     "coordinate_reconstructions": lambda: coordinate.reconstructions(coordinate_runs()),
+    "coordinate_kernel": lambda: coordinate.kernel(coordinate_runs(), io.read(sm.input.learning)),
     "holdout_psnr_curves": lambda: holdout.psnr_curves(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
     "holdout_reconstructions": lambda: holdout.reconstructions(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
     "lazy_kernel_change": lambda: lazy.kernel_change(io.read(sm.input.table)),

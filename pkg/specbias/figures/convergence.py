@@ -13,13 +13,13 @@ from ..common import STATUS
 from ..io import config_of
 
 
-def own_frequency_decay(spectra: list[xr.Dataset]) -> xr.DataArray:
-    """Residual amplitude at each run's own κ over steps, relative to step 0; median over seeds.
+def own_frequency_decay(spectra: list[xr.Dataset], var: str = "residual_spectrum") -> xr.DataArray:
+    """Residual amplitude (``var``) at each run's own κ over steps, relative to step 0; median over seeds.
 
     Returns (kappa, step)."""
     rows = []
     for ds in sorted(spectra, key=lambda d: int(d.kappa)):
-        amp = ds.residual_spectrum.sel(frequency=int(ds.kappa))
+        amp = ds[var].sel(frequency=int(ds.kappa))
         rows.append((amp / amp.isel(step=0)).median("seed", skipna=True))
     out = xr.concat(rows, dim="kappa")
     out = out.assign_coords(kappa=[int(d.kappa) for d in sorted(spectra, key=lambda d: int(d.kappa))])
@@ -28,14 +28,18 @@ def own_frequency_decay(spectra: list[xr.Dataset]) -> xr.DataArray:
 
 
 def heatmap(trains: list[xr.Dataset], predicts: list[xr.Dataset], cmap: str = "magma"):
-    """Frequency × step: measured (left) beside the linearised-NTK prediction (right)."""
+    """Frequency × step: measured (left) beside the linearised prediction from the analytic NTK, and,
+    where the kernel records cover every input, the prediction from the nets' own kernel at step 0."""
     meas, pred = own_frequency_decay(trains), own_frequency_decay(predicts)
+    panels = [(meas, "trained networks (median over seeds)"), (pred, "linearised prediction, analytic NTK")]
+    if all("kernel_predicted_spectrum" in t for t in trains):
+        panels.append((own_frequency_decay(trains, "kernel_predicted_spectrum"), "prediction from the nets' own NTK at step 0"))
     steps = meas.step.values
     x_edges = _log_edges(steps)
     k = meas.kappa.values
     y_edges = np.concatenate([[k[0] - 0.5], (k[1:] + k[:-1]) / 2, [k[-1] + 0.5]]) if len(k) > 1 else np.array([k[0] - 0.5, k[0] + 0.5])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True, constrained_layout=True)
-    for ax, da, title in zip(axes, (meas, pred), ("trained networks (median over seeds)", "linearised NTK prediction")):
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), sharey=True, constrained_layout=True)
+    for ax, (da, title) in zip(axes, panels):
         mesh = ax.pcolormesh(x_edges, y_edges, np.clip(da.values, 0, 1.2), cmap=cmap, vmin=0, vmax=1, shading="flat")
         ax.set_xscale("log")
         ax.set_xlabel(f"{label(trains[0].step)} + 1")
@@ -43,6 +47,40 @@ def heatmap(trains: list[xr.Dataset], predicts: list[xr.Dataset], cmap: str = "m
     axes[0].set_ylabel("target frequency kappa [cycles per 2 pi]")
     fig.colorbar(mesh, ax=axes, label=meas.attrs["long_name"])
     fig.suptitle("Residual at the target frequency over training (low frequencies are learned first)")
+    return fig
+
+
+def kernel(trains: list[xr.Dataset]):
+    """The nets' empirical NTK over training, one line per κ (median over seeds): (a) relative change,
+    (b) kernel-target alignment, (c) share of the residual's energy on the kernel's top modes,
+    (d) with every input in the probe, the gap between the measured residual and the prediction from
+    the step-0 kernel (solid) and the re-linearised one (dashed)."""
+    trains = sorted(trains, key=lambda d: int(d.kappa))
+    predicts = all("kernel_prediction_error" in t for t in trains)
+    fig, axes = plt.subplots(1, 4 if predicts else 3, figsize=(17 if predicts else 13, 3.9), constrained_layout=True)
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(trains)))
+    for c, t in zip(colours, trains):
+        t = t.isel(step=slice(1, None))  # step 0: no change and no gap (log axes)
+        steps = t.step.values
+        lab = f"kappa = {int(t.kappa)}"
+        axes[0].plot(steps, t.kernel_change.median("seed"), color=c, label=lab)
+        axes[1].plot(steps, t.kernel_alignment.median("seed"), color=c, label=lab)
+        axes[2].plot(steps, t.kernel_residual_energy.isel(kernel_mode=-1).median("seed"), color=c, label=lab)
+        if predicts:
+            axes[3].plot(steps, t.kernel_prediction_error.median("seed"), "-", color=c, label=lab)
+            axes[3].plot(steps, t.kernel_relinearised_error.median("seed"), "--", color=c, lw=0.9)
+    modes = trains[0].sizes["kernel_mode"]
+    titles = ["(a) ||K_t - K_0||_F / ||K_0||_F", "(b) kernel-target alignment", f"(c) residual energy on the top {modes} modes"]
+    if predicts:
+        titles.append("(d) ||r_t - r_pred|| / ||r_0||: from K_0 (solid), re-linearised (dashed)")
+    for ax, title in zip(axes, titles):
+        ax.set_xscale("log")
+        ax.set_xlabel(label(trains[0].step))
+        ax.set_title(title, fontsize=9)
+    for ax in (axes[0], *(axes[3:] if predicts else [])):
+        ax.set_yscale("log")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"The nets' empirical NTK on {trains[0].sizes['probe']} probe points, over training", fontsize=10)
     return fig
 
 

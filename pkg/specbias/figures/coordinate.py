@@ -128,3 +128,37 @@ def reconstructions(runs: list[xr.Dataset]):
         ax.legend(fontsize=7, loc="upper right")
     axes[-1, 0].set_xlabel("t")
     return fig
+
+
+def kernel(runs: list[xr.Dataset], learning: xr.Dataset):
+    """Per encoding (median over seeds): (a) the empirical NTK's response by radial frequency at
+    initialisation (solid) and at the last record (dashed), with C23's fitted slope over the
+    target's band; (b) the relative kernel change and (c) the kernel-target alignment over training."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
+    top = float(runs[0].frequency.values.max())
+    for i, ds in enumerate(runs):
+        c, e = f"C{i % 10}", ds.attrs["encoding"]
+        q = ds.kernel_frequency.values
+        keep = q >= 1
+        slope = float(learning.kernel_response_slope.sel(encoding=e).median()) if "kernel_response_slope" in learning else np.nan
+        first = ds.kernel_response.isel(stat_epoch=0).median("seed").values
+        last = ds.kernel_response.isel(stat_epoch=-1).median("seed").values
+        axes[0].loglog(q[keep], first[keep], "-", color=c, label=f"{e}: slope {slope:.2f}")
+        axes[0].loglog(q[keep], last[keep], "--", color=c, lw=0.8)
+        epochs = np.maximum(ds.stat_epoch.values, 1)
+        axes[1].plot(epochs[1:], ds.kernel_change.median("seed").values[1:], color=c, label=e)
+        axes[2].plot(epochs, ds.kernel_alignment.median("seed").values, color=c, label=e)
+    axes[0].axvline(top, color="0.6", lw=0.8, ls=":")
+    axes[0].set_xlabel(label(runs[0].kernel_frequency))
+    axes[0].set_ylabel("e_q^H K e_q")
+    axes[0].set_title("(a) kernel response by frequency: init (solid), end (dashed); dotted: the target's top frequency", fontsize=8)
+    for ax, title in ((axes[1], "(b) ||K_t - K_0||_F / ||K_0||_F"), (axes[2], "(c) kernel-target alignment")):
+        ax.set_xscale("log")
+        ax.set_xlabel(label(runs[0].stat_epoch))
+        ax.set_title(title, fontsize=9)
+    axes[1].set_yscale("log")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.suptitle("Empirical NTK of the Adam-trained nets (output channel 0, probe sub-grid); no linearised prediction is made",
+                 fontsize=10)
+    return fig
