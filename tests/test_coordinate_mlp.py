@@ -76,8 +76,8 @@ def test_batched_adam_equals_independent_adams():
     y = torch.sin(6 * x)
     ens = mlp.init_mlp_ensemble([0, 1], 1, [16], 1, dtype=torch.float64)
     single = mlp.init_mlp_ensemble([1], 1, [16], 1, dtype=torch.float64)
-    res = mlp.train_adam(ens, x, y, 1e-2, 30, [0, 30], batch=8, seed=4)
-    res1 = mlp.train_adam(single, x, y, 1e-2, 30, [0, 30], batch=8, seed=4)
+    res = mlp.train_mlp(ens, x, y, 1e-2, 30, [0, 30], batch=8, seed=4)
+    res1 = mlp.train_mlp(single, x, y, 1e-2, 30, [0, 30], batch=8, seed=4)
     np.testing.assert_allclose(res.loss[1], res1.loss[0], rtol=1e-10)
     assert res.loss[0, -1] < 0.5 * res.loss[0, 0]
 

@@ -157,3 +157,31 @@ def test_coordinate_study_records_the_kernel_of_its_adam_nets():
     one = [r.isel(encoding=0) for r in runs]
     raw, octave = (coordinate.response_slope(r).mean() for r in one)
     assert octave > raw + 0.3, (raw, octave)  # the encoding flattens the kernel over the target's band
+
+
+def test_coordinate_gd_option_predicts_from_the_nets_own_kernel():
+    from specbias.studies import coordinate
+
+    def run(hidden, optimizer, batch=None, lr=0.01):
+        train = {"lr": lr, "epochs": 60, "optimizer": optimizer, "seeds": [0, 1]}
+        if batch:
+            train["batch"] = batch
+        cfg = validate({"coordinate": {"w": {
+            "signal": {"length": 32, "frequencies": [1, 2, 4]}, "encodings": {"raw01": {"kind": "raw", "range": [0, 1]}},
+            "model": {"hidden": hidden}, "train": train, "metrics": {"pairs": 5, "records": 4}}}}, SCHEMA)["coordinate"]["w"]
+        return coordinate.train_group(coordinate.train_params(cfg, ["raw01"]), ["raw01"], "cpu")
+
+    # torch's default parameterisation: the kernel grows with width, so the wide net takes a smaller
+    # step; both at lr x 2/n x lambda_max ~ 0.4
+    wide = run([2048], "gd", lr=5e-4)
+    assert wide.attrs["kernel_prediction"].startswith("made") and wide.sizes["probe"] == 32
+    err = wide.kernel_prediction_error.values
+    np.testing.assert_allclose(wide.kernel_lr_lambda_max, 0.43, rtol=0.1)
+    assert (err[..., 0] < 1e-6).all() and err.max() < 0.05, err  # a wide net follows its step-0 kernel under GD
+    assert (wide.loss.isel(epoch=-1) < wide.loss.isel(epoch=0)).all()
+    narrow = run([8], "gd", lr=0.12)
+    assert (narrow.kernel_lr_lambda_max < 1).all()
+    assert narrow.kernel_prediction_error.values.max() > 2 * err.max()
+    assert run([64], "adam").attrs["kernel_prediction"].startswith("none: Adam")
+    mini = run([64], "gd", batch=8)
+    assert "minibatches" in mini.attrs["kernel_prediction"] and "kernel_prediction_error" not in mini

@@ -118,10 +118,14 @@ class AdamResult:
     records: list  # what ``record`` returned at each recorded epoch
 
 
-def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epochs: int, record_steps,
-               batch: int | None = None, seed: int = 0, record=None, progress=None) -> AdamResult:
-    """Adam on MSE for ``epochs`` epochs; full batch, or fixed minibatches of ``batch`` samples in a
-    seeded order drawn once (the same batches every epoch).  ``x``: (n, in) shared by all runs, or
+OPTIMIZERS = ("adam", "gd")
+
+
+def train_mlp(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epochs: int, record_steps,
+              batch: int | None = None, seed: int = 0, record=None, progress=None, optimizer: str = "adam") -> AdamResult:
+    """Adam (``optimizer: adam``) or plain gradient descent (``gd``: θ ← θ − lr ∇, torch's SGD
+    without momentum) on MSE for ``epochs`` epochs; full batch, or fixed minibatches of ``batch``
+    samples in a seeded order drawn once (the same batches every epoch).  ``x``: (n, in) shared by all runs, or
     (R, n, in), an input per run (encodings of one grid); ``y``: (n, out) shared by all runs.
     ``record(ens, epoch, out)`` is called at each epoch in ``record_steps`` (0 = before training)
     with ``out`` = the ensemble's outputs on x (R, n, out), the forward pass the loss was taken from."""
@@ -130,8 +134,10 @@ def train_adam(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, ep
     record_steps = np.asarray(sorted(set(int(s) for s in record_steps)), dtype=np.int64)
     if record_steps.min() < 0 or record_steps.max() > epochs:
         raise ValueError(f"record steps must lie in [0, {epochs}]")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     params = [p.requires_grad_(True) for p in ens.parameters()]
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)
     n = x.shape[-2]
     order = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).to(x.device) if batch else None
     batches = [order[i : i + batch] for i in range(0, n, batch)] if batch else [None]

@@ -105,6 +105,10 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
         fourier = kernel_records.FourierProbe(probe_shape)
         kernel = dict(probe=probe, fourier=fourier, modes=min(kcfg["modes"], len(probe)), k0=None,
                       xp=x[:, torch.as_tensor(probe, device=dev)], y=target.values[probe, 0].astype(np.float64))
+        # GD on the full batch of a one-channel target, with every input in the probe: the linearised
+        # residual r <- (I - lr 2/n K) r can be predicted from the nets' own kernel (MSE = mean over n)
+        if tcfg.get("optimizer", "adam") == "gd" and not tcfg.get("batch") and target.channels == 1 and len(probe) == yt.shape[0]:
+            kernel.update(predict=2.0 * tcfg["lr"] / yt.shape[0], start=None)
     spectra, stats, last_out = [], [], None
     name = "+".join(group)
     prog = Progress(tcfg["epochs"], f"train {name}")
@@ -136,7 +140,7 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                 region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan), boundary_p2=nan,
                                     ham_local=np.full((E, S, len(local)), np.nan), ham_global=np.full((E, S, len(far)), np.nan))
             if kernel is not None:
-                region_stats.update(kernel_stats(model, kernel, E, S))
+                region_stats.update(kernel_stats(model, kernel, E, S, epoch, (out - yt)[:, :, 0].double().cpu().numpy()))
             stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
         prog.update(epoch)
         return None
@@ -145,8 +149,8 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
              "input %d features, hidden %s, Adam lr %g, %d epochs%s", dev, name, target.kind, target.shape,
              target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg["lr"], tcfg["epochs"],
              f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
-    res = mlp.train_adam(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
-                         seed=tcfg["seeds"][0], record=record)
+    res = mlp.train_mlp(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
+                        seed=tcfg["seeds"][0], record=record, optimizer=tcfg.get("optimizer", "adam"))
     loss = res.loss.reshape(E, S, -1)
     bad = ~np.isfinite(loss[..., -1])
     if bad.any():
@@ -156,18 +160,30 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
             "device": str(dev)}
     ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
                       stats=stats, local=local, far=far, output=last_out, config=conf,
-                      kernel=None if kernel is None else dict(probe=kernel["probe"], frequencies=kernel["fourier"].frequencies))
+                      kernel=None if kernel is None else dict(probe=kernel["probe"], frequencies=kernel["fourier"].frequencies,
+                                                              prediction_note=prediction_note(tcfg, target, kernel)))
     ds.attrs["activation"] = ens.activation.kind
     ds.attrs["activation_regions"] = ("defined" if regions_defined else
                                       f"not defined for the {ens.activation.kind} activation (not piecewise linear): stored as NaN")
     return ds
 
 
-def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int) -> dict:
+def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int, epoch: int, residual: np.ndarray) -> dict:
     """The nets' empirical NTK on the probe sub-grid: top eigenvalues, their eigenvectors' dominant
     frequency, the response by frequency, the change since the first record, the alignment with
-    the target (output channel 0)."""
+    the target (output channel 0); for GD runs that allow it (``kernel["predict"]``), the gap between
+    the measured residual (R, n) and the one predicted from the step-0 kernel."""
     k = model.empirical_ntk(kernel["xp"]).double()
+    extra = {}
+    if "predict" in kernel:
+        full_ev, full_vec = (a.cpu().numpy() for a in torch.linalg.eigh(k))
+        if kernel["start"] is None:
+            kernel["start"] = (full_ev, full_vec, residual, epoch)
+        ev0, vec0, r0, e0 = kernel["start"]
+        decay = (1.0 - kernel["predict"] * ev0) ** (epoch - e0)
+        pred = np.einsum("rpk,rk->rp", vec0, decay * np.einsum("rpk,rp->rk", vec0, r0))
+        extra = dict(k_pred=(np.linalg.norm(residual - pred, axis=1) / np.linalg.norm(r0, axis=1)).reshape(E, S),
+                     k_lrlam=(kernel["predict"] * ev0.max(axis=1)).reshape(E, S))
     ev, vec = torch.linalg.eigh(k)
     ev, vec = ev.flip(-1)[:, : kernel["modes"]].cpu().numpy(), vec.flip(-1)[:, :, : kernel["modes"]].cpu().numpy()
     k = k.cpu().numpy()
@@ -178,7 +194,18 @@ def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int) -> dict:
     return dict(k_eig=ev.reshape(E, S, -1), k_dom=kernel["fourier"].dominant(vec).reshape(E, S, -1),
                 k_resp=kernel["fourier"].response(k).reshape(E, S, -1),
                 k_change=(np.linalg.norm(k - kernel["k0"], axis=(1, 2)) / np.linalg.norm(kernel["k0"], axis=(1, 2))).reshape(E, S),
-                k_align=(np.einsum("i,rij,j->r", y, k, y) / (fro * (y @ y))).reshape(E, S))
+                k_align=(np.einsum("i,rij,j->r", y, k, y) / (fro * (y @ y))).reshape(E, S), **extra)
+
+
+def prediction_note(tcfg: dict, target, kernel: dict) -> str:
+    """What the file says about a linearised prediction from the recorded kernels."""
+    if "predict" in kernel:
+        return "made: full-batch GD; kernel_prediction_error compares the measured residual with (I - lr 2/n K_0)^t r_0"
+    if tcfg.get("optimizer", "adam") == "adam":
+        return "none: Adam's steps are not kernel gradient steps, so no linearised prediction is made; the kernel quantities are recorded only"
+    why = [w for w, bad in (("minibatches", bool(tcfg.get("batch"))), (f"{target.channels} output channels", target.channels != 1),
+                            ("a probe smaller than the grid", len(kernel["probe"]) != int(np.prod(target.shape)))) if bad]
+    return "none: GD, but the prediction needs full batches, one output channel and every input in the probe (here: " + ", ".join(why) + ")"
 
 
 def response_slope(ds: xr.Dataset, epoch_index: int = 0) -> np.ndarray:
@@ -275,6 +302,11 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
                                  io.meta("kernel-target alignment y^T K y / (||K||_F ||y||^2), output channel 0, probe sub-grid")),
             "kernel_probe": ("probe", np.asarray(kernel["probe"], dtype=np.int64), io.meta("grid index (row-major) of each probe point")),
         })
+        if "k_pred" in st:
+            data["kernel_prediction_error"] = (("encoding", "seed", "stat_epoch"), st["k_pred"], io.meta(
+                "||r_t - (I - lr 2/n K_0)^t r_0|| / ||r_0||: measured residual vs the prediction from the nets' own kernel at step 0"))
+            data["kernel_lr_lambda_max"] = (("encoding", "seed"), st["k_lrlam"][..., 0],
+                                            io.meta("lr x 2/n x largest eigenvalue of the empirical kernel at step 0 (stable below 2)"))
         kcoords = {"kernel_mode": ("kernel_mode", np.arange(st["k_eig"].shape[2]), io.meta("eigenpair of the empirical kernel, decreasing")),
                    "kernel_frequency": ("kernel_frequency", np.asarray(kernel["frequencies"]),
                                         io.meta("radial frequency on the probe sub-grid", "cycles per unit length"))}
@@ -290,8 +322,7 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
             **kcoords,
         },
         attrs={"inputs": int(np.prod(target.shape)), "signal_kind": target.kind,
-               **({"kernel_prediction": "none: Adam's steps are not kernel gradient steps, so no linearised prediction is made; "
-                                        "the kernel quantities are recorded only"} if kernel is not None else {})},
+               **({"kernel_prediction": kernel["prediction_note"]} if kernel is not None else {})},
     )
     kind = "an image" if image else "a 1-D signal"
     return io.finalize(ds, f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")

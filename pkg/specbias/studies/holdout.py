@@ -109,7 +109,7 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
         prog.update(int(step), force=step == tcfg["steps"],
                     extra=f"test PSNR {np.round(test_psnr[-1].mean(1), 2).tolist()} dB")
 
-    result = mlp.train_adam(ens, x[:, tr], values[tr], tcfg["lr"], tcfg["steps"], steps, record=record)
+    result = mlp.train_mlp(ens, x[:, tr], values[tr], tcfg["lr"], tcfg["steps"], steps, record=record)
     return runs_dataset(variants=group, seeds=seeds, steps=result.record_steps, train_psnr=np.stack(train_psnr, -1),
                         test_psnr=np.stack(test_psnr, -1), image=final["image"], target=img, size=size,
                         config={**train_params(cfg, group), "device": str(dev)})
