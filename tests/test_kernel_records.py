@@ -185,3 +185,21 @@ def test_coordinate_gd_option_predicts_from_the_nets_own_kernel():
     assert run([64], "adam").attrs["kernel_prediction"].startswith("none: Adam")
     mini = run([64], "gd", batch=8)
     assert "minibatches" in mini.attrs["kernel_prediction"] and "kernel_prediction_error" not in mini
+
+
+def test_kernel_built_at_a_log_spaced_subset_of_snapshots_prediction_at_all():
+    assert kernel_records.record_indices(10, None) == set(range(10))
+    picks = kernel_records.record_indices(40, 6)
+    assert {0, 39} <= picks and len(picks) <= 7
+    cfg = validate({"convergence": {"t": {
+        "data": {"n": 48, "seed": 1}, "model": {"width": 2000, "init": "antisymmetric"}, "target": {"kappas": [2]},
+        "train": {"lr_relative": 0.5, "max_steps": 200, "seeds": [0], "snapshots": 12, "kernel_records": {"records": 4}},
+    }}}, SCHEMA)["convergence"]["t"]
+    pts = convergence.sample(convergence.sample_params(cfg, 0))
+    eig = convergence.ntk_eigen(pts, convergence.ntk_params(cfg), "cpu")
+    runs = convergence.train_kappa(pts, 2, convergence.train_params(cfg), "cpu", "off", "dense", eig=eig)
+    built = np.isfinite(runs.kernel_change.values[0])
+    assert built.sum() == len(kernel_records.record_indices(12, 4)) and built[0] and built[-1]
+    assert np.isfinite(runs.kernel_prediction_error.values).all()  # the K_0 prediction at every snapshot
+    assert (np.isfinite(runs.kernel_relinearised_error.values[0]) == built).all()
+    assert np.isfinite(runs.kernel_predicted_spectrum.values).all()

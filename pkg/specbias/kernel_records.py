@@ -37,18 +37,30 @@ def jacobian_ntk(forward, params: list[torch.Tensor], x: torch.Tensor) -> torch.
     return flat @ flat.T
 
 
+def record_indices(snapshots: int, records: int | None) -> set[int]:
+    """``records`` log-spaced indices among ``snapshots`` (all of them when None or enough), the
+    first and the last included."""
+    if records is None or records >= snapshots:
+        return set(range(snapshots))
+    picks = np.unique(np.rint(np.geomspace(1, snapshots, max(records, 2))).astype(int) - 1)
+    return set(picks.tolist()) | {0, snapshots - 1}
+
+
 class KernelRecorder:
     """Called by :func:`specbias.train.train_gd` at every snapshot (``on_snapshot``)."""
 
     def __init__(self, x: torch.Tensor, y: np.ndarray, probe: np.ndarray, snapshots: int, runs: int, modes: int,
                  theta: np.ndarray | None = None, density: np.ndarray | None = None, lr: float | None = None,
-                 tolerance: float = 0.1):
+                 tolerance: float = 0.1, records: int | None = None):
         self.x = x[torch.as_tensor(probe, device=x.device)]
         self.y = np.asarray(y, dtype=np.float64)[probe]
         #: predictions need every training input in the probe (the dynamics couple all of them) and lr
         self.full = lr is not None and len(probe) == len(y)
         self.lr, self.tolerance = lr, float(tolerance)
         self.steps = np.full(snapshots, -1, dtype=np.int64)
+        #: snapshots at which the kernel itself is built (log-spaced, the first and last among them);
+        #: at the others only the cheap prediction from K_0 is evaluated
+        self.kernel_at = record_indices(snapshots, records)
         self.target_energy = np.full((runs, min(modes, len(probe)), snapshots), np.nan)
         self.residual_energy = np.full_like(self.target_energy, np.nan)
         if self.full:
@@ -68,8 +80,13 @@ class KernelRecorder:
         self.initial = None  # (R, p, p) float64, kept for the comparison with the analytic kernel
 
     def __call__(self, i: int, step: int, model, residual: torch.Tensor) -> None:
-        kt = model.empirical_ntk(self.x).double()
         r = residual.double().cpu().numpy()[:, self.probe]  # (R, p)
+        self.steps[i] = step
+        if i not in self.kernel_at:
+            if self.full and self.start is not None:
+                self._predict_from_start(i, step, r)
+            return
+        kt = model.empirical_ntk(self.x).double()
         k = kt.cpu().numpy()  # (R, p, p)
         if self.k0 is None:
             self.k0, self.initial = k, k
@@ -77,7 +94,6 @@ class KernelRecorder:
         evals, evecs = ev.cpu().numpy(), vec.cpu().numpy()
         order = np.argsort(-evals, axis=1)[:, : self.modes]
         self.eigenvalue[:, :, i] = np.take_along_axis(evals, order, 1)
-        self.steps[i] = step
         top = np.take_along_axis(evecs, order[:, None, :], 2)  # (R, p, modes)
         for name, vec in (("target_energy", np.broadcast_to(self.y, r.shape)), ("residual_energy", r)):
             share = np.einsum("rpm,rp->rm", top, vec) ** 2 / np.sum(vec * vec, axis=1, keepdims=True)
@@ -97,14 +113,17 @@ class KernelRecorder:
         decay = (1.0 - self.lr * evals) ** steps  # (R, p)
         return np.einsum("rpk,rk->rp", evecs, decay * np.einsum("rpk,rp->rk", evecs, r))
 
+    def _predict_from_start(self, i, step, r):
+        e0, v0, r0, s0 = self.start
+        self.predicted[:, :, i] = self._propagate(e0, v0, r0, step - s0)
+        self.pred_error[:, i] = np.linalg.norm(r - self.predicted[:, :, i], axis=1) / np.linalg.norm(r0, axis=1)
+
     def _predict(self, i, step, evals, evecs, r):
         if self.start is None:
             self.start = (evals, evecs, r, step)
             self.lr_lambda_max = self.lr * evals.max(axis=1)
-        e0, v0, r0, s0 = self.start
-        norm0 = np.linalg.norm(r0, axis=1)
-        self.predicted[:, :, i] = self._propagate(e0, v0, r0, step - s0)
-        self.pred_error[:, i] = np.linalg.norm(r - self.predicted[:, :, i], axis=1) / norm0
+        self._predict_from_start(i, step, r)
+        norm0 = np.linalg.norm(self.start[2], axis=1)
         if self.prev is not None:
             ep, vp, rp, sp = self.prev
             self.relin_error[:, i] = np.linalg.norm(r - self._propagate(ep, vp, rp, step - sp), axis=1) / norm0

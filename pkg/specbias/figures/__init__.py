@@ -31,3 +31,10 @@ def save(fig, stem: str | Path, formats=("png", "pdf"), dpi: int = 150) -> list[
         out.append(path)
     plt.close(fig)
     return out
+
+
+def plot_recorded(ax, da: xr.DataArray, *args, dim: str = "step", **kwargs):
+    """Median over seeds of ``da`` against ``dim``, drawn where it was recorded (kernel records
+    leave NaN at the snapshots where the kernel was not built)."""
+    med = da.median("seed", skipna=True).dropna(dim)
+    return ax.plot(med[dim].values, med.values, *args, **kwargs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plt
+from . import label, plot_recorded, plt
 from .. import activations
 from ..analysis import law_ratios
 from ..common import STATUS
@@ -61,14 +61,13 @@ def kernel(trains: list[xr.Dataset]):
     colours = plt.cm.viridis(np.linspace(0, 0.85, len(trains)))
     for c, t in zip(colours, trains):
         t = t.isel(step=slice(1, None))  # step 0: no change and no gap (log axes)
-        steps = t.step.values
         lab = f"kappa = {int(t.kappa)}"
-        axes[0].plot(steps, t.kernel_change.median("seed"), color=c, label=lab)
-        axes[1].plot(steps, t.kernel_alignment.median("seed"), color=c, label=lab)
-        axes[2].plot(steps, t.kernel_residual_energy.isel(kernel_mode=-1).median("seed"), color=c, label=lab)
+        plot_recorded(axes[0], t.kernel_change, color=c, label=lab)
+        plot_recorded(axes[1], t.kernel_alignment, color=c, label=lab)
+        plot_recorded(axes[2], t.kernel_residual_energy.isel(kernel_mode=-1), color=c, label=lab)
         if predicts:
-            axes[3].plot(steps, t.kernel_prediction_error.median("seed"), "-", color=c, label=lab)
-            axes[3].plot(steps, t.kernel_relinearised_error.median("seed"), "--", color=c, lw=0.9)
+            plot_recorded(axes[3], t.kernel_prediction_error, "-", color=c, label=lab)
+            plot_recorded(axes[3], t.kernel_relinearised_error, "--", color=c, lw=0.9)
     modes = trains[0].sizes["kernel_mode"]
     titles = ["(a) ||K_t - K_0||_F / ||K_0||_F", "(b) kernel-target alignment", f"(c) residual energy on the top {modes} modes"]
     if predicts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plt
+from . import label, plot_recorded, plt
 
 
 def kernel_change(table: xr.Dataset):
@@ -15,14 +15,13 @@ def kernel_change(table: xr.Dataset):
     and from the previous record's kernel (dashed)."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), constrained_layout=True)
     table = table.isel(step=slice(1, None))  # step 0: no change, no gap (log axes)
-    steps = table.step.values
     widths = table.width.values
     colours = plt.cm.viridis(np.linspace(0, 0.85, len(widths)))
     for c, m in zip(colours, widths):
         sel = table.sel(width=m)
-        axes[0].plot(steps, sel.kernel_change.median("seed"), color=c, label=f"m = {m}")
-        axes[2].plot(steps, sel.kernel_prediction_error.median("seed"), "-", color=c, label=f"m = {m}")
-        axes[2].plot(steps, sel.kernel_relinearised_error.median("seed"), "--", color=c, lw=0.9)
+        plot_recorded(axes[0], sel.kernel_change, color=c, label=f"m = {m}")
+        plot_recorded(axes[2], sel.kernel_prediction_error, "-", color=c, label=f"m = {m}")
+        plot_recorded(axes[2], sel.kernel_relinearised_error, "--", color=c, lw=0.9)
     for ax in (axes[0], axes[2]):
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -276,7 +276,7 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
         probe = kernel_records.probe_indices(len(y), kcfg["probe"], kcfg.get("seed", 0))
         theta = points.theta.values if "theta" in points else None
         holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg["modes"], theta, points.density.values,
-                                                      lr=lr, tolerance=kcfg.get("tolerance", 0.1))
+                                                      lr=lr, tolerance=kcfg.get("tolerance", 0.1), records=kcfg.get("records"))
         return holder["rec"]
 
     result, crit, dev = train_runs(model, seeds, points.x.values, y, lr, tcfg, what=f"kappa={kappa}", log=log,
