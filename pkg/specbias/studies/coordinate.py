@@ -146,8 +146,8 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
         return None
 
     log.info("coordinate MLP %s on %s (%s, grid %s, %d channels): %d encodings x %d seeds = %d runs in one ensemble, "
-             "input %d features, hidden %s, Adam lr %g, %d epochs%s", dev, name, target.kind, target.shape,
-             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg["lr"], tcfg["epochs"],
+             "input %d features, hidden %s, %s lr %g, %d epochs%s", dev, name, target.kind, target.shape,
+             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg.get("optimizer", "adam"), tcfg["lr"], tcfg["epochs"],
              f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
     res = mlp.train_mlp(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
                         seed=tcfg["seeds"][0], record=record, optimizer=tcfg.get("optimizer", "adam"))
@@ -174,9 +174,9 @@ def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int, epoch: in
     the target (output channel 0); for GD runs that allow it (``kernel["predict"]``), the gap between
     the measured residual (R, n) and the one predicted from the step-0 kernel."""
     k = model.empirical_ntk(kernel["xp"]).double()
+    full_ev, full_vec = (a.cpu().numpy() for a in torch.linalg.eigh(k))  # ascending
     extra = {}
     if "predict" in kernel:
-        full_ev, full_vec = (a.cpu().numpy() for a in torch.linalg.eigh(k))
         if kernel["start"] is None:
             kernel["start"] = (full_ev, full_vec, residual, epoch)
         ev0, vec0, r0, e0 = kernel["start"]
@@ -184,8 +184,7 @@ def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int, epoch: in
         pred = np.einsum("rpk,rk->rp", vec0, decay * np.einsum("rpk,rp->rk", vec0, r0))
         extra = dict(k_pred=(np.linalg.norm(residual - pred, axis=1) / np.linalg.norm(r0, axis=1)).reshape(E, S),
                      k_lrlam=(kernel["predict"] * ev0.max(axis=1)).reshape(E, S))
-    ev, vec = torch.linalg.eigh(k)
-    ev, vec = ev.flip(-1)[:, : kernel["modes"]].cpu().numpy(), vec.flip(-1)[:, :, : kernel["modes"]].cpu().numpy()
+    ev, vec = full_ev[:, ::-1][:, : kernel["modes"]], full_vec[:, :, ::-1][:, :, : kernel["modes"]]
     k = k.cpu().numpy()
     if kernel["k0"] is None:
         kernel["k0"] = k
@@ -246,7 +245,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
     conv = learning_dataset(runs=runs, learned=learned, medians=medians, fits=fits, config=cfg)
     if all("kernel_response" in ds for ds in runs):
         conv["kernel_response_slope"] = (("encoding", "seed"), np.stack([response_slope(ds) for ds in runs]), io.meta(
-            "log-log slope of the empirical NTK's response against frequency (q >= 1) at initialisation"))
+            "log-log slope of the empirical NTK's response against frequency (q from 1 to the target's top frequency) at initialisation"))
     return conv, claims.coordinate_rows(runs, conv, fits, alive, name, cfg)
 
 
