@@ -109,7 +109,7 @@ TINY = {
 }
 
 
-def snakemake(workdir, *args, check=True, env=None, timeout=900):
+def snakemake(workdir, *args, check=True, env=None, timeout=1800):
     proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, capture_output=True, text=True,
                           env=env, timeout=timeout)
     if check and proc.returncode != 0:
