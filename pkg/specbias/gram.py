@@ -38,6 +38,15 @@ TABLE_NODES = 8193
 Rows = Callable[[torch.Tensor], torch.Tensor]
 
 
+def _store_rows(dst: torch.Tensor, i: int, j: int, val: torch.Tensor) -> None:
+    """Write the upper-triangle rows i..j (``val``: rows i..j, columns i..n) and their mirror; the
+    diagonal block's lower triangle is taken from its upper one, so the matrix is exactly symmetric."""
+    dst[i:j, i:] = val
+    dst[j:, i:j] = val[:, j - i :].T
+    diag = dst[i:j, i:j]
+    diag.copy_(torch.triu(diag) + torch.triu(diag, 1).T)
+
+
 def symmetric_gram(cos: np.ndarray, rows_fn: Rows, out: np.ndarray | None = None, rows: int | None = None,
                    device=None) -> np.ndarray:
     """Θ(cos) for a symmetric n × n matrix of cosines: the upper triangle in row blocks, mirrored.
@@ -57,10 +66,7 @@ def symmetric_gram(cos: np.ndarray, rows_fn: Rows, out: np.ndarray | None = None
         j = min(i + rows, n)
         block = src[i:j, i:] if on_cpu else src[i:j, i:].to(device)
         val = rows_fn(block).cpu()
-        dst[i:j, i:] = val
-        dst[j:, i:j] = val[:, j - i :].T
-        diag = dst[i:j, i:j]  # its lower triangle from its upper: exactly symmetric
-        diag.copy_(torch.triu(diag) + torch.triu(diag, 1).T)
+        _store_rows(dst, i, j, val)
     return out
 
 
@@ -181,10 +187,7 @@ def points_gram(x: np.ndarray, rows_fn: Rows, device=None, compile: str = "auto"
     for i in range(0, n, rows):
         j = min(i + rows, n)
         val = fn(pts[i:j], cols[:, i:]).cpu()
-        dst[i:j, i:] = val
-        dst[j:, i:j] = val[:, j - i :].T
-        diag = dst[i:j, i:j]
-        diag.copy_(torch.triu(diag) + torch.triu(diag, 1).T)
+        _store_rows(dst, i, j, val)
     return out
 
 

@@ -37,6 +37,13 @@ def jacobian_ntk(forward, params: list[torch.Tensor], x: torch.Tensor) -> torch.
     return flat @ flat.T
 
 
+def propagate(evals: np.ndarray, evecs: np.ndarray, r: np.ndarray, rate: float, steps: int) -> np.ndarray:
+    """(I − rate·K)^steps r for each run, K = V diag(λ) Vᵀ (evals (R, p), evecs (R, p, p), r (R, p)):
+    the linearised GD residual."""
+    decay = (1.0 - rate * evals) ** steps
+    return np.einsum("rpk,rk->rp", evecs, decay * np.einsum("rpk,rp->rk", evecs, r))
+
+
 def record_indices(snapshots: int, records: int | None) -> set[int]:
     """``records`` log-spaced indices among ``snapshots`` (all of them when None or enough), the
     first and the last included."""
@@ -109,9 +116,7 @@ class KernelRecorder:
         self.alignment[:, i] = np.einsum("i,rij,j->r", y, k, y) / (np.linalg.norm(k, axis=(1, 2)) * (y @ y))
 
     def _propagate(self, evals, evecs, r, steps):
-        """(I − ηK)^steps r for each run, K = V diag(λ) Vᵀ."""
-        decay = (1.0 - self.lr * evals) ** steps  # (R, p)
-        return np.einsum("rpk,rk->rp", evecs, decay * np.einsum("rpk,rp->rk", evecs, r))
+        return propagate(evals, evecs, r, self.lr, steps)
 
     def _predict_from_start(self, i, step, r):
         e0, v0, r0, s0 = self.start

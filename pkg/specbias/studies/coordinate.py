@@ -180,8 +180,7 @@ def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int, epoch: in
         if kernel["start"] is None:
             kernel["start"] = (full_ev, full_vec, residual, epoch)
         ev0, vec0, r0, e0 = kernel["start"]
-        decay = (1.0 - kernel["predict"] * ev0) ** (epoch - e0)
-        pred = np.einsum("rpk,rk->rp", vec0, decay * np.einsum("rpk,rp->rk", vec0, r0))
+        pred = kernel_records.propagate(ev0, vec0, r0, kernel["predict"], epoch - e0)
         extra = dict(k_pred=(np.linalg.norm(residual - pred, axis=1) / np.linalg.norm(r0, axis=1)).reshape(E, S),
                      k_lrlam=(kernel["predict"] * ev0.max(axis=1)).reshape(E, S))
     ev, vec = full_ev[:, ::-1][:, : kernel["modes"]], full_vec[:, :, ::-1][:, :, : kernel["modes"]]
