@@ -43,6 +43,23 @@ def test_train_round_trip_is_identical(tmp_path):
     assert "0.5*sum" in ds.converged_step.attrs["criterion"]
 
 
+def test_text_labels_are_stored_as_character_arrays(tmp_path):
+    """Labels go to disk as UTF-8 char arrays (netCDF4's vlen strings can crash a reading process)
+    and come back as the same strings, non-ASCII included."""
+    import netCDF4
+
+    ds = xr.Dataset({"psnr": ("variant", [20.5, 22.0], io.meta("PSNR", "dB"))},
+                    coords={"variant": ("variant", ["none", "gaussian σ=10"], io.meta("encoding"))})
+    io.write(ds, tmp_path / "v.nc")
+    with netCDF4.Dataset(tmp_path / "v.nc") as raw:
+        assert raw["variant"].dtype == np.dtype("S1") and raw["variant"].dimensions == ("variant", "variant_strlen")
+    back = io.read(tmp_path / "v.nc")
+    assert back.variant.values.tolist() == ["none", "gaussian σ=10"]
+    assert back.sel(variant="gaussian σ=10").psnr.item() == 22.0
+    io.write(back, tmp_path / "again.nc")  # what was read back writes again (object dtype)
+    assert io.read(tmp_path / "again.nc").variant.values.tolist() == ["none", "gaussian σ=10"]
+
+
 def test_conventions_are_enforced():
     ds = xr.Dataset({"a": ("sample", np.arange(3.0))})
     with pytest.raises(ValueError, match="without long_name or units"):

@@ -121,12 +121,23 @@ def write(ds: xr.Dataset, path: str | os.PathLike) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4")
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=_char_encoding(ds))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _char_encoding(ds: xr.Dataset) -> dict:
+    """Text variables (labels such as ``encoding`` or ``variant``) as UTF-8 character arrays, not
+    netCDF-4 variable-length strings: reading vlen strings back through netCDF4-python's bundled
+    HDF5 can crash the reading process (a segfault after many files were opened in one process,
+    seen in our test suite; cf. Unidata/netcdf4-python#1444).  xarray decodes the character arrays
+    back to ``str``."""
+    return {name: {"dtype": "S1", "char_dim_name": f"{name}_strlen"}
+            for name, var in ds.variables.items()
+            if var.dtype.kind == "U" or (var.dtype.kind == "O" and all(isinstance(v, str) for v in var.values.ravel()))}
 
 
 def read(path: str | os.PathLike) -> xr.Dataset:
