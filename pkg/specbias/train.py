@@ -89,6 +89,7 @@ class TrainResult:
     region_converged_step: np.ndarray | None = None  # (R, J) per_region criterion only
 
 
+@accel.one_blas_thread
 def train_gd(
     model,
     x: torch.Tensor,
