@@ -82,6 +82,54 @@ def test_batched_adam_equals_independent_adams():
     assert res.loss[0, -1] < 0.5 * res.loss[0, 0]
 
 
+@pytest.mark.parametrize("act,optimizer,batch", [("relu", "adam", None), ("tanh", "adam", 8), ("relu", "gd", 8), ("sin", "gd", None)])
+def test_hand_written_training_equals_per_model_torch_nn(act, optimizer, batch):
+    """The ensemble's step (forward keeping what the backward needs, chain rule by hand, one
+    optimizer over stacked parameters) against one torch.nn net per run trained by autograd and
+    its own optimizer; per-run encodings (R, n, in) and minibatches included."""
+    x = torch.rand(3, 32, 2, dtype=torch.float64) * 2 - 1
+    y = torch.sin(3 * x[0, :, :1]) * torch.cos(2 * x[0, :, 1:])
+    cfg = {"kind": act, "omega0": 3.0} if act == "sin" else act
+    ens = mlp.init_mlp_ensemble([0, 1, 2], 2, [16, 16], 1, dtype=torch.float64, activation=cfg)
+    assert mlp.hand_backward(ens)
+    nets = []
+    for r in range(3):
+        lin = [torch.nn.Linear(w.shape[2], w.shape[1], dtype=torch.float64) for w in ens.weights]
+        with torch.no_grad():
+            for l, w, b in zip(lin, ens.weights, ens.biases):
+                l.weight.copy_(w[r]), l.bias.copy_(b[r])
+        nets.append(lin)
+    seen = []
+    res = mlp.train_mlp(ens, x, y, 1e-2, 12, [0, 5, 12], batch=batch, seed=3, optimizer=optimizer,
+                        record=lambda e, epoch, out: seen.append((epoch, out.clone())))
+    order = torch.randperm(32, generator=torch.Generator().manual_seed(3))
+    batches = [order[i : i + batch] for i in range(0, 32, batch)] if batch else [torch.arange(32)]
+    for r, lin in enumerate(nets):
+        ps = [p for l in lin for p in l.parameters()]
+        opt = torch.optim.Adam(ps, lr=1e-2) if optimizer == "adam" else torch.optim.SGD(ps, lr=1e-2)
+
+        def f(inp):
+            h = inp
+            for i, l in enumerate(lin):
+                h = l(h)
+                if i < len(lin) - 1:
+                    h = ens.activation(h)
+            return h
+        for epoch in range(13):
+            if epoch in (0, 5, 12):
+                with torch.no_grad():
+                    out = f(x[r])
+                    np.testing.assert_allclose(res.loss[r, [0, 5, 12].index(epoch)], float(((out - y) ** 2).mean()), rtol=1e-10)
+                    np.testing.assert_allclose(dict(seen)[epoch][r], out, atol=1e-12)
+            if epoch == 12:
+                break
+            for idx in batches:
+                opt.zero_grad()
+                ((f(x[r, idx]) - y[idx]) ** 2).mean().backward()
+                opt.step()
+    assert all(p.grad is None and not p.requires_grad for p in ens.parameters())
+
+
 def test_region_count_on_a_net_with_known_regions():
     """One hidden layer of 1-D units with kinks at k/4: inputs between kinks share a pattern."""
     kinks = torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64)
@@ -112,22 +160,40 @@ def test_region_count_packs_long_patterns_across_chunks():
     assert regions.region_count(pat, chunk=777).tolist() == want
 
 
-def test_per_example_gradients_equal_a_loop_of_autograd():
-    ens = mlp.init_mlp_ensemble([5, 6], 2, [12, 12], 1, dtype=torch.float64)
+@pytest.mark.parametrize("act", ["relu", "tanh"])
+def test_per_example_gradients_equal_a_loop_of_autograd(act):
+    ens = mlp.init_mlp_ensemble([5, 6], 2, [12, 12], 1, dtype=torch.float64, activation=act)
     x = torch.rand(7, 2, dtype=torch.float64)
     y = torch.rand(7, 1, dtype=torch.float64)
     g = regions.per_example_gradients(ens, 1, x, y)
+    sigma = getattr(torch, act)
     for i in range(7):
         ps = [p[1].clone().requires_grad_(True) for p in ens.parameters()]
         h = x[i]
         for l in range(3):
             h = ps[l] @ h + ps[3 + l]
             if l < 2:
-                h = torch.relu(h)
+                h = sigma(h)
         auto = torch.autograd.grad(((h - y[i]) ** 2).sum(), ps)
         np.testing.assert_allclose(g[i], torch.cat([a.reshape(-1) for a in auto]), atol=1e-12)
     c = regions.confusion(g, np.array([[0, 0], [0, 1]]))
     assert abs(c[0] - 1) < 1e-12 and -1 <= c[1] <= 1
+
+
+@pytest.mark.parametrize("act,out", [("relu", 1), ("tanh", 3)])
+def test_layerwise_confusion_equals_flattened_gradients(act, out):
+    """The pair cosines from layer-wise inner products equal those of the full per-example
+    gradients (the reference route, checked above against autograd)."""
+    ens = mlp.init_mlp_ensemble([5, 6], 2, [12, 10], out, dtype=torch.float64, activation=act)
+    x = torch.rand(20, 2, dtype=torch.float64)
+    y = torch.rand(20, out, dtype=torch.float64)
+    near = np.array([[0, 1], [3, 3], [5, 19]])
+    far = np.array([[2, 17], [4, 9]])
+    got = regions.pair_confusion(ens, 1, x, y, [near, far])
+    g = regions.per_example_gradients(ens, 1, x, y)
+    np.testing.assert_allclose(got[0], regions.confusion(g, near), atol=1e-12)
+    np.testing.assert_allclose(got[1], regions.confusion(g, far), atol=1e-12)
+    assert abs(got[0][1] - 1) < 1e-12  # a point with itself
 
 
 def test_pairs_are_seeded_local_and_global():

@@ -73,17 +73,52 @@ def per_example_gradients(ens: MLPEnsemble, run: int, x: torch.Tensor, y: torch.
     flattened: (n, parameters).  ``torch.func.vmap(grad)``: one batched pass, no Python loop."""
     params = [p[run].detach() for p in ens.parameters()]
     L = len(ens.weights)
+    act = ens.activation
 
     def loss(ps, xi, yi):
         h = xi
         for i in range(L):
             h = ps[i] @ h + ps[L + i]
             if i < L - 1:
-                h = torch.relu(h)
+                h = act(h)
         return ((h - yi) ** 2).sum()
 
     g = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
     return torch.cat([gi.reshape(x.shape[0], -1) for gi in g], dim=1)
+
+
+def pair_confusion(ens: MLPEnsemble, run: int, x: torch.Tensor, y: torch.Tensor, pair_sets: list[np.ndarray],
+                   eps: float = 1e-30) -> list[np.ndarray]:
+    """Gradient confusion of every pair in each of ``pair_sets`` ((P, 2) indices into x), for one
+    run, without forming a gradient.  The per-example loss gradient of layer l is δ_l a_{l−1}ᵀ
+    (weights) and δ_l (bias), δ_l the backpropagated 2(f(x) − y) and a_{l−1} the layer's input, so
+    ⟨g_i, g_j⟩ = Σ_l ⟨δ_l(x_i), δ_l(x_j)⟩ (⟨a_{l−1}(x_i), a_{l−1}(x_j)⟩ + 1): the layer-wise
+    identity of the empirical NTK, with the residual folded in.  Equals :func:`confusion` of
+    :func:`per_example_gradients` (tested); costs one forward and backward on x."""
+    with torch.no_grad():
+        ws = [w[run] for w in ens.weights]
+        bs = [b[run] for b in ens.biases]
+        last = len(ws) - 1
+        inputs, pres, h = [], [], x
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            inputs.append(h)
+            h = h @ w.T + b
+            if i < last:
+                pres.append(h)
+                h = ens.activation(h)
+        g = 2.0 * (h - y)  # (n, out): ∂ (f − y)² / ∂f
+        sets = [torch.as_tensor(np.asarray(p), device=x.device) for p in pair_sets]
+        sq = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+        dots = [torch.zeros(len(p), dtype=x.dtype, device=x.device) for p in sets]
+        for i in range(last, -1, -1):
+            a = inputs[i]
+            sq += (g * g).sum(1) * ((a * a).sum(1) + 1)
+            for d, p in zip(dots, sets):
+                d += (g[p[:, 0]] * g[p[:, 1]]).sum(1) * ((a[p[:, 0]] * a[p[:, 1]]).sum(1) + 1)
+            if i > 0:
+                g = (g @ ws[i]) * ens.activation.derivative(pres[i - 1])
+        norm = sq.sqrt()
+        return [(d / (norm[p[:, 0]] * norm[p[:, 1]]).clamp_min(eps)).cpu().numpy() for d, p in zip(dots, sets)]
 
 
 def confusion(grads: torch.Tensor, pairs: np.ndarray, eps: float = 1e-30) -> np.ndarray:

@@ -5,7 +5,7 @@ Each gives σ for torch (``__call__``: the nets) and σ, σ′ for numpy (``f``,
 quadrature of :mod:`specbias.duals`), whether it is positively homogeneous (the ReLU family: its
 duals are integrated exactly over the angle), and closed forms of its duals E[σ(u)σ(v)] and
 E[σ′(u)σ′(v)] for (u, v) ~ N(0, S) where they exist.  Every net takes any of them: the coordinate
-MLPs by autograd, the two-layer and deep GD ensembles through ``derivative`` (σ′ in torch).
+MLPs, the two-layer and deep GD ensembles all back-propagate through ``derivative`` (σ′ in torch).
 """
 
 from __future__ import annotations

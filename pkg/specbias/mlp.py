@@ -16,6 +16,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from . import accel
+from .activations import Activation, ReLU
 from .registry import ACTIVATIONS
 
 
@@ -121,6 +123,44 @@ class AdamResult:
 OPTIMIZERS = ("adam", "gd")
 
 
+def _forward_saved(ens: MLPEnsemble, x: torch.Tensor):
+    """The forward pass with what the hand-written backward needs: each layer's input and the
+    hidden pre-activations (ReLU keeps only its outputs: σ′ = [σ(z) > 0])."""
+    relu = isinstance(ens.activation, ReLU)
+    last = len(ens.weights) - 1
+    inputs, pres, h = [], [], x
+    for i, (w, b) in enumerate(zip(ens.weights, ens.biases)):
+        inputs.append(h)
+        z = torch.baddbmm(b[:, None, :], h, w.transpose(1, 2)) if h.dim() == 3 else torch.matmul(h, w.transpose(1, 2)) + b[:, None, :]
+        if i < last:
+            h = torch.relu_(z) if relu else ens.activation(z)
+            pres.append(None if relu else z)
+        else:
+            h = z
+    return h, inputs, pres
+
+
+def _mse_backward(ens: MLPEnsemble, out: torch.Tensor, y: torch.Tensor, inputs, pres) -> None:
+    """Gradients of Σ_r mean_{n,c} (out_r − y)² into every weight's and bias's ``.grad``, by the
+    chain rule written out (no autograd graph): g ← 2(out − y)/(n c); ∂W_l = gᵀ a_{l−1},
+    ∂b_l = Σ_n g; g ← (g W_l) ⊙ σ′(z_{l−1})."""
+    relu = isinstance(ens.activation, ReLU)
+    g = (out - y) * (2.0 / (out.shape[1] * out.shape[2]))
+    for i in range(len(ens.weights) - 1, -1, -1):
+        ens.weights[i].grad = torch.matmul(g.transpose(1, 2), inputs[i])
+        ens.biases[i].grad = g.sum(1)
+        if i > 0:
+            g = torch.bmm(g, ens.weights[i])
+            g = torch.ops.aten.threshold_backward(g, inputs[i], 0.0) if relu else g.mul_(ens.activation.derivative(pres[i - 1]))
+
+
+def hand_backward(ens) -> bool:
+    """Whether :func:`train_mlp` can take the hand-written backward: an :class:`MLPEnsemble` whose
+    hidden activation is a registered one (it knows σ′)."""
+    return isinstance(ens, MLPEnsemble) and isinstance(ens.activation, Activation)
+
+
+@accel.one_blas_thread
 def train_mlp(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epochs: int, record_steps,
               batch: int | None = None, seed: int = 0, record=None, progress=None, optimizer: str = "adam") -> AdamResult:
     """Adam (``optimizer: adam``) or plain gradient descent (``gd``: θ ← θ − lr ∇, torch's SGD
@@ -128,7 +168,12 @@ def train_mlp(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epo
     samples in a seeded order drawn once (the same batches every epoch).  ``x``: (n, in) shared by all runs, or
     (R, n, in), an input per run (encodings of one grid); ``y``: (n, out) shared by all runs.
     ``record(ens, epoch, out)`` is called at each epoch in ``record_steps`` (0 = before training)
-    with ``out`` = the ensemble's outputs on x (R, n, out), the forward pass the loss was taken from."""
+    with ``out`` = the ensemble's outputs on x (R, n, out), the forward pass the loss was taken from.
+
+    The step is a forward pass that keeps what the backward needs and the chain rule written out
+    (:func:`_mse_backward`; autograd only for ensembles without a registered activation), and
+    torch's Adam on the stacked parameters, one Adam for all runs.  Full batch, the step's own
+    forward pass is the recorded one (same parameters), so recording costs no extra pass."""
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"learning rate must be positive and finite, got {lr}")
     record_steps = np.asarray(sorted(set(int(s) for s in record_steps)), dtype=np.int64)
@@ -136,29 +181,44 @@ def train_mlp(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epo
         raise ValueError(f"record steps must lie in [0, {epochs}]")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    params = [p.requires_grad_(True) for p in ens.parameters()]
+    manual = hand_backward(ens)
+    params = [p.requires_grad_(not manual) for p in ens.parameters()]
     opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)
     n = x.shape[-2]
     order = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).to(x.device) if batch else None
     batches = [order[i : i + batch] for i in range(0, n, batch)] if batch else [None]
     losses, records = [], []
     want = set(record_steps.tolist())
+
+    def keep(epoch, out):
+        losses.append(((out - y) ** 2).mean(dim=(1, 2)).double().cpu().numpy())
+        records.append(record(ens, epoch, out) if record else None)
+        if progress:
+            progress(epoch)
+
     for epoch in range(epochs + 1):
-        if epoch in want:
+        full_pass = epoch in want and (batch or epoch == epochs or not manual)
+        if full_pass:  # a pass of its own: minibatches, the end, or the autograd route
             with torch.no_grad():
                 out = ens.forward(x)
-                losses.append(((out - y) ** 2).mean(dim=(1, 2)).double().cpu().numpy())
-            records.append(record(ens, epoch, out) if record else None)
-            if progress:
-                progress(epoch)
+            keep(epoch, out)
         if epoch == epochs:
             break
         for idx in batches:
             xb, yb = (x, y) if idx is None else (x[..., idx, :], y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss = ((ens.forward(xb) - yb) ** 2).mean(dim=(1, 2)).sum()
-            loss.backward()
+            if manual:
+                with torch.no_grad():
+                    out, inputs, pres = _forward_saved(ens, xb)
+                if idx is None and epoch in want and not full_pass:
+                    keep(epoch, out)  # the parameters are those of this epoch until opt.step()
+                with torch.no_grad():
+                    _mse_backward(ens, out, yb, inputs, pres)
+            else:
+                opt.zero_grad(set_to_none=True)
+                loss = ((ens.forward(xb) - yb) ** 2).mean(dim=(1, 2)).sum()
+                loss.backward()
             opt.step()
     for p in params:
         p.requires_grad_(False)
+        p.grad = None
     return AdamResult(record_steps, np.stack(losses, axis=1), records)

@@ -124,9 +124,9 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
             pat = activation_regions.patterns(model, x) if regions_defined else None
             conf = [[], []]
             for e in range(E):
-                g = activation_regions.per_example_gradients(model, e * S, x[e * S][used], yt[used])
-                conf[0].append(activation_regions.confusion(g, local_pos))
-                conf[1].append(activation_regions.confusion(g, far_pos))
+                near, away = activation_regions.pair_confusion(model, e * S, x[e * S][used], yt[used], [local_pos, far_pos])
+                conf[0].append(near)
+                conf[1].append(away)
             if regions_defined:
                 dist = activation_regions.boundary_distance(model, x)  # (R, layers, n)
                 region_stats = dict(regions=activation_regions.region_count(pat).reshape(E, S),
