@@ -145,6 +145,20 @@ def test_c21_empirical_kernel_prediction_uses_the_c11_criterion():
     assert claims.claim_c21(conv([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
 
 
+def test_c21_without_spectra_uses_the_residual_gap():
+    """Entries without recorded spectra: the worst recorded residual gap per run (diverged runs
+    and unrecorded steps left out), then the same median criterion."""
+    from specbias import analysis
+
+    gaps = np.array([[0.01, 0.04, np.nan], [0.02, 0.5, 0.3], [0.01, 0.02, 0.03]])
+    worst = analysis.worst_recorded(gaps, np.array([0, 2, 0]))  # run 1 diverged
+    np.testing.assert_allclose(worst, [0.04, np.nan, 0.03])
+    ds = _gap([[0.01, 0.02], [0.02, 0.01]]).drop_vars("spectrum_error")
+    ds["kernel_residual_error"] = (("kappa", "run"), np.array([[0.04, 0.03], [0.2, 0.05]]), io.meta("g"))
+    row = claims.claim_c21(ds, "t", 0.1, NET)
+    assert row.verdict == "pass" and row.our_value == "0.045" and "no spectra recorded" in row.note
+
+
 def _lazy_table(widths, exponent, seeds=3):
     rng = np.random.default_rng(0)
     w = np.asarray(widths, dtype=float)[:, None]

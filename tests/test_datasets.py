@@ -77,7 +77,9 @@ def test_sphere_datasets_round_trip(tmp_path):
         preds.append(round_trip(convergence.predict(runs, eig), tmp_path, f"predict{k}"))
     conv, claims = convergence.analyse([trains], [preds], [eig], [0], "s", convergence.analysis_params(cfg))
     round_trip(conv, tmp_path, "convergence")
-    assert "spectrum_error" not in conv and set(claims.claim) == {"C6"}
+    # no spectra on the sphere: C21 scores the empirical-kernel prediction on the residual itself
+    assert "spectrum_error" not in conv and "kernel_residual_error" in conv and set(claims.claim) == {"C6", "C21"}
+    assert "no spectra recorded" in claims[claims.claim == "C21"].note.item()
 
 
 def test_coordinate_datasets_round_trip(tmp_path):

@@ -36,8 +36,12 @@ def test_outputs_exist_and_read_back(finished):
     assert spec.sizes["region_index"] == 3
     card = io.read_csv(res / "scorecard.csv")
     assert list(card["claim"]) == ["C1", "C3", "C3", "C3", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C11", "C11", "C11",
-                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18", "C20", "C21", "C21",
-                                   "C22", "C23", "C23"]
+                                   "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18", "C20",
+                                   "C21", "C21", "C21", "C21", "C21", "C22", "C23", "C23"]
+    # C21 on the spectra (tiny, regions) or, without recorded spectra, on the residual itself
+    c21 = card[card.claim == "C21"].set_index("experiment")
+    assert sorted(c21.index) == ["ball", "regions", "ring_deep", "tiny", "tiny_tanh"]
+    assert all("no spectra recorded" in c21.loc[e, "note"] for e in ("ball", "ring_deep", "tiny_tanh"))
     lazy = io.read(res / "lazy" / "ring_widths" / "analysis" / "lazy.nc")
     assert lazy.kernel_change_final.dims == ("width", "seed") and list(lazy.width.values) == [64, 1024]
     assert (lazy.kernel_change_final.sel(width=1024) < lazy.kernel_change_final.sel(width=64)).all()

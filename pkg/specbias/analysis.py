@@ -93,6 +93,10 @@ def convergence_table(trains: list[xr.Dataset], predicts: list[xr.Dataset], conf
     if "kernel_predicted_spectrum" in trains[0]:  # the same gap for the prediction from the nets' own kernel at step 0
         ds["kernel_spectrum_error"] = (("kappa", "seed"), np.stack([spectrum_disagreement(t, t, "kernel_predicted_spectrum") for t in trains]),
                                        meta("max over steps of |A_meas - A_pred| / |A_meas(step 0)|, A_pred from the empirical NTK at step 0"))
+    elif "kernel_prediction_error" in trains[0]:  # no spectra recorded: the same gap on the residual vector itself
+        ds["kernel_residual_error"] = (("kappa", "seed"), np.stack([worst_recorded(t.kernel_prediction_error.values, t.status.values)
+                                                                    for t in trains]),
+                                       meta("max over steps of ||r_meas - r_pred|| / ||r_0||, r_pred from the empirical NTK at step 0"))
     for name, what in (("kernel_lr_lambda_max", "lr x largest eigenvalue of the empirical kernel at step 0"),
                        ("linearisation_break_step", "first recorded step where the empirical-kernel prediction is off by more than its tolerance (-1: never)")):
         if name in trains[0]:
@@ -116,6 +120,14 @@ def pool_runs(tables: list[xr.Dataset], data_seeds) -> xr.Dataset:
         parts.append(t)
     pooled = xr.concat(parts, dim="run", data_vars="minimal", coords="minimal", compat="equals", combine_attrs="override")
     return pooled.assign_coords(run=("run", np.arange(pooled.sizes["run"]), meta("run: (point sample, initialisation seed)")))
+
+
+def worst_recorded(values: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Per row (run), the largest finite value along the last axis; NaN for diverged runs and
+    rows with nothing recorded."""
+    ok = np.isfinite(values)
+    worst = np.where(ok, values, -np.inf).max(axis=-1)
+    return np.where(ok.any(-1) & (status != STATUS["diverged"]), worst, np.nan)
 
 
 def last_recorded(values: np.ndarray) -> np.ndarray:
