@@ -471,6 +471,111 @@ def bench_coordinate(table, device, quick, repeats):
               "per-epoch spectra and log-spaced activation statistics included, as in the workflow")
 
 
+def _g1_inputs(n: int, device):
+    """P2's G1 inputs: n points of [0, 1) as raw [0, 1), raw [-1, 1) and octave L = 8 (16 features)."""
+    from specbias import encodings
+    t = torch.linspace(0, 1, n + 1, dtype=torch.float64)[:-1, None]
+    octave = encodings.octave(t, 8)
+    xs = {"raw01": t, "raw11": 2 * t - 1, "octave8": octave}
+    y = torch.sin(2 * torch.pi * 5 * t) + 0.5 * torch.sin(2 * torch.pi * 40 * t)
+    return {k: v.to(device=device, dtype=torch.float32) for k, v in xs.items()}, y.to(device=device, dtype=torch.float32)
+
+
+def per_model_adam(ens_by_group, xs, y, lr, epochs):
+    """The reference: one torch.nn net per (encoding, seed), each with its own Adam, trained one after
+    the other by autograd (a plain per-model loop), started from the ensembles' initial weights."""
+    finals = []
+    for names, ens in ens_by_group:
+        for r in range(ens.runs):
+            layers = []
+            for l, (w, b) in enumerate(zip(ens.weights, ens.biases)):
+                lin = torch.nn.Linear(w.shape[2], w.shape[1], device=w.device, dtype=w.dtype)
+                with torch.no_grad():
+                    lin.weight.copy_(w[r]), lin.bias.copy_(b[r])
+                layers += [lin, torch.nn.ReLU()] if l < len(ens.weights) - 1 else [lin]
+            net = torch.nn.Sequential(*layers)
+            x = xs[names[r * len(names) // ens.runs]]
+            opt = torch.optim.Adam(net.parameters(), lr=lr)
+            for _ in range(epochs):
+                opt.zero_grad(set_to_none=True)
+                loss = ((net(x) - y) ** 2).mean()
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                finals.append(float(((net(x) - y) ** 2).mean()))
+    return np.asarray(finals)
+
+
+def matmul_rate(device, n: int = 2048, width: int = 128, repeats: int = 400) -> float:
+    """float32 GFLOP/s of the training's dominant product, (n x width)(width x width): the best
+    of five timings of ``repeats`` products into a preallocated output."""
+    a = torch.randn(n, width, device=device)
+    b = torch.randn(width, width, device=device)
+    out = torch.empty(n, width, device=device)
+    best = float("inf")
+    for _ in range(6):
+        sync(device)
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            torch.mm(a, b, out=out)
+        sync(device)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n * width * width * repeats / best / 1e9
+
+
+def bench_coordinate_training(table, device, quick, repeats):
+    """P2's G1 (2048 points, 4 x 128 ReLU, Adam 1e-3, full batch; raw [0,1), raw [-1,1), octave
+    L = 8, three seeds each = 9 models): training only, ensembles grouped by input width as the
+    workflow groups them, against a plain per-model Adam loop on the same initial weights."""
+    from specbias import mlp
+    n, hidden, epochs = (256, [32, 32], 5) if quick else (2048, [128] * 4, 100)
+    seeds = [0, 1, 2]
+    xs, y = _g1_inputs(n, device)
+    groups = [["raw01", "raw11"], ["octave8"]]
+
+    def fresh():
+        out = []
+        for names in groups:
+            x = torch.stack([xs[k] for k in names for _ in seeds])
+            out.append((names, mlp.init_mlp_ensemble(seeds * len(names), x.shape[2], hidden, 1, device=device), x))
+        return out
+
+    def ours(dtype=torch.float32, steps=epochs):
+        finals = []
+        for names, ens, x in fresh():
+            ens = mlp.MLPEnsemble([w.to(dtype) for w in ens.weights], [b.to(dtype) for b in ens.biases], ens.activation)
+            res = mlp.train_mlp(ens, x.to(dtype), y.to(dtype), 1e-3, steps, [steps])
+            finals.append(res.loss[:, -1])
+        return np.concatenate(finals)
+
+    ref_t = timeit(lambda: per_model_adam([(nm, e) for nm, e, _ in fresh()], xs, y, 1e-3, epochs), repeats, device)
+    fast_t = timeit(lambda: ours(), repeats, device)
+    # the gate in float64 over 10 epochs: float32 Adam trajectories of the two orders of summation
+    # drift apart by a few per cent over 100 epochs (Adam's normalised steps amplify rounding)
+    check = 10
+    ref64 = per_model_adam([(nm, mlp.MLPEnsemble([w.double() for w in e.weights], [b.double() for b in e.biases], e.activation))
+                            for nm, e, _ in fresh()], {k: v.double() for k, v in xs.items()}, y.double(), 1e-3, check)
+    err = float(np.max(np.abs(ours(torch.float64, check) / ref64 - 1)))
+    flops = len(seeds) * epochs * sum(_mlp_flops(n, xs[k].shape[1], hidden, 1) for k in xs)
+    rate = matmul_rate(device, n, hidden[0])
+    table.add("coordinate training", f"P2 G1: n={n}, {len(hidden)}x{hidden[0]} ReLU, 3 encodings x 3 seeds = 9 models, "
+              f"Adam, full batch, {epochs} epochs", "per-model torch.nn + Adam loop", ref_t,
+              "grouped ensembles, hand-written backward", fast_t, None if quick else 2.0,
+              f"float64, {check} epochs: final loss per model rel. err {err:.1e} <= 1e-9", err <= 1e-9,
+              f"{9 * epochs / fast_t[0]:.0f} vs {9 * epochs / ref_t[0]:.0f} model-epochs/s; ours at "
+              f"{flops / fast_t[0] / 1e9:.0f} GFLOP/s = {flops / fast_t[0] / 1e9 / rate:.0%} of the "
+              f"{rate:.0f} GFLOP/s of one ({n} x {hidden[0]})({hidden[0]} x {hidden[0]}) float32 product")
+
+
+def _mlp_flops(n: int, d_in: int, hidden: list[int], d_out: int) -> float:
+    """Matmul FLOPs of one full-batch training step: forward, weight gradients, and input
+    gradients of every layer but the first."""
+    sizes = [d_in, *hidden, d_out]
+    fwd = sum(2 * n * a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    back_in = sum(2 * n * a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+    return 2 * fwd + back_in
+
+
 # ---------------------------------------------------------------------------------------------
 # 6. memory of the NTK stage, through Snakemake's benchmark: file
 
@@ -543,7 +648,8 @@ def summary_table(rows) -> str:
 
 
 GROUPS = {"two_layer": bench_two_layer, "arc": bench_arc, "deep": bench_deep, "analytic": bench_analytic, "gram": bench_gram,
-          "circulant": bench_circulant, "empirical": bench_empirical, "coordinate": bench_coordinate, "memory": bench_memory}
+          "circulant": bench_circulant, "empirical": bench_empirical, "coordinate": bench_coordinate,
+          "coordinate_training": bench_coordinate_training, "memory": bench_memory}
 
 
 def main(argv=None):
@@ -580,7 +686,8 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     kind = "gpu" if device.type == "cuda" else "cpu"
-    stem = out / f"{kind}-{machine['date'][:10]}{'-quick' if args.quick else ''}"
+    part = f"-{'+'.join(args.only)}" if args.only else ""  # a partial run does not replace the day's full table
+    stem = out / f"{kind}-{machine['date'][:10]}{part}{'-quick' if args.quick else ''}"
     stem.with_suffix(".md").write_text(table.markdown(machine))
     stem.with_suffix(".json").write_text(json.dumps({"machine": machine, "rows": table.rows}, indent=1))
     print(f"wrote {stem}.md and .json ({machine['bench_wall_s']} s)")

@@ -20,6 +20,7 @@ def test_quick_bench_runs_every_group_and_passes_its_gates(tmp_path):
     data = json.loads(js.read_text())
     groups = {r["group"] for r in data["rows"]}
     assert groups == {"two-layer GD", "arc step", "deep GD", "analytic NTK", "NTK Gram", "circulant spectrum", "empirical NTK", "coordinate MLP",
+                      "coordinate training",
                       "NTK stage memory"}
     assert all(r["gate_passed"] for r in data["rows"])
     assert data["machine"]["cpu_cores"] >= 1 and "torch" in data["machine"]
