@@ -160,3 +160,9 @@ def test_pick_device():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="no CUDA"):
             common.pick_device("cuda")
+
+
+@pytest.mark.parametrize("max_steps,count", [(2, 2), (1000, 2), (1, 5), (50, 8), (2000, 25)])
+def test_log_spaced_steps_start_at_zero_and_end_at_the_last_step(max_steps, count):
+    steps = train.log_spaced_steps(max_steps, count)
+    assert steps[0] == 0 and steps[-1] == max_steps and np.all(np.diff(steps) > 0) and len(steps) <= count

@@ -50,7 +50,9 @@ def log_spaced_steps(max_steps: int, count: int) -> np.ndarray:
     """Step 0 plus about ``count`` log-spaced steps in [1, max_steps], max_steps included."""
     if max_steps < 1 or count < 2:
         raise ValueError(f"need max_steps >= 1 and count >= 2, got {max_steps}, {count}")
-    steps = np.unique(np.round(np.geomspace(1, max_steps, count - 1)).astype(np.int64))
+    # geomspace(1, max, 1) is [1]: with count = 2 the one step after 0 must be the last one
+    ends = np.geomspace(1, max_steps, count - 1) if count > 2 else np.array([max_steps])
+    steps = np.unique(np.round(ends).astype(np.int64))
     return np.concatenate([[0], steps])
 
 
