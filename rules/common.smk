@@ -40,7 +40,7 @@ wildcard_constraints:
     holdout=NAME,
     lazy=NAME,
     width="[0-9]+",
-    hfig="psnr_curves|reconstructions",
+    hfig="psnr_curves|reconstructions|kernel",
     kappa="[0-9]+",
     dseed="[0-9]+",
     group="[A-Za-z][A-Za-z0-9_+]*",
@@ -248,7 +248,11 @@ def holdout_run_files(wildcards):
 
 
 def holdout_targets():
-    return figure_files("results/holdout/{holdout}/figures/{fig}", holdout=list(config["holdout"]), fig=["psnr_curves", "reconstructions"])
+    files = []
+    for name, cfg in config["holdout"].items():  # the kernel figure where the jobs record kernels
+        figs = ["psnr_curves", "reconstructions"] + (["kernel"] if cfg["train"]["kernel_records"]["probe"] > 0 else [])
+        files += figure_files("results/holdout/{holdout}/figures/{fig}", holdout=[name], fig=figs)
+    return files
 
 
 def holdout_claim_files():

@@ -112,6 +112,27 @@ def test_holdout_datasets_round_trip(tmp_path):
     assert np.isnan(table.published_psnr.sel(variant="gauss")) and float(table.published_psnr.sel(variant="none")) == 19.32
 
 
+def test_holdout_records_the_kernel_and_encodings_flatten_it(tmp_path):
+    """Kernel records on a sub-grid of the training pixels, two seeds per variant (the final image
+    keeps each variant's first seed); Fourier features give a kernel whose response falls more
+    slowly with frequency than raw coordinates do (the slope is in the table and in C20's note)."""
+    cfg = validate({"holdout": {"h": {"image": {"name": "camera", "size": 32},
+                                      "variants": {"none": {"encoding": {"kind": "raw"}},
+                                                   "gauss": {"encoding": {"kind": "fourier", "features": 32, "sigma": 2.0}}},
+                                      "model": {"hidden": [64, 64]}, "train": {"steps": 5, "records": 3, "seeds": [0, 1]},
+                                      "analysis": {"order": ["none", "gauss"]}}}}, SCHEMA)["holdout"]["h"]
+    groups = holdout.variant_groups(cfg)
+    for name, g in groups.items():
+        runs = round_trip(holdout.train_group(cfg, g, "cpu"), tmp_path, name)
+        assert runs.output.shape == (1, 1024, 1) and runs.kernel_response.dims == ("variant", "seed", "kernel_frequency", "step")
+        assert runs.sizes["probe"] == 256 and runs.kernel_eigenvalue.sizes["kernel_mode"] == 8
+        assert (runs.kernel_change.isel(step=0) == 0).all() and runs.attrs["kernel_prediction"].startswith("none: Adam")
+    table, rows = holdout.analyse(holdout.read_runs([tmp_path / f"{n}.nc" for n in groups]), "h", cfg)
+    slope = table.kernel_response_slope
+    assert float(slope.sel(variant="none")) < -2 and float(slope.sel(variant="gauss")) > float(slope.sel(variant="none")) + 0.5
+    assert "kernel response slope at init: none -" in rows[0].note
+
+
 def test_kernels_dataset_round_trips(tmp_path):
     cfg = validate({"kernels": {"k": {"dim": 2, "max_degree": 30, "fit_range": [4, 20],
                                       "activations": {"relu": {"kind": "relu"}, "sin": {"kind": "sin", "omega0": 2.0}}}}},

@@ -49,8 +49,9 @@ def test_outputs_exist_and_read_back(finished):
     assert (res / "lazy" / "ring_widths" / "figures" / "kernel_change.png").stat().st_size > 1000
     psnr = io.read(res / "holdout" / "cam" / "analysis" / "psnr.nc")
     assert sorted(psnr.variant.values) == ["basic", "none"] and np.isfinite(psnr.test_psnr).all()
-    for fig in ("psnr_curves", "reconstructions"):
+    for fig in ("psnr_curves", "reconstructions", "kernel"):
         assert (res / "holdout" / "cam" / "figures" / f"{fig}.png").stat().st_size > 1000
+    assert np.isfinite(psnr.kernel_response_slope).all()  # the holdout jobs record their kernels by default
     tanh = card[card.experiment == "tiny_tanh"].set_index("claim")
     assert "tanh vs relu" in tanh.loc["C18", "statement"] and "two-layer tanh net" in tanh.loc["C11", "statement"]
     assert not (res / "convergence" / "tiny_tanh" / "figures" / "ntk_spectrum.png").exists()  # ReLU closed forms only

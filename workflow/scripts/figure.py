@@ -44,6 +44,7 @@ FIGURES = {
     "coordinate_kernel": lambda: coordinate.kernel(coordinate_runs(), io.read(sm.input.learning)),
     "holdout_psnr_curves": lambda: holdout.psnr_curves(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
     "holdout_reconstructions": lambda: holdout.reconstructions(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
+    "holdout_kernel": lambda: holdout.kernel(holdout_study.read_runs(sm.input.runs), io.read(sm.input.table)),
     "lazy_kernel_change": lambda: lazy.kernel_change(io.read(sm.input.table)),
     "kernels_spectra": lambda: kernels.kernel_spectra(io.read(sm.input.spectrum), sm.params.study["fit_range"]),
 }

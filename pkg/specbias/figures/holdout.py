@@ -1,4 +1,5 @@
-"""Figures of the holdout study: PSNR over training per variant, and the reconstructions."""
+"""Figures of the holdout study: PSNR over training per variant, the reconstructions, and the
+nets' empirical kernels by frequency."""
 
 from __future__ import annotations
 
@@ -48,4 +49,32 @@ def reconstructions(runs: xr.Dataset, table: xr.Dataset):
         show(ax, runs.output.sel(variant=v).values, f"{v}: held-out {float(table.test_psnr.sel(variant=v)):.2f} dB")
     for ax in list(axes.flat)[len(variants) + 1:]:
         ax.axis("off")
+    return fig
+
+
+def kernel(runs: xr.Dataset, table: xr.Dataset):
+    """Left: each variant's kernel response by frequency at initialisation (median over seeds,
+    scaled to 1 at q = 1), with its fitted slope; right: the relative kernel change over training."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    q = runs.kernel_frequency.values
+    keep = q >= 1
+    for i, v in enumerate(table.variant.values):
+        c = f"C{i % 10}"
+        resp = runs.kernel_response.sel(variant=v).isel(step=0).median("seed").values
+        slope = float(table.kernel_response_slope.sel(variant=v)) if "kernel_response_slope" in table else float("nan")
+        ax.plot(q[keep], resp[keep] / resp[keep][0], "o-", color=c, ms=3, label=f"{v}: slope {slope:.2f}")
+        change = runs.kernel_change.sel(variant=v).median("seed")
+        bx.plot(np.maximum(runs.step.values, 1), change, "-", color=c,
+                label=f"{v}: held-out {float(table.test_psnr.sel(variant=v)):.2f} dB")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label(runs.kernel_frequency))
+    ax.set_ylabel("kernel response / response at q = 1")
+    ax.set_title("Empirical NTK by frequency at initialisation (probe sub-grid of the training pixels)", fontsize=9)
+    ax.legend(fontsize=7)
+    bx.set_xscale("log")
+    bx.set_xlabel(label(runs.step))
+    bx.set_ylabel("||K_t - K_0||_F / ||K_0||_F (median over seeds)")
+    bx.set_title("How far each net's kernel moves under Adam", fontsize=9)
+    bx.legend(fontsize=7)
     return fig

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .. import claims, encodings, io, mlp, signals
+from .. import claims, encodings, io, kernel_records, mlp, signals
+from ..analysis import fit_power_law
 from ..claims import ClaimRow
 from ..common import pick_device
 from ..registry import ENCODINGS
@@ -91,8 +92,17 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     ens = mlp.init_mlp_ensemble(seeds * V, x.shape[2], list(model["hidden"]), values.shape[1], device=dev,
                                 activation=first.get("activation", "relu"), init=first.get("init", "default"))
     steps = log_spaced_steps(tcfg["steps"], tcfg["records"])
-    train_psnr, test_psnr = [], []
+    train_psnr, test_psnr, kstats = [], [], []
     final = {}
+    kernel = None
+    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    if kcfg["probe"] > 0:  # the training pixels are a regular (S/2)² grid, row-major: probe a sub-grid of it
+        from .coordinate import kernel_stats
+        probe, probe_shape = kernel_records.probe_grid((size // 2, size // 2), kcfg["probe"])
+        fourier = kernel_records.FourierProbe(probe_shape)
+        pick = torch.as_tensor(tr[probe], device=dev)
+        kernel = dict(probe=probe, fourier=fourier, modes=min(kcfg["modes"], len(probe)), k0=None, xp=x[:, pick],
+                      y=values[pick, 0].double().cpu().numpy(), frequencies=fourier.frequencies)
     name = "+".join(group)
     log.info("%s: %d x %d image %s, %d training and %d test pixels, %d runs, inputs of width %d, hidden %s",
              name, size, size, img_cfg["name"], len(tr), len(te), V * S, x.shape[2], model["hidden"])
@@ -103,16 +113,19 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
             test_out = net.forward(x[:, te])
         train_psnr.append(psnr(out, values[tr]).double().cpu().numpy().reshape(V, S))
         test_psnr.append(psnr(test_out, values[te]).double().cpu().numpy().reshape(V, S))
+        if kernel is not None:
+            kstats.append(kernel_stats(net, kernel, V, S, int(step), None))
         if step == tcfg["steps"]:
             with torch.no_grad():
-                final["image"] = net.forward(x[::S]).clamp(0, 1).double().cpu().numpy()  # (V, n, C)
+                final["image"] = net.forward(x)[::S].clamp(0, 1).double().cpu().numpy()  # first seed of each variant: (V, n, C)
         prog.update(int(step), force=step == tcfg["steps"],
                     extra=f"test PSNR {np.round(test_psnr[-1].mean(1), 2).tolist()} dB")
 
     result = mlp.train_mlp(ens, x[:, tr], values[tr], tcfg["lr"], tcfg["steps"], steps, record=record)
     return runs_dataset(variants=group, seeds=seeds, steps=result.record_steps, train_psnr=np.stack(train_psnr, -1),
                         test_psnr=np.stack(test_psnr, -1), image=final["image"], target=img, size=size,
-                        config={**train_params(cfg, group), "device": str(dev)})
+                        config={**train_params(cfg, group), "device": str(dev)},
+                        kernel=None if kernel is None else {**kernel, **{k: np.stack([s[k] for s in kstats], -1) for k in kstats[0]}})
 
 
 def read_runs(paths) -> xr.Dataset:
@@ -133,21 +146,63 @@ def analyse(runs: xr.Dataset, name: str, cfg: dict) -> tuple[xr.Dataset, list[Cl
     table = table_dataset(variants=variants, test_mean=test.mean("seed").values, test_sd=test.std("seed").values,
                           train_mean=train.mean("seed").values, published=published,
                           config={"analysis": acfg, "study": name, "image": cfg["image"], "steps": cfg["train"]["steps"]})
+    if "kernel_response" in runs:
+        table["kernel_response_slope"] = ("variant", np.nanmedian(response_slopes(runs), axis=1), io.meta(
+            "log-log slope of the empirical kernel's response against frequency at initialisation, frequencies 1 to the "
+            "probe sub-grid's Nyquist, median over seeds"))
     rows = [claims.claim_c20(table, name, acfg["order"])] if acfg["order"] else []
     return table, rows
+
+
+def response_slopes(runs: xr.Dataset) -> np.ndarray:
+    """Per variant and seed, the log-log slope of the kernel's response against radial frequency at
+    step 0 over q = 1 .. the probe sub-grid's Nyquist frequency (positive responses only): how fast
+    the net's kernel at initialisation loses the image's higher frequencies."""
+    resp = runs.kernel_response.isel(step=0).values  # (variant, seed, kernel_frequency)
+    q = runs.kernel_frequency.values.astype(float)
+    out = np.full(resp.shape[:2], np.nan)
+    for idx in np.ndindex(*resp.shape[:2]):
+        r = resp[idx]
+        ok = (q >= 1) & (r > 0) & np.isfinite(r)
+        if ok.sum() >= 2:
+            out[idx] = fit_power_law(q[ok], r[ok]).slope
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
 # Datasets
 
 
-def runs_dataset(*, variants, seeds, steps, train_psnr, test_psnr, image, target, size: int, config: dict) -> xr.Dataset:
+def runs_dataset(*, variants, seeds, steps, train_psnr, test_psnr, image, target, size: int, config: dict,
+                 kernel: dict | None = None) -> xr.Dataset:
+    """``kernel``: the kernel records (``k_eig``, ``k_dom`` (variant, seed, mode, step), ``k_resp``
+    (variant, seed, frequency, step), ``k_change``, ``k_align`` (variant, seed, step), ``probe``
+    (indices into the training pixels) and ``frequencies``), or None."""
+    kvars, kcoords = {}, {}
+    if kernel is not None:
+        kvars = {
+            "kernel_eigenvalue": (("variant", "seed", "kernel_mode", "step"), kernel["k_eig"],
+                                  io.meta("eigenvalue of the empirical NTK (output channel 0) on the probe sub-grid of the training pixels")),
+            "kernel_dominant_frequency": (("variant", "seed", "kernel_mode", "step"), kernel["k_dom"],
+                                          io.meta("radial frequency with most of the eigenvector's energy", "cycles per unit length")),
+            "kernel_response": (("variant", "seed", "kernel_frequency", "step"), kernel["k_resp"],
+                                io.meta("e_q^H K e_q of the empirical NTK per Fourier mode of the probe sub-grid, mean over each radial frequency")),
+            "kernel_change": (("variant", "seed", "step"), kernel["k_change"], io.meta("relative kernel change ||K_t - K_0||_F / ||K_0||_F")),
+            "kernel_alignment": (("variant", "seed", "step"), kernel["k_align"],
+                                 io.meta("kernel-target alignment y^T K y / (||K||_F ||y||^2), output channel 0, probe sub-grid")),
+            "kernel_probe": ("probe", np.asarray(kernel["probe"], dtype=np.int64),
+                             io.meta("index of each probe point among the training pixels (row-major on their (S/2)^2 grid)")),
+        }
+        kcoords = {"kernel_mode": ("kernel_mode", np.arange(kernel["k_eig"].shape[2]), io.meta("eigenpair of the empirical kernel, decreasing")),
+                   "kernel_frequency": ("kernel_frequency", np.asarray(kernel["frequencies"]),
+                                        io.meta("radial frequency on the probe sub-grid", "cycles per unit length"))}
     ds = xr.Dataset(
         {
             "train_psnr": (("variant", "seed", "step"), train_psnr, io.meta("PSNR on the training pixels (even row and column)", "dB")),
             "test_psnr": (("variant", "seed", "step"), test_psnr, io.meta("PSNR on the held-out pixels (the other three quarters)", "dB")),
             "output": (("variant", "pixel", "channel"), image, io.meta("first seed's output at the last step, clipped to [0, 1], every pixel")),
             "target": (("pixel", "channel"), target.reshape(size * size, -1), io.meta("the image, values in [0, 1]")),
+            **kvars,
         },
         coords={
             "variant": ("variant", np.asarray(variants, dtype=object), io.meta("encoding / activation variant")),
@@ -155,8 +210,10 @@ def runs_dataset(*, variants, seeds, steps, train_psnr, test_psnr, image, target
             "step": ("step", np.asarray(steps, dtype=np.int64), io.meta("Adam step")),
             "pixel": ("pixel", np.arange(size * size), io.meta("pixel index, row-major")),
             "channel": ("channel", np.arange(target.shape[-1]), io.meta("colour channel")),
+            **kcoords,
         },
-        attrs={"size": size},
+        attrs={"size": size, **({"kernel_prediction": "none: Adam's steps are not kernel gradient steps; the kernel quantities "
+                                                      "are recorded only"} if kernel is not None else {})},
     )
     return io.finalize(ds, "Coordinate MLPs trained on a quarter of an image's pixels: train and held-out PSNR", config, "holdout_train")
 
