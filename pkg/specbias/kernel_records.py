@@ -229,3 +229,76 @@ class FourierProbe:
         power = (self.re.T @ vectors) ** 2 + (self.im.T @ vectors) ** 2  # |Bᴴ v|² (..., P modes, vectors)
         per = np.stack([power[..., b, :].sum(-2) for b in self.bins], -2)  # (..., frequency, modes)
         return self.frequencies[np.argmax(per, axis=-2)]
+
+
+class GridRecorder:
+    """The empirical NTK (output channel 0) of an MLP ensemble on a regular probe sub-grid of a
+    row-major input grid, read by frequency: the coordinate and holdout studies' kernel records.
+
+    ``x``: the inputs on the grid (R, n, F) or (n, F); ``y``: the target's channel 0 on the grid
+    (n,).  :meth:`predict_from_start` turns on the residual prediction from the step-0 kernel
+    (full-batch GD on the mean squared error: the linearised step is r ← (I − rate K) r)."""
+
+    def __init__(self, shape: tuple[int, ...], size: int, modes: int, x: torch.Tensor, y: np.ndarray):
+        self.probe, probe_shape = probe_grid(shape, size)
+        self.fourier = FourierProbe(probe_shape)
+        self.modes = min(modes, len(self.probe))
+        self.xp = x[..., torch.as_tensor(self.probe, device=x.device), :]
+        self.y = np.asarray(y, dtype=np.float64)[self.probe]
+        self.k0 = None
+        self.rate = self.start = None
+
+    def predict_from_start(self, rate: float) -> None:
+        self.rate = rate
+
+    def __call__(self, model, E: int, S: int, step: int, residual: np.ndarray | None = None) -> dict:
+        """One record for the R = E·S runs, each value shaped (E, S, ...): top eigenvalues (``k_eig``),
+        their eigenvectors' dominant frequency (``k_dom``), the response by frequency (``k_resp``),
+        the change since the first record (``k_change``), the alignment with the target
+        (``k_align``); with a prediction, the gap between the measured residual (R, n) and the one
+        predicted from the first record's kernel (``k_pred``) and rate × λ_max(K_0) (``k_lrlam``)."""
+        k = model.empirical_ntk(self.xp).double()
+        full_ev, full_vec = (a.cpu().numpy() for a in torch.linalg.eigh(k))  # ascending
+        extra = {}
+        if self.rate is not None:
+            if self.start is None:
+                self.start = (full_ev, full_vec, residual, step)
+            ev0, vec0, r0, s0 = self.start
+            pred = propagate(ev0, vec0, r0, self.rate, step - s0)
+            extra = dict(k_pred=(np.linalg.norm(residual - pred, axis=1) / np.linalg.norm(r0, axis=1)).reshape(E, S),
+                         k_lrlam=(self.rate * ev0.max(axis=1)).reshape(E, S))
+        ev, vec = full_ev[:, ::-1][:, : self.modes], full_vec[:, :, ::-1][:, :, : self.modes]
+        k = k.cpu().numpy()
+        if self.k0 is None:
+            self.k0 = k
+        y = self.y
+        fro = np.linalg.norm(k, axis=(1, 2))
+        return dict(k_eig=ev.reshape(E, S, -1), k_dom=self.fourier.dominant(vec).reshape(E, S, -1),
+                    k_resp=self.fourier.response(k).reshape(E, S, -1),
+                    k_change=(np.linalg.norm(k - self.k0, axis=(1, 2)) / np.linalg.norm(self.k0, axis=(1, 2))).reshape(E, S),
+                    k_align=(np.einsum("i,rij,j->r", y, k, y) / (fro * (y @ y))).reshape(E, S), **extra)
+
+    def variables(self, st: dict, group: str, time: str, probe_meaning: str, where: str = "") -> tuple[dict, dict]:
+        """Dataset variables and coordinates of the stacked records ``st`` (each value with ``time``
+        last), dims (``group``, seed, …, ``time``)."""
+        data = {
+            "kernel_eigenvalue": ((group, "seed", "kernel_mode", time), st["k_eig"],
+                                  meta(f"eigenvalue of the empirical NTK (output channel 0) on the probe sub-grid{where}")),
+            "kernel_dominant_frequency": ((group, "seed", "kernel_mode", time), st["k_dom"],
+                                          meta("radial frequency with most of the eigenvector's energy", "cycles per unit length")),
+            "kernel_response": ((group, "seed", "kernel_frequency", time), st["k_resp"],
+                                meta("e_q^H K e_q of the empirical NTK per Fourier mode of the probe sub-grid, mean over each radial frequency")),
+            "kernel_change": ((group, "seed", time), st["k_change"], meta("relative kernel change ||K_t - K_0||_F / ||K_0||_F")),
+            "kernel_alignment": ((group, "seed", time), st["k_align"],
+                                 meta("kernel-target alignment y^T K y / (||K||_F ||y||^2), output channel 0, probe sub-grid")),
+            "kernel_probe": ("probe", np.asarray(self.probe, dtype=np.int64), meta(probe_meaning)),
+        }
+        if "k_pred" in st:
+            data["kernel_prediction_error"] = ((group, "seed", time), st["k_pred"], meta(
+                "||r_t - (I - lr 2/n K_0)^t r_0|| / ||r_0||: measured residual vs the prediction from the nets' own kernel at step 0"))
+            data["kernel_lr_lambda_max"] = ((group, "seed"), st["k_lrlam"][..., 0],
+                                            meta("lr x 2/n x largest eigenvalue of the empirical kernel at step 0 (stable below 2)"))
+        coords = {"kernel_mode": ("kernel_mode", np.arange(st["k_eig"].shape[2]), meta("eigenpair of the empirical kernel, decreasing")),
+                  "kernel_frequency": ("kernel_frequency", np.asarray(self.fourier.frequencies),
+                                       meta("radial frequency on the probe sub-grid", "cycles per unit length"))}
+        return data, coords

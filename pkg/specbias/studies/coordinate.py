@@ -101,14 +101,11 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     kcfg = tcfg.get("kernel_records", {"probe": 0})
     kernel = None
     if kcfg["probe"] > 0:
-        probe, probe_shape = kernel_records.probe_grid(target.shape, kcfg["probe"])
-        fourier = kernel_records.FourierProbe(probe_shape)
-        kernel = dict(probe=probe, fourier=fourier, modes=min(kcfg["modes"], len(probe)), k0=None,
-                      xp=x[:, torch.as_tensor(probe, device=dev)], y=target.values[probe, 0].astype(np.float64))
+        kernel = kernel_records.GridRecorder(target.shape, kcfg["probe"], kcfg["modes"], x, target.values[:, 0])
         # GD on the full batch of a one-channel target, with every input in the probe: the linearised
         # residual r <- (I - lr 2/n K) r can be predicted from the nets' own kernel (MSE = mean over n)
-        if tcfg.get("optimizer", "adam") == "gd" and not tcfg.get("batch") and target.channels == 1 and len(probe) == yt.shape[0]:
-            kernel.update(predict=2.0 * tcfg["lr"] / yt.shape[0], start=None)
+        if tcfg.get("optimizer", "adam") == "gd" and not tcfg.get("batch") and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
+            kernel.predict_from_start(2.0 * tcfg["lr"] / yt.shape[0])
     spectra, stats, last_out = [], [], None
     name = "+".join(group)
     prog = Progress(tcfg["epochs"], f"train {name}")
@@ -140,7 +137,7 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                 region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan), boundary_p2=nan,
                                     ham_local=np.full((E, S, len(local)), np.nan), ham_global=np.full((E, S, len(far)), np.nan))
             if kernel is not None:
-                region_stats.update(kernel_stats(model, kernel, E, S, epoch, (out - yt)[:, :, 0].double().cpu().numpy()))
+                region_stats.update(kernel(model, E, S, epoch, (out - yt)[:, :, 0].double().cpu().numpy()))
             stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
         prog.update(epoch)
         return None
@@ -160,49 +157,21 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
             "device": str(dev)}
     ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
                       stats=stats, local=local, far=far, output=last_out, config=conf,
-                      kernel=None if kernel is None else dict(probe=kernel["probe"], frequencies=kernel["fourier"].frequencies,
-                                                              prediction_note=prediction_note(tcfg, target, kernel)))
+                      kernel=kernel, prediction=None if kernel is None else prediction_note(tcfg, target, kernel))
     ds.attrs["activation"] = ens.activation.kind
     ds.attrs["activation_regions"] = ("defined" if regions_defined else
                                       f"not defined for the {ens.activation.kind} activation (not piecewise linear): stored as NaN")
     return ds
 
 
-def kernel_stats(model: mlp.MLPEnsemble, kernel: dict, E: int, S: int, epoch: int, residual: np.ndarray) -> dict:
-    """The nets' empirical NTK on the probe sub-grid: top eigenvalues, their eigenvectors' dominant
-    frequency, the response by frequency, the change since the first record, the alignment with
-    the target (output channel 0); for GD runs that allow it (``kernel["predict"]``), the gap between
-    the measured residual (R, n) and the one predicted from the step-0 kernel."""
-    k = model.empirical_ntk(kernel["xp"]).double()
-    full_ev, full_vec = (a.cpu().numpy() for a in torch.linalg.eigh(k))  # ascending
-    extra = {}
-    if "predict" in kernel:
-        if kernel["start"] is None:
-            kernel["start"] = (full_ev, full_vec, residual, epoch)
-        ev0, vec0, r0, e0 = kernel["start"]
-        pred = kernel_records.propagate(ev0, vec0, r0, kernel["predict"], epoch - e0)
-        extra = dict(k_pred=(np.linalg.norm(residual - pred, axis=1) / np.linalg.norm(r0, axis=1)).reshape(E, S),
-                     k_lrlam=(kernel["predict"] * ev0.max(axis=1)).reshape(E, S))
-    ev, vec = full_ev[:, ::-1][:, : kernel["modes"]], full_vec[:, :, ::-1][:, :, : kernel["modes"]]
-    k = k.cpu().numpy()
-    if kernel["k0"] is None:
-        kernel["k0"] = k
-    y = kernel["y"]
-    fro = np.linalg.norm(k, axis=(1, 2))
-    return dict(k_eig=ev.reshape(E, S, -1), k_dom=kernel["fourier"].dominant(vec).reshape(E, S, -1),
-                k_resp=kernel["fourier"].response(k).reshape(E, S, -1),
-                k_change=(np.linalg.norm(k - kernel["k0"], axis=(1, 2)) / np.linalg.norm(kernel["k0"], axis=(1, 2))).reshape(E, S),
-                k_align=(np.einsum("i,rij,j->r", y, k, y) / (fro * (y @ y))).reshape(E, S), **extra)
-
-
-def prediction_note(tcfg: dict, target, kernel: dict) -> str:
+def prediction_note(tcfg: dict, target, kernel: kernel_records.GridRecorder) -> str:
     """What the file says about a linearised prediction from the recorded kernels."""
-    if "predict" in kernel:
+    if kernel.rate is not None:
         return "made: full-batch GD; kernel_prediction_error compares the measured residual with (I - lr 2/n K_0)^t r_0"
     if tcfg.get("optimizer", "adam") == "adam":
         return "none: Adam's steps are not kernel gradient steps, so no linearised prediction is made; the kernel quantities are recorded only"
     why = [w for w, bad in (("minibatches", bool(tcfg.get("batch"))), (f"{target.channels} output channels", target.channels != 1),
-                            ("a probe smaller than the grid", len(kernel["probe"]) != int(np.prod(target.shape)))) if bad]
+                            ("a probe smaller than the grid", len(kernel.probe) != int(np.prod(target.shape)))) if bad]
     return "none: GD, but the prediction needs full batches, one output channel and every input in the probe (here: " + ", ".join(why) + ")"
 
 
@@ -253,7 +222,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
 
 
 def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, stats: list[dict], local, far, output,
-                 config: dict, kernel: dict | None = None) -> xr.Dataset:
+                 config: dict, kernel: kernel_records.GridRecorder | None = None, prediction: str | None = None) -> xr.Dataset:
     """The runs of one ensemble of encodings: residual spectrum (encoding, seed, frequency, epoch),
     activation statistics at the recorded epochs (dim ``stat_epoch``) with the seeded pairs they
     were measured on, the target and the first seed's final output (dims ``sample``, ``channel``;
@@ -288,26 +257,8 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
         data["phase"] = ("frequency", np.asarray(target.phases), io.meta("phase of the signal's sinusoid", "rad"))
     kcoords = {}
     if kernel is not None:  # the empirical NTK on the probe sub-grid (Adam: no linear prediction is made from it)
-        data.update({
-            "kernel_eigenvalue": (("encoding", "seed", "kernel_mode", "stat_epoch"), st["k_eig"],
-                                  io.meta("eigenvalue of the empirical NTK (output channel 0) on the probe sub-grid")),
-            "kernel_dominant_frequency": (("encoding", "seed", "kernel_mode", "stat_epoch"), st["k_dom"],
-                                          io.meta("radial frequency with most of the eigenvector's energy", "cycles per unit length")),
-            "kernel_response": (("encoding", "seed", "kernel_frequency", "stat_epoch"), st["k_resp"],
-                                io.meta("e_q^H K e_q of the empirical NTK per Fourier mode of the probe sub-grid, mean over each radial frequency")),
-            "kernel_change": (("encoding", "seed", "stat_epoch"), st["k_change"], io.meta("relative kernel change ||K_t - K_0||_F / ||K_0||_F")),
-            "kernel_alignment": (("encoding", "seed", "stat_epoch"), st["k_align"],
-                                 io.meta("kernel-target alignment y^T K y / (||K||_F ||y||^2), output channel 0, probe sub-grid")),
-            "kernel_probe": ("probe", np.asarray(kernel["probe"], dtype=np.int64), io.meta("grid index (row-major) of each probe point")),
-        })
-        if "k_pred" in st:
-            data["kernel_prediction_error"] = (("encoding", "seed", "stat_epoch"), st["k_pred"], io.meta(
-                "||r_t - (I - lr 2/n K_0)^t r_0|| / ||r_0||: measured residual vs the prediction from the nets' own kernel at step 0"))
-            data["kernel_lr_lambda_max"] = (("encoding", "seed"), st["k_lrlam"][..., 0],
-                                            io.meta("lr x 2/n x largest eigenvalue of the empirical kernel at step 0 (stable below 2)"))
-        kcoords = {"kernel_mode": ("kernel_mode", np.arange(st["k_eig"].shape[2]), io.meta("eigenpair of the empirical kernel, decreasing")),
-                   "kernel_frequency": ("kernel_frequency", np.asarray(kernel["frequencies"]),
-                                        io.meta("radial frequency on the probe sub-grid", "cycles per unit length"))}
+        kdata, kcoords = kernel.variables(st, "encoding", "stat_epoch", "grid index (row-major) of each probe point")
+        data.update(kdata)
     ds = xr.Dataset(
         data,
         coords={
@@ -320,7 +271,7 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
             **kcoords,
         },
         attrs={"inputs": int(np.prod(target.shape)), "signal_kind": target.kind,
-               **({"kernel_prediction": kernel["prediction_note"]} if kernel is not None else {})},
+               **({"kernel_prediction": prediction} if kernel is not None else {})},
     )
     kind = "an image" if image else "a 1-D signal"
     return io.finalize(ds, f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")

@@ -92,17 +92,14 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     ens = mlp.init_mlp_ensemble(seeds * V, x.shape[2], list(model["hidden"]), values.shape[1], device=dev,
                                 activation=first.get("activation", "relu"), init=first.get("init", "default"))
     steps = log_spaced_steps(tcfg["steps"], tcfg["records"])
+    x_train, x_test = x[:, tr], x[:, te]  # gathered once, not at every record
     train_psnr, test_psnr, kstats = [], [], []
     final = {}
     kernel = None
     kcfg = tcfg.get("kernel_records", {"probe": 0})
     if kcfg["probe"] > 0:  # the training pixels are a regular (S/2)² grid, row-major: probe a sub-grid of it
-        from .coordinate import kernel_stats
-        probe, probe_shape = kernel_records.probe_grid((size // 2, size // 2), kcfg["probe"])
-        fourier = kernel_records.FourierProbe(probe_shape)
-        pick = torch.as_tensor(tr[probe], device=dev)
-        kernel = dict(probe=probe, fourier=fourier, modes=min(kcfg["modes"], len(probe)), k0=None, xp=x[:, pick],
-                      y=values[pick, 0].double().cpu().numpy(), frequencies=fourier.frequencies)
+        kernel = kernel_records.GridRecorder((size // 2, size // 2), kcfg["probe"], kcfg["modes"], x_train,
+                                             values[tr, 0].double().cpu().numpy())
     name = "+".join(group)
     log.info("%s: %d x %d image %s, %d training and %d test pixels, %d runs, inputs of width %d, hidden %s",
              name, size, size, img_cfg["name"], len(tr), len(te), V * S, x.shape[2], model["hidden"])
@@ -110,22 +107,22 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
 
     def record(net, step, out):
         with torch.no_grad():
-            test_out = net.forward(x[:, te])
+            test_out = net.forward(x_test)
         train_psnr.append(psnr(out, values[tr]).double().cpu().numpy().reshape(V, S))
         test_psnr.append(psnr(test_out, values[te]).double().cpu().numpy().reshape(V, S))
         if kernel is not None:
-            kstats.append(kernel_stats(net, kernel, V, S, int(step), None))
+            kstats.append(kernel(net, V, S, int(step)))
         if step == tcfg["steps"]:
             with torch.no_grad():
                 final["image"] = net.forward(x)[::S].clamp(0, 1).double().cpu().numpy()  # first seed of each variant: (V, n, C)
         prog.update(int(step), force=step == tcfg["steps"],
                     extra=f"test PSNR {np.round(test_psnr[-1].mean(1), 2).tolist()} dB")
 
-    result = mlp.train_mlp(ens, x[:, tr], values[tr], tcfg["lr"], tcfg["steps"], steps, record=record)
+    result = mlp.train_mlp(ens, x_train, values[tr], tcfg["lr"], tcfg["steps"], steps, record=record)
     return runs_dataset(variants=group, seeds=seeds, steps=result.record_steps, train_psnr=np.stack(train_psnr, -1),
                         test_psnr=np.stack(test_psnr, -1), image=final["image"], target=img, size=size,
                         config={**train_params(cfg, group), "device": str(dev)},
-                        kernel=None if kernel is None else {**kernel, **{k: np.stack([s[k] for s in kstats], -1) for k in kstats[0]}})
+                        kernel=kernel, kernel_stats=kstats)
 
 
 def read_runs(paths) -> xr.Dataset:
@@ -174,28 +171,14 @@ def response_slopes(runs: xr.Dataset) -> np.ndarray:
 
 
 def runs_dataset(*, variants, seeds, steps, train_psnr, test_psnr, image, target, size: int, config: dict,
-                 kernel: dict | None = None) -> xr.Dataset:
-    """``kernel``: the kernel records (``k_eig``, ``k_dom`` (variant, seed, mode, step), ``k_resp``
-    (variant, seed, frequency, step), ``k_change``, ``k_align`` (variant, seed, step), ``probe``
-    (indices into the training pixels) and ``frequencies``), or None."""
+                 kernel: kernel_records.GridRecorder | None = None, kernel_stats: list[dict] | None = None) -> xr.Dataset:
+    """``kernel``: the recorder of the kernel records and ``kernel_stats`` its records, one per
+    step (:class:`~specbias.kernel_records.GridRecorder`), or None."""
     kvars, kcoords = {}, {}
     if kernel is not None:
-        kvars = {
-            "kernel_eigenvalue": (("variant", "seed", "kernel_mode", "step"), kernel["k_eig"],
-                                  io.meta("eigenvalue of the empirical NTK (output channel 0) on the probe sub-grid of the training pixels")),
-            "kernel_dominant_frequency": (("variant", "seed", "kernel_mode", "step"), kernel["k_dom"],
-                                          io.meta("radial frequency with most of the eigenvector's energy", "cycles per unit length")),
-            "kernel_response": (("variant", "seed", "kernel_frequency", "step"), kernel["k_resp"],
-                                io.meta("e_q^H K e_q of the empirical NTK per Fourier mode of the probe sub-grid, mean over each radial frequency")),
-            "kernel_change": (("variant", "seed", "step"), kernel["k_change"], io.meta("relative kernel change ||K_t - K_0||_F / ||K_0||_F")),
-            "kernel_alignment": (("variant", "seed", "step"), kernel["k_align"],
-                                 io.meta("kernel-target alignment y^T K y / (||K||_F ||y||^2), output channel 0, probe sub-grid")),
-            "kernel_probe": ("probe", np.asarray(kernel["probe"], dtype=np.int64),
-                             io.meta("index of each probe point among the training pixels (row-major on their (S/2)^2 grid)")),
-        }
-        kcoords = {"kernel_mode": ("kernel_mode", np.arange(kernel["k_eig"].shape[2]), io.meta("eigenpair of the empirical kernel, decreasing")),
-                   "kernel_frequency": ("kernel_frequency", np.asarray(kernel["frequencies"]),
-                                        io.meta("radial frequency on the probe sub-grid", "cycles per unit length"))}
+        st = {k: np.stack([s[k] for s in kernel_stats], -1) for k in kernel_stats[0]}
+        kvars, kcoords = kernel.variables(st, "variant", "step", "index of each probe point among the training pixels "
+                                          "(row-major on their (S/2)^2 grid)", where=" of the training pixels")
     ds = xr.Dataset(
         {
             "train_psnr": (("variant", "seed", "step"), train_psnr, io.meta("PSNR on the training pixels (even row and column)", "dB")),
