@@ -13,16 +13,14 @@ configfile: "config.yaml"
 include: "rules/common.smk"
 
 
-validate_config(config, workflow.source_path("schemas/config.schema.yaml"))
+validate_config(config)
 
 
-include: "rules/convergence.smk"
-include: "rules/spectral.smk"
-include: "rules/depth.smk"
-include: "rules/coordinate.smk"
-include: "rules/kernels.smk"
-include: "rules/holdout.smk"
-include: "rules/lazy.smk"
+for section in STUDY:
+
+    include: STUDY[section].rules_file()
+
+
 include: "rules/scorecard.smk"
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from specbias import preflight
 from specbias.config import ConfigError, load_schema, validate
-from specbias.studies import STUDIES
+from specbias.studies import sections
 
 ROOT = Path(__file__).resolve().parents[1]
 NAN, INF = float("nan"), float("inf")
@@ -92,7 +92,7 @@ CASES = [  # (what, mutate, key the message must name)
     ("lazy lr unstable at the widest net", lambda c: (c["lazy"]["circle_widths"]["base"]["train"].pop("lr_relative"),
                                                      at(("lazy", "circle_widths", "base", "train", "lr"), 1.0)(c)),
      "lazy.circle_widths.base.train.lr"),
-    ("no study at all", lambda c: [c.pop(s) for s in STUDIES], ""),
+    ("no study at all", lambda c: [c.pop(s) for s in sections()], ""),
 ]
 
 

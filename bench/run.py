@@ -31,7 +31,7 @@ import torch
 
 from specbias import accel, arcstep, common, deep, duals, gram, models, ntk
 from specbias.registry import ACTIVATIONS
-from specbias.studies import coordinate
+from specbias.studies.coordinate import stages as coordinate
 
 ROOT = Path(__file__).resolve().parents[1]
 

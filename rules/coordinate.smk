@@ -1,25 +1,27 @@
-# The coordinate study (config section `coordinate:`, module specbias.studies.coordinate), P2's
+# The coordinate study (config section `coordinate:`, package specbias.studies.coordinate), P2's
 # coordinate MLPs on 1-D signals and images, under results/coordinate/<name>/: one training job per
 # group of encodings with the same input width (one batched ensemble of encodings x seeds; a group
 # is named by its encodings joined with '+') -> analysis (C12-C15) -> figures.
+
+coordinate = STUDY["coordinate"]
 
 
 rule coordinate_train:
     """Coordinate MLPs, every (encoding, seed) of a group in one ensemble; spectra every epoch,
     activation statistics at log-spaced epochs."""
     output:
-        runs="results/coordinate/{coordinate}/train/{group}.nc",
+        runs=coordinate.path("train/{group}.nc"),
     params:
-        study=coordinate_group_study,
-        group=lambda wc: coordinate_groups(wc.coordinate)[wc.group],
+        study=coordinate.train_params,
+        group=coordinate.group,
         device=config["device"],
     resources:
         gpu=use_gpu(),
     threads: 1
     log:
-        "results/coordinate/{coordinate}/logs/train/{group}.log",
+        coordinate.path("logs/train/{group}.log"),
     benchmark:
-        "results/coordinate/{coordinate}/benchmarks/train/{group}.tsv"
+        coordinate.path("benchmarks/train/{group}.tsv")
     script:
         "../workflow/scripts/coordinate_train.py"
 
@@ -27,31 +29,32 @@ rule coordinate_train:
 rule coordinate_analysis:
     """Learning epoch per frequency and encoding; scorecard rows C12-C15."""
     input:
-        runs=coordinate_run_files,
+        runs=coordinate.run_files,
     output:
-        learning="results/coordinate/{coordinate}/analysis/learning.nc",
-        claims="results/coordinate/{coordinate}/analysis/claims.csv",
+        learning=coordinate.path("analysis/learning.nc"),
+        claims=coordinate.path("analysis/claims.csv"),
     params:
-        study=coordinate_cfg,
+        study=coordinate.entry,
     log:
-        "results/coordinate/{coordinate}/logs/analysis.log",
+        coordinate.path("logs/analysis.log"),
     script:
         "../workflow/scripts/coordinate_analysis.py"
 
 
 rule coordinate_figure:
     input:
-        runs=coordinate_run_files,
-        learning="results/coordinate/{coordinate}/analysis/learning.nc",
+        runs=coordinate.run_files,
+        learning=coordinate.path("analysis/learning.nc"),
     output:
-        report(figure_outputs("results/coordinate/{coordinate}/figures/{cfig}"), category="coordinate {coordinate}", caption="../report/coordinate.rst"),
+        report(figure_outputs(coordinate.path("figures/{fig}")), category="coordinate {coordinate}", caption="../report/coordinate.rst"),
     wildcard_constraints:
-        cfig="|".join(COORDINATE_FIGURES),
+        fig=coordinate.figure_pattern(),
     params:
         figures=config["figures"],
-        kind=lambda wc: f"coordinate_{wc.cfig}",
-        study=coordinate_cfg,
+        section="coordinate",
+        figure=lambda wc: wc.fig,
+        study=coordinate.entry,
     log:
-        "results/coordinate/{coordinate}/logs/figures/{cfig}.log",
+        coordinate.path("logs/figures/{fig}.log"),
     script:
         "../workflow/scripts/figure.py"

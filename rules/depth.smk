@@ -1,18 +1,20 @@
-# The depth study (config section `depth:`, module specbias.studies.depth), under
+# The depth study (config section `depth:`, package specbias.studies.depth), under
 # results/depth/<name>/: deep ReLU NTK eigenvalues vs depth on each sphere (no training) ->
 # claims C3, C4, C10 over every entry -> figures.
+
+depth = STUDY["depth"]
 
 
 rule depth_spectrum:
     """Deep ReLU NTK eigenvalues vs depth on one sphere of the config's `depth:` section."""
     output:
-        spectrum="results/depth/{depth}/spectrum.nc",
+        spectrum=depth.path("spectrum.nc"),
     params:
-        study=lambda wc: config["depth"][wc.depth],
+        study=depth.entry,
     log:
-        "results/depth/{depth}/logs/spectrum.log",
+        depth.path("logs/spectrum.log"),
     benchmark:
-        "results/depth/{depth}/benchmarks/spectrum.tsv"
+        depth.path("benchmarks/spectrum.tsv")
     script:
         "../workflow/scripts/depth_spectrum.py"
 
@@ -20,13 +22,13 @@ rule depth_spectrum:
 rule depth_claims:
     """Scorecard rows C3 (every depth), C4 and C10 from the depth spectra."""
     input:
-        spectra=expand("results/depth/{depth}/spectrum.nc", depth=list(config["depth"])),
+        spectra=depth.spectrum_files(),
     output:
-        claims="results/depth/claims.csv",
+        claims=depth.section_path("claims.csv"),
     params:
-        section=config["depth"],
+        entries=depth.entries,
     log:
-        "results/depth/logs/claims.log",
+        depth.section_path("logs/claims.log"),
     script:
         "../workflow/scripts/depth_claims.py"
 
@@ -34,13 +36,14 @@ rule depth_claims:
 rule depth_figure_spectrum:
     """Eigenvalue decay vs depth (P1 F12)."""
     input:
-        spectrum="results/depth/{depth}/spectrum.nc",
+        spectrum=depth.path("spectrum.nc"),
     output:
-        report(figure_outputs("results/depth/{depth}/figures/depth_spectrum"), category="depth", caption="../report/depth_spectrum.rst"),
+        report(figure_outputs(depth.path("figures/depth_spectrum")), category="depth", caption="../report/depth_spectrum.rst"),
     params:
         figures=config["figures"],
-        kind="depth_spectrum",
+        section="depth",
+        figure="depth_spectrum",
     log:
-        "results/depth/{depth}/logs/figures/depth_spectrum.log",
+        depth.path("logs/figures/depth_spectrum.log"),
     script:
         "../workflow/scripts/figure.py"

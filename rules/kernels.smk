@@ -1,18 +1,20 @@
-# The kernels study (config section `kernels:`, module specbias.studies.kernels), under
+# The kernels study (config section `kernels:`, package specbias.studies.kernels), under
 # results/kernels/<name>/: NTK spectra of nets with any activation (no training) -> claims C16,
 # C17 over every entry -> figures.
+
+kernels = STUDY["kernels"]
 
 
 rule kernels_spectrum:
     """Funk-Hecke eigenvalues of every activation's NTK on one sphere, with their decay laws."""
     output:
-        spectrum="results/kernels/{kernels}/spectrum.nc",
+        spectrum=kernels.path("spectrum.nc"),
     params:
-        study=lambda wc: config["kernels"][wc.kernels],
+        study=kernels.entry,
     log:
-        "results/kernels/{kernels}/logs/spectrum.log",
+        kernels.path("logs/spectrum.log"),
     benchmark:
-        "results/kernels/{kernels}/benchmarks/spectrum.tsv"
+        kernels.path("benchmarks/spectrum.tsv")
     script:
         "../workflow/scripts/kernels_spectrum.py"
 
@@ -20,13 +22,13 @@ rule kernels_spectrum:
 rule kernels_claims:
     """Scorecard rows C16 and C17 from every entry of the `kernels:` section."""
     input:
-        spectra=expand("results/kernels/{kernels}/spectrum.nc", kernels=list(config["kernels"])),
+        spectra=kernels.spectrum_files(),
     output:
-        claims="results/kernels/claims.csv",
+        claims=kernels.section_path("claims.csv"),
     params:
-        section=config["kernels"],
+        entries=kernels.entries,
     log:
-        "results/kernels/logs/claims.log",
+        kernels.section_path("logs/claims.log"),
     script:
         "../workflow/scripts/kernels_claims.py"
 
@@ -34,15 +36,16 @@ rule kernels_claims:
 rule kernels_figure_spectra:
     """Eigenvalue decay per activation: power law (ReLU family) or faster (smooth activations)."""
     input:
-        spectrum="results/kernels/{kernels}/spectrum.nc",
+        spectrum=kernels.path("spectrum.nc"),
     output:
-        report(figure_outputs("results/kernels/{kernels}/figures/spectra"), category="kernels",
+        report(figure_outputs(kernels.path("figures/spectra")), category="kernels",
                caption="../report/kernel_spectra.rst"),
     params:
         figures=config["figures"],
-        kind="kernels_spectra",
-        study=lambda wc: config["kernels"][wc.kernels],
+        section="kernels",
+        figure="spectra",
+        study=kernels.entry,
     log:
-        "results/kernels/{kernels}/logs/figures/spectra.log",
+        kernels.path("logs/figures/spectra.log"),
     script:
         "../workflow/scripts/figure.py"

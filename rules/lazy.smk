@@ -1,24 +1,26 @@
-# The lazy study (config section `lazy:`, module specbias.studies.lazy), under
+# The lazy study (config section `lazy:`, package specbias.studies.lazy), under
 # results/lazy/<name>/: one training job per width (the base convergence setting with empirical-NTK
 # records on every input) -> the width law of the kernel change and claim C22 -> figures.
+
+lazy = STUDY["lazy"]
 
 
 rule lazy_train:
     """The base setting at one width: sample, analytic NTK, the GD ensemble with its kernel records."""
     output:
-        runs="results/lazy/{lazy}/train/width_{width}.nc",
+        runs=lazy.path("train/width_{width}.nc"),
     params:
-        study=lambda wc: lazy_study.train_params(lazy_cfg(wc), int(wc.width)),
+        study=lazy.train_params,
         device=config["device"],
         compile=config["compile"],
-        step=lambda wc: config["circle_step"] if convergence_study.arc_step_applies(lazy_cfg(wc)["base"]) else "dense",
+        step=lazy.step,
     resources:
         gpu=use_gpu(),
     threads: 1
     log:
-        "results/lazy/{lazy}/logs/train/width_{width}.log",
+        lazy.path("logs/train/width_{width}.log"),
     benchmark:
-        "results/lazy/{lazy}/benchmarks/train/width_{width}.tsv"
+        lazy.path("benchmarks/train/width_{width}.tsv")
     script:
         "../workflow/scripts/lazy_train.py"
 
@@ -26,29 +28,30 @@ rule lazy_train:
 rule lazy_analysis:
     """Per (width, seed): kernel change, gaps to the empirical-kernel predictions; the width law, C22."""
     input:
-        runs=lazy_run_files,
+        runs=lazy.run_files,
     output:
-        table="results/lazy/{lazy}/analysis/lazy.nc",
-        claims="results/lazy/{lazy}/analysis/claims.csv",
+        table=lazy.path("analysis/lazy.nc"),
+        claims=lazy.path("analysis/claims.csv"),
     params:
-        study=lazy_cfg,
+        study=lazy.entry,
     log:
-        "results/lazy/{lazy}/logs/analysis.log",
+        lazy.path("logs/analysis.log"),
     script:
         "../workflow/scripts/lazy_analysis.py"
 
 
 rule lazy_figure:
     input:
-        runs=lazy_run_files,
-        table="results/lazy/{lazy}/analysis/lazy.nc",
+        runs=lazy.run_files,
+        table=lazy.path("analysis/lazy.nc"),
     output:
-        report(figure_outputs("results/lazy/{lazy}/figures/kernel_change"), category="lazy {lazy}",
+        report(figure_outputs(lazy.path("figures/kernel_change")), category="lazy {lazy}",
                caption="../report/lazy.rst"),
     params:
         figures=config["figures"],
-        kind="lazy_kernel_change",
+        section="lazy",
+        figure="kernel_change",
     log:
-        "results/lazy/{lazy}/logs/figures/kernel_change.log",
+        lazy.path("logs/figures/kernel_change.log"),
     script:
         "../workflow/scripts/figure.py"

@@ -1,19 +1,21 @@
-# The spectral study (config section `spectral:`, module specbias.studies.spectral), under
+# The spectral study (config section `spectral:`, package specbias.studies.spectral), under
 # results/spectral/<name>/: NTK eigenfunctions under each density (no training) -> claims C7, C8
 # over every entry -> figures.
+
+spectral = STUDY["spectral"]
 
 
 rule spectral_eigen:
     """NTK eigenfunctions under one density of the config's `spectral:` section."""
     output:
-        spectrum="results/spectral/{spectral}/spectral.nc",
+        spectrum=spectral.path("spectral.nc"),
     params:
-        study=lambda wc: config["spectral"][wc.spectral],
+        study=spectral.entry,
     threads: 2
     log:
-        "results/spectral/{spectral}/logs/spectral.log",
+        spectral.path("logs/spectral.log"),
     benchmark:
-        "results/spectral/{spectral}/benchmarks/spectral.tsv"
+        spectral.path("benchmarks/spectral.tsv")
     script:
         "../workflow/scripts/spectral_eigen.py"
 
@@ -21,13 +23,13 @@ rule spectral_eigen:
 rule spectral_claims:
     """Scorecard rows C7 and C8 from every density of the `spectral:` section."""
     input:
-        spectra=expand("results/spectral/{spectral}/spectral.nc", spectral=list(config["spectral"])),
+        spectra=spectral.spectrum_files(),
     output:
-        claims="results/spectral/claims.csv",
+        claims=spectral.section_path("claims.csv"),
     params:
-        section=config["spectral"],
+        entries=spectral.entries,
     log:
-        "results/spectral/logs/claims.log",
+        spectral.section_path("logs/claims.log"),
     script:
         "../workflow/scripts/spectral_claims.py"
 
@@ -35,17 +37,18 @@ rule spectral_claims:
 rule spectral_figure:
     """Per-density figures: eigenfunctions (P1 F2/F5/F13), local frequency (F3), projection (F6)."""
     input:
-        spectrum="results/spectral/{spectral}/spectral.nc",
+        spectrum=spectral.path("spectral.nc"),
     output:
-        report(figure_outputs("results/spectral/{spectral}/figures/{kind}"), category="spectral {spectral}", caption="../report/spectral_figure.rst"),
+        report(figure_outputs(spectral.path("figures/{fig}")), category="spectral {spectral}", caption="../report/spectral_figure.rst"),
     wildcard_constraints:
-        kind="eigenfunctions|local_frequency|projection",
+        fig=spectral.figure_pattern(exclude=("eigenvalue_law",)),
     params:
         figures=config["figures"],
-        kind=lambda wc: f"spectral_{wc.kind}",
-        study=lambda wc: config["spectral"][wc.spectral],
+        section="spectral",
+        figure=lambda wc: wc.fig,
+        study=spectral.entry,
     log:
-        "results/spectral/{spectral}/logs/figures/{kind}.log",
+        spectral.path("logs/figures/{fig}.log"),
     script:
         "../workflow/scripts/figure.py"
 
@@ -53,15 +56,16 @@ rule spectral_figure:
 rule spectral_figure_eigenvalue_law:
     """Eigenvalue law across every density (P1 F4)."""
     input:
-        spectra=expand("results/spectral/{spectral}/spectral.nc", spectral=list(config["spectral"])),
+        spectra=spectral.spectrum_files(),
     output:
-        report(figure_outputs("results/spectral/figures/eigenvalue_law"), category="spectral",
+        report(figure_outputs(spectral.section_path("figures/eigenvalue_law")), category="spectral",
                caption="../report/spectral_eigenvalue_law.rst"),
     params:
         figures=config["figures"],
-        kind="spectral_eigenvalue_law",
-        names=list(config["spectral"]),
+        section="spectral",
+        figure="eigenvalue_law",
+        names=list(spectral.entries),
     log:
-        "results/spectral/logs/figures/eigenvalue_law.log",
+        spectral.section_path("logs/figures/eigenvalue_law.log"),
     script:
         "../workflow/scripts/figure.py"

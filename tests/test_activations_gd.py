@@ -8,7 +8,7 @@ import torch
 from specbias import deep, models
 from specbias.config import ConfigError, load_schema, validate
 from specbias.registry import ACTIVATIONS, MODELS
-from specbias.studies import convergence
+from specbias.studies.convergence import stages as convergence
 from wfutil import ROOT
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")

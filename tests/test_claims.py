@@ -11,7 +11,13 @@ import numpy as np
 import xarray as xr
 
 from specbias import claims, io
-from specbias.studies import lazy
+from specbias.studies.lazy import stages as lazy
+from specbias.studies.convergence import claims as convergence_claims
+from specbias.studies.coordinate import claims as coordinate_claims
+from specbias.studies.depth import claims as depth_claims
+from specbias.studies.holdout import claims as holdout_claims
+from specbias.studies.kernels import claims as kernels_claims
+from specbias.studies.spectral import claims as spectral_claims
 
 TESTS = Path(__file__).resolve().parent
 
@@ -40,9 +46,9 @@ def _ntk(slope, aliased=0.0):
 
 
 def test_c3_two_layer_slope():
-    assert claims.claim_c3(_ntk(-2.0), "t", (50, 500), 0.1)[0].verdict == "pass"
-    assert claims.claim_c3(_ntk(-2.3), "t", (50, 500), 0.1)[0].verdict == "fail"
-    row, fit = claims.claim_c3(_ntk(-2.0, aliased=40.0), "t", (50, 500), 0.01)  # an aliased FFT does not move the fit
+    assert convergence_claims.claim_c3(_ntk(-2.0), "t", (50, 500), 0.1)[0].verdict == "pass"
+    assert convergence_claims.claim_c3(_ntk(-2.3), "t", (50, 500), 0.1)[0].verdict == "fail"
+    row, fit = convergence_claims.claim_c3(_ntk(-2.0, aliased=40.0), "t", (50, 500), 0.01)  # an aliased FFT does not move the fit
     assert abs(fit.slope + 2) < 1e-12 and "circulant FFT" in row.note
 
 
@@ -60,22 +66,22 @@ def _depth(dim, large_slope, low_slopes, name="s"):
 
 
 def test_c3_c10_deep_on_the_circle():
-    rows = {r.claim: r for r in claims.depth_claim_rows(*_depth(2, -2.0, [-2.4, -1.9, -1.4]))}
+    rows = {r.claim: r for r in depth_claims.depth_claim_rows(*_depth(2, -2.0, [-2.4, -1.9, -1.4]))}
     assert rows["C3"].verdict == "pass" and rows["C10"].verdict == "pass"
-    rows = {r.claim: r for r in claims.depth_claim_rows(*_depth(2, -2.5, [-1.4, -1.9, -2.4]))}
+    rows = {r.claim: r for r in depth_claims.depth_claim_rows(*_depth(2, -2.5, [-1.4, -1.9, -2.4]))}
     assert rows["C3"].verdict == "fail" and rows["C10"].verdict == "fail"  # steeper; steepening with depth
 
 
 def test_c4_deep_on_the_sphere():
-    (row, _) = claims.depth_claim_rows(*_depth(3, -3.0, [-2.4, -1.9, -1.4]))
+    (row, _) = depth_claims.depth_claim_rows(*_depth(3, -3.0, [-2.4, -1.9, -1.4]))
     assert row.claim == "C4" and row.verdict == "pass"
-    (row, _) = claims.depth_claim_rows(*_depth(3, -2.0, [-2.4, -1.9, -1.4]))
+    (row, _) = depth_claims.depth_claim_rows(*_depth(3, -2.0, [-2.4, -1.9, -1.4]))
     assert row.verdict == "fail"
 
 
 def test_c10_flattening():
-    good = {r.claim: r.verdict for r in claims.depth_claim_rows(*_depth(2, -2.0, [-2.4, -1.9, -1.4]))}
-    flat = {r.claim: r.verdict for r in claims.depth_claim_rows(*_depth(2, -2.0, [-1.9, -1.9, -1.9]))}
+    good = {r.claim: r.verdict for r in depth_claims.depth_claim_rows(*_depth(2, -2.0, [-2.4, -1.9, -1.4]))}
+    flat = {r.claim: r.verdict for r in depth_claims.depth_claim_rows(*_depth(2, -2.0, [-1.9, -1.9, -1.9]))}
     assert good["C10"] == "pass" and flat["C10"] == "fail"
 
 
@@ -101,13 +107,13 @@ def _spectral(local_scale=1.0, law_value=1 / np.pi):
 
 
 def test_c7_local_frequency_ratios():
-    assert claims.claim_c7(_spectral(), "d", 5, 50, 0.02).verdict == "pass"
-    assert claims.claim_c7(_spectral(local_scale=1.1), "d", 5, 50, 0.02).verdict == "fail"
+    assert spectral_claims.claim_c7(_spectral(), "d", 5, 50, 0.02).verdict == "pass"
+    assert spectral_claims.claim_c7(_spectral(local_scale=1.1), "d", 5, 50, 0.02).verdict == "fail"
 
 
 def test_c8_eigenvalue_law():
-    assert claims.claim_c8(_spectral(), "d", (10, 50), 0.05).verdict == "pass"
-    assert claims.claim_c8(_spectral(law_value=1 / np.pi**2), "d", (10, 50), 0.05).verdict == "fail"  # eq. 20's constant
+    assert spectral_claims.claim_c8(_spectral(), "d", (10, 50), 0.05).verdict == "pass"
+    assert spectral_claims.claim_c8(_spectral(law_value=1 / np.pi**2), "d", (10, 50), 0.05).verdict == "fail"  # eq. 20's constant
 
 
 # --- C11 (circle: residual spectra vs the linearised prediction) -------------------------------
@@ -126,9 +132,9 @@ NET = {"kind": "two_layer", "width": 1000}
 
 
 def test_c11_spectral_gap():
-    assert claims.claim_c11(_gap([[0.02, 0.03], [0.04, 0.05]]), "t", 0.1, NET).verdict == "pass"
-    assert claims.claim_c11(_gap([[0.2, 0.3], [0.4, 0.5]]), "t", 0.1, NET).verdict == "fail"
-    assert claims.claim_c11(_gap([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
+    assert convergence_claims.claim_c11(_gap([[0.02, 0.03], [0.04, 0.05]]), "t", 0.1, NET).verdict == "pass"
+    assert convergence_claims.claim_c11(_gap([[0.2, 0.3], [0.4, 0.5]]), "t", 0.1, NET).verdict == "fail"
+    assert convergence_claims.claim_c11(_gap([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
 
 
 def test_c21_empirical_kernel_prediction_uses_the_c11_criterion():
@@ -138,11 +144,11 @@ def test_c21_empirical_kernel_prediction_uses_the_c11_criterion():
         ds["kernel_lr_lambda_max"] = (("kappa", "run"), np.full((2, 2), 0.5), io.meta("l"))
         ds["linearisation_break_step"] = (("kappa", "run"), np.asarray([broke, broke]), io.meta("b", tolerance=0.1))
         return ds
-    row = claims.claim_c21(conv([[0.03, 0.04], [0.05, 0.06]]), "t", 0.1, NET)
+    row = convergence_claims.claim_c21(conv([[0.03, 0.04], [0.05, 0.06]]), "t", 0.1, NET)
     assert row.verdict == "pass" and row.our_value == "0.045" and "never" not in row.note and "0 of 4 runs" in row.note
-    row = claims.claim_c21(conv([[0.3, 0.4], [0.5, 0.6]], broke=(9, -1)), "t", 0.1, NET)
+    row = convergence_claims.claim_c21(conv([[0.3, 0.4], [0.5, 0.6]], broke=(9, -1)), "t", 0.1, NET)
     assert row.verdict == "fail" and "2 of 4 runs (first at step 9)" in row.note
-    assert claims.claim_c21(conv([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
+    assert convergence_claims.claim_c21(conv([[np.nan] * 2] * 2), "t", 0.1, NET).verdict == "not_evaluated"
 
 
 def test_c21_without_spectra_uses_the_residual_gap():
@@ -155,7 +161,7 @@ def test_c21_without_spectra_uses_the_residual_gap():
     np.testing.assert_allclose(worst, [0.04, np.nan, 0.03])
     ds = _gap([[0.01, 0.02], [0.02, 0.01]]).drop_vars("spectrum_error")
     ds["kernel_residual_error"] = (("kappa", "run"), np.array([[0.04, 0.03], [0.2, 0.05]]), io.meta("g"))
-    row = claims.claim_c21(ds, "t", 0.1, NET)
+    row = convergence_claims.claim_c21(ds, "t", 0.1, NET)
     assert row.verdict == "pass" and row.our_value == "0.045" and "no spectra recorded" in row.note
 
 
@@ -183,11 +189,11 @@ def test_c23_encoded_kernel_is_flatter():
         return xr.Dataset({"kernel_response_slope": (("encoding", "seed"), np.asarray([slopes[n] for n in names]), io.meta("s"))},
                           coords={"encoding": names, "seed": [0, 1]})
     order, raws, pes = ["raw01", "raw11", "octave"], ["raw01", "raw11"], ["octave"]
-    row = claims.claim_c23(conv({"raw01": [-2.0, -1.9], "raw11": [-2.1, -2.0], "octave": [-0.7, -0.8]}), "t", raws, pes, order)
+    row = coordinate_claims.claim_c23(conv({"raw01": [-2.0, -1.9], "raw11": [-2.1, -2.0], "octave": [-0.7, -0.8]}), "t", raws, pes, order)
     assert row.verdict == "pass" and "octave -0.75" in row.our_value
-    assert claims.claim_c23(conv({"raw01": [-2.0, -1.9], "raw11": [-1.2, -1.2], "octave": [-1.5, -1.5]}), "t", raws, pes,
+    assert coordinate_claims.claim_c23(conv({"raw01": [-2.0, -1.9], "raw11": [-1.2, -1.2], "octave": [-1.5, -1.5]}), "t", raws, pes,
                             order).verdict == "fail"
-    assert claims.claim_c23(conv({"raw01": [np.nan] * 2, "raw11": [-1.2] * 2, "octave": [-1.5] * 2}), "t", raws, pes,
+    assert coordinate_claims.claim_c23(conv({"raw01": [np.nan] * 2, "raw11": [-1.2] * 2, "octave": [-1.5] * 2}), "t", raws, pes,
                             order).verdict == "not_evaluated"
 
 
@@ -221,10 +227,10 @@ def _cfg(dim=3, kind="two_layer", bias=True, density=None, depth=None):
 def test_c2_cubic_law_on_s2():
     k = [2, 3, 4, 5]
     steps = [[int(10 * d**3)] * 2 for d in k]
-    (row,) = claims.convergence_rows(_sphere_conv(k, steps, steps), "s2", _cfg())
+    (row,) = convergence_claims.convergence_rows(_sphere_conv(k, steps, steps), "s2", _cfg())
     assert row.claim == "C2" and row.verdict == "pass"
     quad = [[int(10 * d**2)] * 2 for d in k]
-    (row,) = claims.convergence_rows(_sphere_conv(k, quad, steps), "s2", _cfg())
+    (row,) = convergence_claims.convergence_rows(_sphere_conv(k, quad, steps), "s2", _cfg())
     assert row.verdict == "fail"
 
 
@@ -236,9 +242,9 @@ def test_rows_say_how_many_runs_were_excluded():
     conv["status"][0, 0] = 2  # diverged
     conv["measured_step"][1, 1] = -1
     conv["status"][1, 1] = 1  # never met the criterion
-    (row,) = claims.convergence_rows(conv, "s2", _cfg())
+    (row,) = convergence_claims.convergence_rows(conv, "s2", _cfg())
     assert "excluded: 1 diverged and 1 not-converged run(s) of 8" in row.note
-    (clean,) = claims.convergence_rows(_sphere_conv(k, steps, steps), "s2", _cfg())
+    (clean,) = convergence_claims.convergence_rows(_sphere_conv(k, steps, steps), "s2", _cfg())
     assert "excluded" not in clean.note
 
 
@@ -247,10 +253,10 @@ def test_c6_hemisphere_ratio():
     steps = [[100, 100], [200, 200]]
     good = [[[300, 100]] * 2, [[600, 200]] * 2]  # sparse 3x slower than dense: r = 3
     cfg = _cfg(density={"kind": "hemispheres", "ratio": 3})
-    rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, steps, steps, good, good), "h", cfg)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(_sphere_conv(k, steps, steps, good, good), "h", cfg)}
     assert rows["C6"].verdict == "pass" and rows["C6"].our_value == "1.00 : 3.00"
     bad = [[[200, 100]] * 2, [[400, 200]] * 2]
-    rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, steps, steps, bad, good), "h", cfg)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(_sphere_conv(k, steps, steps, bad, good), "h", cfg)}
     assert rows["C6"].verdict == "fail"
 
 
@@ -259,15 +265,15 @@ def test_c9_odd_degrees_without_bias_and_with_depth():
     never_odd = [[40, 40], [-1, -1], [160, 160], [-1, -1], [360, 360]]
     pred = [[40, 40], [-1, -1], [160, 160], [-1, -1], [360, 360]]
     cfg = _cfg(dim=2, bias=False)
-    (row,) = claims.convergence_rows(_sphere_conv(k, never_odd, pred), "nb", cfg)
+    (row,) = convergence_claims.convergence_rows(_sphere_conv(k, never_odd, pred), "nb", cfg)
     assert row.claim == "C9" and row.verdict == "pass"
     learned_odd = [[40, 40], [90, 90], [160, 160], [250, 250], [360, 360]]
-    (row,) = claims.convergence_rows(_sphere_conv(k, learned_odd, pred), "nb", cfg)
+    (row,) = convergence_claims.convergence_rows(_sphere_conv(k, learned_odd, pred), "nb", cfg)
     assert row.verdict == "fail"  # odd degrees must never converge without bias
     deep = _cfg(dim=2, kind="deep", depth=3)
-    rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, learned_odd, learned_odd), "d3", deep)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(_sphere_conv(k, learned_odd, learned_odd), "d3", deep)}
     assert rows["C9"].verdict == "pass"  # deep nets learn odd k
-    rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, never_odd, learned_odd), "d3", deep)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(_sphere_conv(k, never_odd, learned_odd), "d3", deep)}
     assert rows["C9"].verdict == "fail"
 
 
@@ -277,9 +283,9 @@ def test_c11_deep_nets_against_their_ntk():
     close = [[110, 110], [190, 190], [320, 320]]
     far = [[300, 300], [200, 200], [300, 300]]
     deep = _cfg(dim=2, kind="deep", depth=3)
-    rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, close, pred), "d3", deep)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(_sphere_conv(k, close, pred), "d3", deep)}
     assert rows["C11"].verdict == "pass"
-    rows = {r.claim: r for r in claims.convergence_rows(_sphere_conv(k, far, pred), "d3", deep)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(_sphere_conv(k, far, pred), "d3", deep)}
     assert rows["C11"].verdict == "fail"
 
 
@@ -308,7 +314,7 @@ def _coord(values, learned, slopes):
                       coords={"encoding": list(values), "frequency": np.arange(10)})
     fits = {e: (None if slopes[e] is None else type("Fit", (), {"slope": slopes[e]})()) for e in values}
     alive = {e: np.array([True, True]) for e in values}
-    return {r.claim: r for r in claims.coordinate_rows(runs, conv, fits, alive, "g", cfg)}
+    return {r.claim: r for r in coordinate_claims.coordinate_rows(runs, conv, fits, alive, "g", cfg)}
 
 
 GOOD = {"raw01": (100, 1.0, 0.5), "raw11": (200, 2.0, 0.5), "octave5": (900, 20.0, 0.05)}
@@ -356,20 +362,20 @@ _KCFG = {"dim": 2, "fit_range": [4, 40], "power_tolerance": 0.15, "model": {"kin
 
 
 def test_c16_relu_family_power_law():
-    rows = {r.claim: r for r in claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.03, 0.999, 0.91)}), "k", _KCFG)}
+    rows = {r.claim: r for r in kernels_claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.03, 0.999, 0.91)}), "k", _KCFG)}
     assert rows["C16"].verdict == "pass" and "C17" not in rows
-    rows = {r.claim: r for r in claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.4, 0.999, 0.91)}), "k", _KCFG)}
+    rows = {r.claim: r for r in kernels_claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.4, 0.999, 0.91)}), "k", _KCFG)}
     assert rows["C16"].verdict == "fail"  # slope off by 0.4
-    rows = {r.claim: r for r in claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.0, 0.90, 0.99)}), "k", _KCFG)}
+    rows = {r.claim: r for r in kernels_claims.kernel_claim_rows(_kernel_spec({"relu": (1, -2.0, 0.90, 0.99)}), "k", _KCFG)}
     assert rows["C16"].verdict == "fail"  # the exponential law fits better
 
 
 def test_c17_smooth_activations_decay_faster_than_any_power():
     good = _kernel_spec({"relu": (1, -2.0, 0.999, 0.9), "erf": (0, -13.6, 0.93, 0.998)})
-    rows = {r.claim: r for r in claims.kernel_claim_rows(good, "k", _KCFG)}
+    rows = {r.claim: r for r in kernels_claims.kernel_claim_rows(good, "k", _KCFG)}
     assert rows["C17"].verdict == "pass" and rows["C16"].verdict == "pass"
     bad = _kernel_spec({"erf": (0, -3.1, 0.999, 0.95)})
-    assert claims.kernel_claim_rows(bad, "k", _KCFG)[0].verdict == "fail"
+    assert kernels_claims.kernel_claim_rows(bad, "k", _KCFG)[0].verdict == "fail"
 
 
 
@@ -395,10 +401,10 @@ def test_c18_smooth_activation_learns_high_frequencies_later():
     k = [2, 3, 4, 5, 6]
     relu = _steps_table(k, [[int(10 * d**2)] * 2 for d in k], "relu")
     steep = _steps_table(k, [[int(np.exp(1.5 * d))] * 2 for d in k], "tanh")  # exponential in kappa
-    rows = {r.claim: r for r in claims.convergence_rows(steep, "t", _cmp_cfg("steeper", "tanh"), reference=relu)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(steep, "t", _cmp_cfg("steeper", "tanh"), reference=relu)}
     assert rows["C18"].verdict == "pass" and "exponential" in rows["C18"].note
     same = _steps_table(k, [[int(12 * d**2)] * 2 for d in k], "tanh")
-    rows = {r.claim: r for r in claims.convergence_rows(same, "t", _cmp_cfg("steeper", "tanh"), reference=relu)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(same, "t", _cmp_cfg("steeper", "tanh"), reference=relu)}
     assert rows["C18"].verdict == "fail"
 
 
@@ -407,9 +413,9 @@ def test_c19_sin_activation_flattens_learning_time():
     relu = _steps_table(k, [[int(10 * d**2)] * 2 for d in k], "relu")
     flat = _steps_table(k, [[20 + d] * 2 for d in k], {"kind": "sin", "omega0": 6.0})
     sin = {"kind": "sin", "omega0": 6.0}
-    rows = {r.claim: r for r in claims.convergence_rows(flat, "s", _cmp_cfg("flatter", sin), reference=relu)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(flat, "s", _cmp_cfg("flatter", sin), reference=relu)}
     assert rows["C19"].verdict == "pass" and rows["C19"].statement.startswith("sin (omega0 6) vs relu")
-    rows = {r.claim: r for r in claims.convergence_rows(relu, "s", _cmp_cfg("flatter", sin), reference=relu)}
+    rows = {r.claim: r for r in convergence_claims.convergence_rows(relu, "s", _cmp_cfg("flatter", sin), reference=relu)}
     assert rows["C19"].verdict == "fail"
 
 
@@ -426,7 +432,7 @@ def _psnr_table(values):
 
 def test_c20_held_out_psnr_order():
     order = ["none", "basic", "octave", "gauss10"]
-    row = claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order)
+    row = holdout_claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order)
     assert row.verdict == "pass" and row.paper_value.startswith("none 19.32 <") and "512x512" in row.note
-    assert claims.claim_c20(_psnr_table([17.0, 20.0, 23.5, 23.0]), "h", order).verdict == "fail"
-    assert claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order + ["siren"]).verdict == "not_evaluated"
+    assert holdout_claims.claim_c20(_psnr_table([17.0, 20.0, 23.5, 23.0]), "h", order).verdict == "fail"
+    assert holdout_claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order + ["siren"]).verdict == "not_evaluated"

@@ -232,7 +232,7 @@ def _coord_cfg(signal=None, train=None, **enc):
 
 
 def test_coordinate_stage_is_seeded_and_records_its_pairs():
-    from specbias.studies import coordinate as stages_coord
+    from specbias.studies.coordinate import stages as stages_coord
 
     cfg = _coord_cfg()
     a, b = stages_coord.train_group(cfg, ["pe"], "cpu"), stages_coord.train_group(cfg, ["pe"], "cpu")
@@ -247,7 +247,7 @@ def test_coordinate_stage_is_seeded_and_records_its_pairs():
 def test_encodings_of_one_width_train_as_one_ensemble_with_the_same_result(tmp_path):
     """A group (raw [0,1) and raw [-1,1): one input each) trained together equals each trained alone."""
     from specbias import io
-    from specbias.studies import coordinate as stages_coord
+    from specbias.studies.coordinate import stages as stages_coord
 
     enc = {"a": {"kind": "raw", "range": [0, 1]}, "b": {"kind": "raw", "range": [-1, 1]}, "pe": {"kind": "octave", "octaves": 3}}
     cfg = _coord_cfg(train={"lr": 0.01, "epochs": 10, "batch": 16, "seeds": [0, 1]}, **enc)
@@ -269,7 +269,7 @@ def test_encodings_of_one_width_train_as_one_ensemble_with_the_same_result(tmp_p
 
 
 def test_image_stage_records_radial_spectra_and_patch_pairs():
-    from specbias.studies import coordinate as stages_coord
+    from specbias.studies.coordinate import stages as stages_coord
 
     cfg = _coord_cfg(signal={"kind": "random_image", "size": 16, "channels": 3, "seed": 2},
                      train={"lr": 0.01, "epochs": 30, "batch": 64}, pe={"kind": "octave", "octaves": 3})
@@ -310,7 +310,7 @@ def test_other_activations_train_and_skip_region_metrics_with_a_note():
     """A tanh coordinate MLP trains; activation regions (defined for piecewise-linear sigma only) are
     NaN with a note in the dataset, gradient confusion is kept, and C12/C13 are not evaluated."""
     from specbias import claims
-    from specbias.studies import coordinate as stages_coord
+    from specbias.studies.coordinate import stages as stages_coord
 
     enc = {"raw": {"kind": "raw"}, "pe": {"kind": "octave", "octaves": 3}}
     cfg = _coord_cfg(train={"lr": 0.01, "epochs": 8, "batch_encodings": False}, **enc)
@@ -339,5 +339,5 @@ def test_siren_initialisation_bounds_and_config_check():
     with pytest.raises(ConfigError, match=r"coordinate\.s\.model\.init: siren initialisation is made for a sin"):
         cfg = _coord_cfg()
         cfg["model"]["init"] = "siren"
-        from specbias.config import check_coordinate
+        from specbias.studies.coordinate.checks import check_entry as check_coordinate
         check_coordinate("s", cfg)

@@ -9,7 +9,12 @@ import yaml
 
 from specbias import io
 from specbias.config import load_schema, validate
-from specbias.studies import convergence, coordinate, depth, holdout, kernels, spectral
+from specbias.studies.convergence import stages as convergence
+from specbias.studies.coordinate import stages as coordinate
+from specbias.studies.depth import stages as depth
+from specbias.studies.holdout import stages as holdout
+from specbias.studies.kernels import stages as kernels
+from specbias.studies.spectral import stages as spectral
 from wfutil import ROOT
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")

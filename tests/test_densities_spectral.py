@@ -5,7 +5,7 @@ from scipy import integrate, stats
 
 from specbias import eigenfunctions as ef
 from specbias import ntk, sampling
-from specbias.studies import spectral
+from specbias.studies.spectral import stages as spectral
 from specbias.sampling import DensityError, make_density
 
 THREE = {"kind": "piecewise", "lengths": [1, 1, 1], "weights": [1, 2, 4]}

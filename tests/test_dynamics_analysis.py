@@ -5,6 +5,7 @@ import xarray as xr
 
 from specbias import analysis, claims, dynamics, io, ntk
 from specbias.criteria import Criterion
+from specbias.studies.convergence import claims as convergence_claims
 
 
 def test_predicted_residuals_equal_matrix_powers(rng):
@@ -103,7 +104,7 @@ def test_c1_excludes_diverged_runs_with_a_warning():
     measured = [[40, 40], [160, 160], [640, 5]]
     status = [[0, 0], [0, 0], [0, 2]]  # the last run diverged: its "step" must not enter the fit
     conv = _conv(measured, status, [[40, 40], [160, 160], [640, 640]])
-    row = claims.claim_slope(conv, "t", 2, 1, 0.25)
+    row = convergence_claims.claim_slope(conv, "t", 2, 1, 0.25)
     fits, _ = analysis.kappa_fits(conv, 1)
     assert abs(fits["measured"].slope - 2) < 1e-9 and fits["measured"].points == 5
     assert row.verdict == "pass" and "diverged" in row.note and "WARNING" in row.note
@@ -111,7 +112,7 @@ def test_c1_excludes_diverged_runs_with_a_warning():
 
 def test_c1_fails_when_slope_is_off():
     conv = _conv([[10, 10], [20, 20], [40, 40]], [[0, 0]] * 3, [[10, 10], [20, 20], [40, 40]])
-    row = claims.claim_slope(conv, "t", 2, 1, 0.25)
+    row = convergence_claims.claim_slope(conv, "t", 2, 1, 0.25)
     assert row.verdict == "fail" and row.our_value.startswith("1.000")
 
 
@@ -137,7 +138,7 @@ def test_pool_runs_stacks_point_samples_along_run():
 def test_region_law_predictions_grow_as_the_threshold_shrinks():
     """NTK-only per-region times on two arcs 3:1: a stricter delta takes longer in every region, the
     sparse arc takes longer than the dense one, and the ratios are summarised per delta."""
-    from specbias.studies import convergence
+    from specbias.studies.convergence import stages as convergence
 
     exp = {"data": {"n": 96, "seed": 3, "sampling": "random",
                     "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},

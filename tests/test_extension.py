@@ -1,9 +1,8 @@
-"""The extension points, each used once the way docs/methods.md §9 says: a model kind, an
-activation, a circle density, an encoding and a circle target are each one registered class; every
-study has the same cut in the tree."""
+"""The extension points, each used once the way docs/extending.md says: a model kind, an
+activation, a circle density, an encoding and a circle target are each one registered class
+(a study is a plug-in: tests/test_plugins.py)."""
 import logging
 import math
-import re
 
 import numpy as np
 import pytest
@@ -14,9 +13,7 @@ from specbias.activations import Activation
 from specbias.encodings import Encoding
 from specbias.models import Ensemble, ModelKind
 from specbias.sampling import Density
-from specbias.studies import STUDIES
 from specbias.targets import CircleTarget
-from wfutil import ROOT
 
 
 # -- a model kind: random ReLU features with a trained read-out -------------------------------------
@@ -172,7 +169,7 @@ class SquareWave(CircleTarget):
 
 
 def test_a_new_encoding_knows_its_width_and_a_new_target_is_normalised():
-    from specbias.studies import coordinate
+    from specbias.studies.coordinate import stages as coordinate
 
     assert coordinate.input_features({"kind": "test_square"}, 2) == 4
     assert encodings.encode(torch.rand(5, 2), {"kind": "test_square"}).shape == (5, 4)
@@ -184,22 +181,3 @@ def test_a_new_encoding_knows_its_width_and_a_new_target_is_normalised():
 def test_a_registered_name_cannot_be_taken_twice():
     with pytest.raises(ValueError, match="registered twice"):
         registry.ENCODINGS.register("raw")(Square)
-
-
-# -- a study ---------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("study", STUDIES)
-def test_every_study_has_the_same_cut(study):
-    """One config section, one stage module, one figure module, one rules file, one results folder."""
-    assert (ROOT / "pkg" / "specbias" / "studies" / f"{study}.py").exists()
-    assert (ROOT / "pkg" / "specbias" / "figures" / f"{study}.py").exists()
-    rules = (ROOT / "rules" / f"{study}.smk").read_text()
-    outputs = re.findall(r'^\s+(?:\w+=)?"(results/[^"]+)"', rules, re.M)
-    assert outputs and all(o.startswith(f"results/{study}/") for o in outputs), outputs  # results/<section>/...
-    common = (ROOT / "rules" / "common.smk").read_text()  # input and target functions: one block per study
-    assert f"def {study}_targets()" in common and f"def {study}_claim_files()" in common
-    assert all(name.startswith(study) for name in re.findall(r"^rule (\w+):", rules, re.M))
-    schema = (ROOT / "schemas" / "config.schema.yaml").read_text()
-    assert re.search(rf"^  {study}:", schema, re.M)
-    scripts = {p.stem for p in (ROOT / "workflow" / "scripts").glob(f"{study}_*.py")}
-    assert scripts and all(f"workflow/scripts/{s}.py" in rules for s in scripts)

@@ -9,7 +9,7 @@ import xarray as xr
 import yaml
 
 from specbias import io
-from specbias.studies import convergence
+from specbias.studies.convergence import stages as convergence
 from specbias.config import ConfigError, load_schema, validate
 
 ROOT = Path(__file__).resolve().parents[1]

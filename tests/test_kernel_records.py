@@ -8,7 +8,7 @@ import torch
 from specbias import deep, kernel_records, models
 from specbias.config import load_schema, validate
 from specbias.registry import MODELS
-from specbias.studies import convergence
+from specbias.studies.convergence import stages as convergence
 from wfutil import ROOT
 
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
@@ -142,7 +142,7 @@ def test_fourier_probe_reads_a_stationary_kernel_by_frequency():
 
 
 def test_coordinate_study_records_the_kernel_of_its_adam_nets():
-    from specbias.studies import coordinate
+    from specbias.studies.coordinate import stages as coordinate
     cfg = validate({"coordinate": {"w": {
         "signal": {"length": 64, "frequencies": [2, 4, 8]},
         "encodings": {"raw01": {"kind": "raw", "range": [0, 1]}, "octave4": {"kind": "octave", "octaves": 4}},
@@ -160,7 +160,7 @@ def test_coordinate_study_records_the_kernel_of_its_adam_nets():
 
 
 def test_coordinate_gd_option_predicts_from_the_nets_own_kernel():
-    from specbias.studies import coordinate
+    from specbias.studies.coordinate import stages as coordinate
 
     def run(hidden, optimizer, batch=None, lr=0.01):
         train = {"lr": lr, "epochs": 60, "optimizer": optimizer, "seeds": [0, 1]}

@@ -9,7 +9,7 @@ import yaml
 
 from specbias import io, ntk, preflight, sampling
 from specbias.config import ConfigError, load_schema, validate
-from specbias.studies import convergence
+from specbias.studies.convergence import stages as convergence
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")

@@ -6,6 +6,7 @@ import xarray as xr
 
 from specbias import claims, dynamics, io, models, ntk, sampling, train
 from specbias.criteria import Criterion
+from specbias.studies.convergence import claims as convergence_claims
 
 THREE = {"kind": "piecewise", "lengths": [1, 1, 1], "weights": [1, 2, 4]}
 
@@ -74,14 +75,14 @@ CIRCLE = {"domain": "circle"}
 
 def test_c5_on_constructed_times():
     exact = [[[400, 200, 100]], [[1600, 800, 400]]]  # t = kappa^2 / p
-    row = claims.claim_region_ratio(_regions(exact, exact), "t", 0.15, CIRCLE)
+    row = convergence_claims.claim_region_ratio(_regions(exact, exact), "t", 0.15, CIRCLE)
     assert row.claim == "C5" and row.verdict == "pass" and row.our_value == "1.00 : 2.00 : 4.00"
     assert "2.00, 2.00, 2.00" in row.note  # slope of time vs kappa in each region
     assert "time vs density p -1.00" in row.note
     off = [[[200, 200, 100]], [[800, 800, 400]]]  # the sparsest region only 2x slower
-    assert claims.claim_region_ratio(_regions(off, exact), "t", 0.15, CIRCLE).verdict == "fail"
+    assert convergence_claims.claim_region_ratio(_regions(off, exact), "t", 0.15, CIRCLE).verdict == "fail"
     never = [[[-1, 200, 100]], [[-1, 800, 400]]]
-    row = claims.claim_region_ratio(_regions(never, exact), "t", 0.15, CIRCLE)
+    row = convergence_claims.claim_region_ratio(_regions(never, exact), "t", 0.15, CIRCLE)
     assert row.verdict == "not_evaluated" and "never converged" in row.note
 
 
@@ -113,7 +114,7 @@ def test_p2_pair_protocol():
 
 def test_coordinate_study_stores_p2_metrics_beside_ours():
     from specbias.config import load_schema, validate
-    from specbias.studies import coordinate
+    from specbias.studies.coordinate import stages as coordinate
     from wfutil import ROOT
 
     cfg = {"signal": {"kind": "image", "name": "camera", "size": 16},

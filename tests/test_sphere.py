@@ -4,7 +4,7 @@ import pytest
 from scipy import special
 
 from specbias import deep, gram, sphere
-from specbias.studies import convergence
+from specbias.studies.convergence import stages as convergence
 from specbias.config import ConfigError, load_schema, validate
 from wfutil import ROOT
 

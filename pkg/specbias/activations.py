@@ -43,6 +43,9 @@ class Activation(Configured):
 
     homogeneous = False  # positively homogeneous of degree 1 (σ(cz) = c σ(z), c > 0)
     has_closed_form = False
+    #: the config keys this kind takes beside ``kind``, each with its JSON Schema (the config
+    #: schema's activation definition is the union of every registered kind's)
+    parameters: dict[str, dict] = {}
     piecewise_linear = False  # activation regions (P2's metrics) are defined
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -81,6 +84,8 @@ class LeakyReLU(Activation):
     homogeneous = True
     has_closed_form = True
     piecewise_linear = True
+    parameters = {"negative_slope": {"description": "leaky_relu: slope a for z < 0 (default 0.01)", "type": "number"},
+                  "positive_slope": {"description": "leaky_relu: slope b for z > 0 (default 1)", "type": "number"}}
 
     def __init__(self, cfg: dict):
         super().__init__(cfg)
@@ -117,6 +122,8 @@ class LeakyReLU(Activation):
 class ReLU(LeakyReLU):
     """max(0, z): a = 0, b = 1."""
 
+    parameters = {}
+
     def __init__(self, cfg: dict):
         super().__init__({**cfg, "negative_slope": 0.0, "positive_slope": 1.0})
 
@@ -127,6 +134,8 @@ class ReLU(LeakyReLU):
 @ACTIVATIONS.register("abs")
 class Abs(LeakyReLU):
     """|z|: a = −1, b = 1."""
+
+    parameters = {}
 
     def __init__(self, cfg: dict):
         super().__init__({**cfg, "negative_slope": -1.0, "positive_slope": 1.0})
@@ -167,6 +176,8 @@ class Sin(Activation):
     E[σ′σ′] = ω₀² e^{−ω₀²(s11+s22)/2} cosh(ω₀² s12)."""
 
     has_closed_form = True
+    parameters = {"omega0": {"description": "sin: frequency omega_0 of sin(omega_0 z) (default 1)", "type": "number",
+                             "exclusiveMinimum": 0, "maximum": 100}}
 
     def __init__(self, cfg: dict):
         super().__init__(cfg)

@@ -160,6 +160,18 @@ def hand_backward(ens) -> bool:
     return isinstance(ens, MLPEnsemble) and isinstance(ens.activation, Activation)
 
 
+def _checked_records(record_steps, epochs: int, lr: float, optimizer: str) -> np.ndarray:
+    """The record epochs, sorted and unique; a bad learning rate, epoch or optimizer is refused."""
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"learning rate must be positive and finite, got {lr}")
+    record_steps = np.asarray(sorted(set(int(s) for s in record_steps)), dtype=np.int64)
+    if record_steps.min() < 0 or record_steps.max() > epochs:
+        raise ValueError(f"record steps must lie in [0, {epochs}]")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    return record_steps
+
+
 @accel.one_blas_thread
 def train_mlp(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epochs: int, record_steps,
               batch: int | None = None, seed: int = 0, record=None, progress=None, optimizer: str = "adam") -> AdamResult:
@@ -174,13 +186,7 @@ def train_mlp(ens: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, lr: float, epo
     (:func:`_mse_backward`; autograd only for ensembles without a registered activation), and
     torch's Adam on the stacked parameters, one Adam for all runs.  Full batch, the step's own
     forward pass is the recorded one (same parameters), so recording costs no extra pass."""
-    if not (lr > 0 and math.isfinite(lr)):
-        raise ValueError(f"learning rate must be positive and finite, got {lr}")
-    record_steps = np.asarray(sorted(set(int(s) for s in record_steps)), dtype=np.int64)
-    if record_steps.min() < 0 or record_steps.max() > epochs:
-        raise ValueError(f"record steps must lie in [0, {epochs}]")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    record_steps = _checked_records(record_steps, epochs, lr, optimizer)
     manual = hand_backward(ens)
     params = [p.requires_grad_(not manual) for p in ens.parameters()]
     opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)

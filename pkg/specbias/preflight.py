@@ -25,9 +25,7 @@ import torch
 
 from . import ntk, sampling
 from .config import ConfigError
-
-#: bytes of float64 / float32
-F64, F32 = 8, 4
+from .studies import bind
 
 
 def check(config: dict) -> None:
@@ -74,13 +72,9 @@ def largest_eigenvalue_lower_bound(theta: np.ndarray, bias: bool, rtol: float = 
 
 
 def gd_entries(config: dict):
-    """(config path, convergence entry) of every GD setting: the ``convergence:`` entries and each
-    ``lazy:`` entry's base at its largest width."""
-    for name, cfg in config.get("convergence", {}).items():
-        yield f"convergence.{name}", cfg
-    for name, cfg in config.get("lazy", {}).items():
-        base = cfg["base"]
-        yield f"lazy.{name}.base", {**base, "model": {**base["model"], "width": max(cfg["widths"])}}
+    """(config path, convergence-like entry) of every GD setting of every study (the studies' ``gd_settings``)."""
+    for study in bind(config).values():
+        yield from study.gd_settings()
 
 
 def check_stability(config: dict) -> None:
@@ -112,34 +106,11 @@ def memory_limit_gb(setting) -> float | None:
 
 
 def estimates(config: dict) -> list[tuple[str, float, str]]:
-    """(config key, bytes, what) of the largest array of every job, per study entry."""
+    """(config key, bytes, what) of the largest arrays of every job, per study entry."""
     out = []
-    for where, cfg in gd_entries(config):
-        n, R, S = cfg["data"]["n"], len(cfg["train"]["seeds"]), cfg["train"]["snapshots"]
-        out.append((f"{where}.data.n", 3 * F64 * n * n, f"the NTK Gram matrix and its eigenvectors (3 x {n}^2 float64)"))
-        if cfg["data"]["domain"] == "circle" and cfg["train"]["record_spectra"] is not False:
-            per_snap = R * n * S * F64 * 2 + R * (n // 2 + 1) * S * F64
-            out.append((f"{where}.train.snapshots", per_snap, f"residuals and their spectra at {S} snapshots ({R} runs, n = {n})"))
-        else:
-            out.append((f"{where}.train.snapshots", 2 * R * n * S * F64, f"residuals at {S} snapshots ({R} runs, n = {n})"))
-        if cfg["model"]["kind"] == "deep":
-            width = cfg["model"]["width"]
-            out.append((f"{where}.model.width", 3 * R * n * width * F32 * cfg["model"]["depth"],
-                        f"activations of {R} deep nets of width {width} on {n} points"))
-    for name, cfg in config.get("spectral", {}).items():
-        g, m = cfg["grid_size"], cfg["nystrom_n"]
-        out.append((f"spectral.{name}.grid_size", 3 * F64 * g * g, f"the quadrature kernel matrix and its eigenvectors (3 x {g}^2 float64)"))
-        out.append((f"spectral.{name}.nystrom_n", 3 * F64 * m * m, f"the Nystrom kernel matrix (3 x {m}^2 float64)"))
-    for name, cfg in config.get("coordinate", {}).items():
-        sig = cfg["signal"]
-        n = sig["length"] if sig.get("kind", "sines") == "sines" else sig["size"] ** 2
-        R = len(cfg["encodings"]) * len(cfg["train"]["seeds"])
-        units = sum(cfg["model"]["hidden"])
-        out.append((f"coordinate.{name}.model.hidden", R * n * units * (F32 + 1),
-                    f"float32 pre-activations and boolean activation patterns of {R} nets with {units} hidden units on {n} inputs"))
-        F = len(sig["frequencies"]) if sig.get("kind", "sines") == "sines" else sig["size"] // 2
-        out.append((f"coordinate.{name}.train.epochs", R * F * (cfg["train"]["epochs"] + 1) * F64,
-                    f"the residual spectrum at every epoch ({R} runs x {F} frequencies)"))
+    for study in bind(config).values():
+        for name, entry in study.entries.items():
+            out += study.estimates(name, entry)
     return out
 
 

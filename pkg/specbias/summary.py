@@ -6,24 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import xarray as xr
-
-from .common import STATUS
 
 
 def run_counts(results: Path) -> dict[str, dict[str, int]]:
-    """Per study entry (``convergence/<name>``, ...): runs, diverged, not converged, from the analysis files."""
+    """Per study entry (``convergence/<name>``, ...): runs, diverged, not converged, from each study's finished files."""
+    from .studies import bind
+
     out = {}
-    for path in sorted(results.glob("*/*/analysis/convergence.nc")):
-        with xr.open_dataset(path) as ds:
-            status = ds.status.values
-        out[f"{path.parts[-4]}/{path.parts[-3]}"] = {"runs": int(status.size),
-                                                      "diverged": int((status == STATUS["diverged"]).sum()),
-                                                      "not_converged": int((status == STATUS["not_converged"]).sum())}
-    for path in sorted(results.glob("coordinate/*/analysis/learning.nc")):
-        with xr.open_dataset(path) as ds:
-            diverged = (ds.learned_epoch.values == -2).all(-1)  # (encoding, seed): -2 on every frequency
-        out[f"coordinate/{path.parts[-3]}"] = {"runs": int(diverged.size), "diverged": int(diverged.sum()), "not_converged": 0}
+    for study in bind({}).values():
+        out.update(study.run_counts(results))
     return out
 
 

@@ -111,100 +111,131 @@ def train_gd(
 ) -> TrainResult:
     """Full-batch GD, ``θ ← θ − η ∇Φ``, ``Φ = ½ Σ_i (f(x_i) − y_i)²``, for every run at once.
 
-    ``model`` is an ensemble with ``runs``, ``plan(n, compile)``, ``residual_and_grad(x, y, plan)``
-    and ``update(grad, lr, keep)``: :class:`~specbias.models.TwoLayerEnsemble` or
-    :class:`~specbias.deep.DeepEnsemble`.
-
-    ``x``: (n, d) shared inputs; ``y``: (R, n) or (n,) targets.  Step t's residual is the one
+    ``model``: an ensemble (``runs``, ``plan``, ``residual_and_grad``, ``update``).  ``x``: (n, d) shared inputs; ``y``: (R, n) or (n,) targets.  Step t's residual is the one
     *before* update t, so step 0 is the initial residual.  A run is declared diverged at the
     first step whose loss is non-finite or exceeds ``divergence_factor`` × its initial loss
     (or ½‖y‖² if larger); from the next snapshot on it is frozen and its later losses are NaN.
-    ``compile`` (auto/on/off) chooses the fused compiled step (:meth:`TwoLayerEnsemble.plan`);
-    ``step`` (auto/arc/dense) the exact arc step on S¹ (:func:`make_plan`).
-    ``stop_early``: stop at the first snapshot step where every run has converged or diverged
-    (later snapshots stay NaN); the check rides on the snapshot's host synchronisation.
-    ``on_snapshot(i, step, model, residual)``, if given, is called at every snapshot before the update (the
-    kernel records of :mod:`specbias.kernel_records`); its time counts in the training rate.
+    ``compile`` (auto/on/off) chooses the fused compiled step, ``step`` (auto/arc/dense) the exact
+    arc step on S¹ (:func:`make_plan`).  ``stop_early``: stop at the first snapshot where every run
+    has converged or diverged (later snapshots stay NaN).  ``on_snapshot(i, step, model, residual)``
+    is called at every snapshot before the update (the kernel records); its time counts in the rate.
     With a ``per_region`` criterion, ``regions`` (n,) labels the points and each region's first
     converged step is tracked too; the run's converged step is when the last region gets there.
     """
+    snapshot_steps, snap_index = _checked_snapshots(snapshot_steps, max_steps, lr)
+    R, n = model.runs, x.shape[0]
+    y = y.expand(R, n) if y.dim() == 1 else y
+    track = _RunTracker(y, len(snapshot_steps), criterion, regions, divergence_factor, x.device, x.dtype)
+    prog = Progress(max_steps, label, progress_interval)
+    plan = make_plan(model, x, compile, step)
+    _log_plan(plan, label)
+    t0 = time.perf_counter()
+    for step in range(max_steps + 1):
+        r, grad = model.residual_and_grad(x, y, plan)
+        sq = track.observe(step, r)
+        if step in snap_index:
+            i = snap_index[step]
+            track.snapshot(i, r, sq)
+            if on_snapshot is not None:
+                on_snapshot(i, step, model, r)
+            n_conv, n_div = track.freeze_diverged()  # host sync point
+            prog.update(step, force=False, extra=f"{n_conv}/{R} converged, {n_div} diverged")
+            if stop_early and track.all_settled():
+                log.info("%s: every run converged or diverged by step %d; stopping early", label, step)
+                break
+        if step == max_steps:
+            break
+        model.update(grad, lr, track.active & (track.div < 0))
+    if x.device.type == "cuda":
+        torch.cuda.synchronize(x.device)
+    wall = time.perf_counter() - t0
+    prog.update(step, force=True, extra=f"{int((track.conv >= 0).sum())}/{R} converged, {int((track.div >= 0).sum())} diverged")
+    return track.result(snapshot_steps, (step + 1) / wall if wall > 0 else float("nan"), wall)
+
+
+def _checked_snapshots(snapshot_steps, max_steps: int, lr: float):
+    """The snapshot steps as int64 and step -> snapshot index; a bad learning rate or step is refused."""
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"learning rate must be positive and finite, got {lr}")
     snapshot_steps = np.asarray(snapshot_steps, dtype=np.int64)
     if snapshot_steps.min() < 0 or snapshot_steps.max() > max_steps:
         raise ValueError("snapshot steps must lie in [0, max_steps]")
-    R, n = model.runs, x.shape[0]
-    y = y.expand(R, n) if y.dim() == 1 else y
-    dev, dt = x.device, x.dtype
-    S = len(snapshot_steps)
-    snap_index = {int(s): i for i, s in enumerate(snapshot_steps)}
-    residuals = torch.zeros((R, n, S), device=dev, dtype=dt)
-    losses = torch.full((R, S), float("nan"), device=dev, dtype=dt)
-    conv = torch.full((R,), -1, device=dev, dtype=torch.int64)
-    div = torch.full((R,), -1, device=dev, dtype=torch.int64)
-    active = torch.ones(R, device=dev, dtype=torch.bool)
-    if criterion.per_region:
-        if regions is None:
-            raise ValueError("the per_region criterion needs region labels for the points")
-        labels = torch.as_tensor(np.asarray(regions), device=dev)
-        n_regions = int(labels.max()) + 1
-        onehot = torch.nn.functional.one_hot(labels, n_regions).to(dt)  # (n, J)
-        counts = onehot.sum(0)
-        region_limit = criterion.region_limits(counts.double(), n).to(dt)
-        region_conv = torch.full((R, n_regions), -1, device=dev, dtype=torch.int64)
-    else:
-        limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
-    blowup = None
-    prog = Progress(max_steps, label, progress_interval)
-    plan = make_plan(model, x, compile, step)
+    return snapshot_steps, {int(s): i for i, s in enumerate(snapshot_steps)}
+
+
+def _log_plan(plan, label: str) -> None:
     if isinstance(plan, arcstep.ArcPlan):
         log.info("%s: %s", label, plan.describe())
     elif plan is not None:
         log.info("%s: step in blocks of %d runs x %d samples, %s", label, plan.run_chunk, plan.sample_chunk,
                  "compiled" if plan.block.is_compiled else "eager")
-    t0 = time.perf_counter()
-    for step in range(max_steps + 1):
-        r, grad = model.residual_and_grad(x, y, plan)
-        sq = (r * r).sum(1)
-        if blowup is None:
-            blowup = divergence_factor * torch.maximum(0.5 * sq, 0.5 * (y * y).sum(1))
+
+
+class _RunTracker:
+    """What :func:`train_gd` records of every run: its first converged step (per region too under a
+    ``per_region`` criterion), its first diverged step, and residual and loss at the snapshots
+    (NaN once a run has diverged)."""
+
+    def __init__(self, y: torch.Tensor, snapshots: int, criterion: Criterion, regions, divergence_factor: float, dev, dt):
+        R, n = y.shape
+        self.y, self.criterion, self.factor = y, criterion, divergence_factor
+        self.residuals = torch.zeros((R, n, snapshots), device=dev, dtype=dt)
+        self.losses = torch.full((R, snapshots), float("nan"), device=dev, dtype=dt)
+        self.conv = torch.full((R,), -1, device=dev, dtype=torch.int64)
+        self.div = torch.full((R,), -1, device=dev, dtype=torch.int64)
+        self.active = torch.ones(R, device=dev, dtype=torch.bool)
+        self.blowup = None
+        self.region_conv = None
         if criterion.per_region:
-            region_sq = (r * r) @ onehot  # (R, J)
-            hit = (region_conv < 0) & (region_sq < region_limit) & (div < 0)[:, None]
-            region_conv = torch.where(hit, step, region_conv)
-            conv = torch.where((conv < 0) & (region_conv >= 0).all(1), step, conv)
+            if regions is None:
+                raise ValueError("the per_region criterion needs region labels for the points")
+            labels = torch.as_tensor(np.asarray(regions), device=dev)
+            n_regions = int(labels.max()) + 1
+            self.onehot = torch.nn.functional.one_hot(labels, n_regions).to(dt)  # (n, J)
+            counts = self.onehot.sum(0)
+            self.region_limit = criterion.region_limits(counts.double(), n).to(dt)
+            self.region_conv = torch.full((R, n_regions), -1, device=dev, dtype=torch.int64)
         else:
-            conv = torch.where((conv < 0) & (sq < limit) & (div < 0), step, conv)
-        bad = ~torch.isfinite(sq) | (0.5 * sq > blowup)
-        div = torch.where((div < 0) & bad, step, div)
-        if step in snap_index:
-            i = snap_index[step]
-            residuals[:, :, i] = torch.where(active[:, None], r, torch.nan)
-            losses[:, i] = torch.where(active, 0.5 * sq, torch.nan)
-            if on_snapshot is not None:
-                on_snapshot(i, step, model, r)
-            active = active & (div < 0)  # host sync point: freeze diverged runs
-            n_conv = int((conv >= 0).sum())
-            n_div = int((div >= 0).sum())
-            prog.update(step, force=False, extra=f"{n_conv}/{R} converged, {n_div} diverged")
-            if stop_early and n_conv + int(((conv < 0) & (div >= 0)).sum()) == R:
-                log.info("%s: every run converged or diverged by step %d; stopping early", label, step)
-                break
-        if step == max_steps:
-            break
-        model.update(grad, lr, active & (div < 0))
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    wall = time.perf_counter() - t0
-    prog.update(step, force=True, extra=f"{int((conv >= 0).sum())}/{R} converged, {int((div >= 0).sum())} diverged")
-    return TrainResult(
-        snapshot_steps=snapshot_steps,
-        loss=losses.double().cpu().numpy(),
-        residual=residuals.double().cpu().numpy(),
-        converged_step=conv.cpu().numpy(),
-        diverged_step=div.cpu().numpy(),
-        steps_per_second=(step + 1) / wall if wall > 0 else float("nan"),
-        wall_seconds=wall,
-        region_converged_step=region_conv.cpu().numpy() if criterion.per_region else None,
-    )
+            self.limit = criterion.limit_sq_norm((y.double() ** 2).sum(1)).to(dt)
+
+    def observe(self, step: int, r: torch.Tensor) -> torch.Tensor:
+        """Step ``step``'s residual: mark converged and diverged runs; returns ‖r‖² per run."""
+        y, conv, div = self.y, self.conv, self.div
+        sq = (r * r).sum(1)
+        if self.blowup is None:
+            self.blowup = self.factor * torch.maximum(0.5 * sq, 0.5 * (y * y).sum(1))
+        if self.criterion.per_region:
+            region_sq = (r * r) @ self.onehot  # (R, J)
+            hit = (self.region_conv < 0) & (region_sq < self.region_limit) & (div < 0)[:, None]
+            self.region_conv = torch.where(hit, step, self.region_conv)
+            conv = torch.where((conv < 0) & (self.region_conv >= 0).all(1), step, conv)
+        else:
+            conv = torch.where((conv < 0) & (sq < self.limit) & (div < 0), step, conv)
+        bad = ~torch.isfinite(sq) | (0.5 * sq > self.blowup)
+        self.conv, self.div = conv, torch.where((div < 0) & bad, step, div)
+        return sq
+
+    def snapshot(self, i: int, r: torch.Tensor, sq: torch.Tensor) -> None:
+        self.residuals[:, :, i] = torch.where(self.active[:, None], r, torch.nan)
+        self.losses[:, i] = torch.where(self.active, 0.5 * sq, torch.nan)
+
+    def freeze_diverged(self) -> tuple[int, int]:
+        """Stop updating the runs that diverged; (converged, diverged) counts."""
+        self.active = self.active & (self.div < 0)
+        return int((self.conv >= 0).sum()), int((self.div >= 0).sum())
+
+    def all_settled(self) -> bool:
+        return int((self.conv >= 0).sum()) + int(((self.conv < 0) & (self.div >= 0)).sum()) == self.conv.numel()
+
+    def result(self, snapshot_steps, steps_per_second: float, wall: float) -> TrainResult:
+        return TrainResult(
+            snapshot_steps=snapshot_steps,
+            loss=self.losses.double().cpu().numpy(),
+            residual=self.residuals.double().cpu().numpy(),
+            converged_step=self.conv.cpu().numpy(),
+            diverged_step=self.div.cpu().numpy(),
+            steps_per_second=steps_per_second,
+            wall_seconds=wall,
+            region_converged_step=self.region_conv.cpu().numpy() if self.region_conv is not None else None,
+        )
 

@@ -4,7 +4,7 @@ from specbias.runtime import setup_logging
 setup_logging(snakemake.log[0])  # noqa: F821
 
 from specbias import io  # noqa: E402
-from specbias.studies import convergence  # noqa: E402
+from specbias.studies.convergence import stages as convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
 seeds = list(sm.params.data_seeds)

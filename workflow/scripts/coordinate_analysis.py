@@ -4,7 +4,7 @@ from specbias.runtime import setup_logging
 setup_logging(snakemake.log[0])  # noqa: F821
 
 from specbias import claims, io  # noqa: E402
-from specbias.studies import coordinate  # noqa: E402
+from specbias.studies.coordinate import stages as coordinate  # noqa: E402
 
 sm = snakemake  # noqa: F821
 runs = coordinate.read_runs(sm.input.runs, list(sm.params.study["encodings"]))

@@ -4,7 +4,7 @@ from specbias.runtime import setup_logging
 setup_logging(snakemake.log[0])  # noqa: F821
 
 from specbias import claims, io  # noqa: E402
-from specbias.studies import holdout  # noqa: E402
+from specbias.studies.holdout import stages as holdout  # noqa: E402
 
 sm = snakemake  # noqa: F821
 table, rows = holdout.analyse(holdout.read_runs(sm.input.runs), sm.wildcards.holdout, sm.params.study)

@@ -4,7 +4,7 @@ from specbias.runtime import setup_logging
 setup_logging(snakemake.log[0])  # noqa: F821
 
 from specbias import claims, io  # noqa: E402
-from specbias.studies import lazy  # noqa: E402
+from specbias.studies.lazy import stages as lazy  # noqa: E402
 
 sm = snakemake  # noqa: F821
 table, rows = lazy.analyse(lazy.read_runs(sm.input.runs), sm.wildcards.lazy, sm.params.study)

@@ -6,7 +6,7 @@ setup_logging(snakemake.log[0])  # noqa: F821
 import torch  # noqa: E402
 
 from specbias import io  # noqa: E402
-from specbias.studies import lazy  # noqa: E402
+from specbias.studies.lazy import stages as lazy  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)

@@ -4,7 +4,7 @@ from specbias.runtime import setup_logging
 setup_logging(snakemake.log[0])  # noqa: F821
 
 from specbias import io  # noqa: E402
-from specbias.studies import spectral  # noqa: E402
+from specbias.studies.spectral import stages as spectral  # noqa: E402
 
 sm = snakemake  # noqa: F821
 io.write(spectral.eigen(sm.params.study), sm.output.spectrum)

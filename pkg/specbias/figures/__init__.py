@@ -1,7 +1,7 @@
-"""Figures: one module per study, a dataset in, a matplotlib figure out; every fit, median and ratio
-drawn is read from the study's analysis file, not recomputed.  Axis labels come from the NetCDF attrs.
-
-:data:`FIGURES` (in ``workflow/scripts/figure.py``) looks a figure name up in the study modules.
+"""What every figure shares: the Agg backend, axis labels from the NetCDF attrs, saving in every
+configured format.  Each study draws its own figures (``specbias.studies.<section>.figures``: a
+dataset in, a matplotlib figure out; every fit, median and ratio drawn is read from the study's
+analysis file, not recomputed), looked up by name through its plug-in's ``figure_table``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plt
+from ...figures import label, plt
 
 
 def _shade_regions(ax, spec: xr.Dataset):

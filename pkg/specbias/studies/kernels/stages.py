@@ -19,8 +19,9 @@ import logging
 import numpy as np
 import xarray as xr
 
-from .. import claims, deep, duals, io
-from ..registry import ACTIVATIONS
+from ... import claims, deep, duals, io
+from ...registry import ACTIVATIONS
+from . import claims as study_claims
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def spectrum(cfg: dict) -> xr.Dataset:
 def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     rows = []
     for name, spec in specs.items():
-        rows += claims.kernel_claim_rows(spec, name, cfgs[name])
+        rows += study_claims.kernel_claim_rows(spec, name, cfgs[name])
     return claims.claims_frame(rows)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..encodings import range_width
-from . import label, plt
+from ...encodings import range_width
+from ...figures import label, plt
 
 
 def heatmaps(runs: list[xr.Dataset], cmap: str = "magma"):

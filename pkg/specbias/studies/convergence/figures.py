@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plot_recorded, plt
-from .. import activations
-from ..analysis import law_ratios
-from ..common import STATUS
-from ..io import config_of
+from ...figures import label, plot_recorded, plt
+from ... import activations
+from ...analysis import law_ratios
+from ...common import STATUS
+from ...io import config_of
 
 
 def own_frequency_decay(spectra: list[xr.Dataset], var: str = "residual_spectrum") -> xr.DataArray:

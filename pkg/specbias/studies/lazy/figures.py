@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plot_recorded, plt
+from ...figures import label, plot_recorded, plt
 
 
 def kernel_change(table: xr.Dataset):

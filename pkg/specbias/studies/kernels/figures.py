@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..duals import FLOOR
-from . import label, plt
+from ...duals import FLOOR
+from ...figures import label, plt
 
 
 def kernel_spectra(spec: xr.Dataset, fit_range):

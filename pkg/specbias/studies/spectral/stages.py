@@ -14,8 +14,9 @@ import logging
 import numpy as np
 import xarray as xr
 
-from .. import claims, io, ntk, sampling
-from .. import eigenfunctions as ef
+from ... import claims, io, ntk, sampling
+from ... import eigenfunctions as ef
+from . import claims as study_claims
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,10 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     rows = []
     for name, spec in specs.items():
         cfg = cfgs[name]
-        c7 = claims.claim_c7(spec, name, cfg["local_q_min"], cfg["law_q_range"][1], cfg["ratio_tolerance"])
+        c7 = study_claims.claim_c7(spec, name, cfg["local_q_min"], cfg["law_q_range"][1], cfg["ratio_tolerance"])
         if c7 is not None:
             rows.append(c7)
-        rows.append(claims.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
+        rows.append(study_claims.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
     for row in rows:
         log.info("%s %s: ours %s -> %s", row.claim, row.experiment, row.our_value, row.verdict)
     return claims.claims_frame(rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plt
+from ...figures import label, plt
 
 
 def psnr_curves(runs: xr.Dataset, table: xr.Dataset):

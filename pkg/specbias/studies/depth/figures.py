@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import label, plt
-from ..deep import nonzero_degrees
+from ...figures import label, plt
+from ...deep import nonzero_degrees
 
 
 def depth_spectrum(spec: xr.Dataset):

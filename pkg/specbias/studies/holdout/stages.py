@@ -28,12 +28,13 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .. import claims, encodings, io, kernel_records, mlp, signals
-from ..analysis import fit_power_law
-from ..claims import ClaimRow
-from ..common import pick_device
-from ..registry import ENCODINGS
-from ..train import Progress, log_spaced_steps
+from ... import encodings, io, kernel_records, mlp, signals
+from ...analysis import fit_power_law
+from ...claims import ClaimRow
+from ...common import pick_device
+from ...registry import ENCODINGS
+from ...train import Progress, log_spaced_steps
+from . import claims as study_claims
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def analyse(runs: xr.Dataset, name: str, cfg: dict) -> tuple[xr.Dataset, list[Cl
         table["kernel_response_slope"] = ("variant", np.nanmedian(response_slopes(runs), axis=1), io.meta(
             "log-log slope of the empirical kernel's response against frequency at initialisation, frequencies 1 to the "
             "probe sub-grid's Nyquist, median over seeds"))
-    rows = [claims.claim_c20(table, name, acfg["order"])] if acfg["order"] else []
+    rows = [study_claims.claim_c20(table, name, acfg["order"])] if acfg["order"] else []
     return table, rows
 
 

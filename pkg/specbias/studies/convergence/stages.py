@@ -38,10 +38,11 @@ import logging
 import numpy as np
 import xarray as xr
 
-from .. import activations, analysis, claims, dynamics, io, kernel_records, ntk, sampling, spectra, sphere, targets, train
-from ..common import pick_device, predicted_steps, status_variable, train_runs
-from ..criteria import Criterion
-from ..registry import MODELS
+from ... import activations, analysis, claims, dynamics, io, kernel_records, ntk, sampling, spectra, sphere, targets, train
+from ...common import pick_device, predicted_steps, status_variable, train_runs
+from ...criteria import Criterion
+from ...registry import MODELS
+from . import claims as study_claims
 
 log = logging.getLogger(__name__)
 
@@ -395,9 +396,9 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
             conv[f"region_time_ratio_{which}"] = ("region_index", analysis.region_time_ratios(regions[f"region_{which}_step"].values, p),
                                                   io.meta(f"{which} per-region convergence time / the densest region's, median over kappa and runs"))
     if "closed_form_eigenvalue" in eigs[0]:
-        eigen_fit = claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
+        eigen_fit = study_claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
         conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg["eigen_fit_range"]))
-    rows = claims.convergence_rows(conv, name, cfg, eigs[0], law, reference)
+    rows = study_claims.convergence_rows(conv, name, cfg, eigs[0], law, reference)
     for row in rows:
         log.info("%s %s: ours %s, paper %s -> %s", row.claim, name, row.our_value, row.paper_value, row.verdict)
     return conv, claims.claims_frame(rows)

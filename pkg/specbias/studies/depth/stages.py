@@ -14,7 +14,8 @@ import logging
 import numpy as np
 import xarray as xr
 
-from .. import claims, deep, io
+from ... import claims, deep, io
+from . import claims as study_claims
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     """C3 (S¹) / C4 (S²) large-degree slopes for every depth, C10 low-degree flattening."""
     rows = []
     for name, spec in specs.items():
-        rows += claims.depth_claim_rows(spec, name, cfgs[name])
+        rows += study_claims.depth_claim_rows(spec, name, cfgs[name])
     return claims.claims_frame(rows)
 
 

@@ -19,12 +19,13 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .. import activation_regions, claims, encodings, io, kernel_records, mlp, signals
-from ..analysis import fit_power_law, median_converged
-from ..claims import ClaimRow
-from ..common import pick_device
-from ..registry import ENCODINGS
-from ..train import Progress, log_spaced_steps
+from ... import activation_regions, encodings, io, kernel_records, mlp, signals
+from ...analysis import fit_power_law, median_converged
+from ...claims import ClaimRow
+from ...common import pick_device
+from ...registry import ENCODINGS
+from ...train import Progress, log_spaced_steps
+from . import claims as study_claims
 
 log = logging.getLogger(__name__)
 
@@ -82,72 +83,21 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
     ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev,
                                 activation=model.get("activation", "relu"), init=model.get("init", "default"))
-    regions_defined = ens.activation.piecewise_linear
-    if not regions_defined:
+    if not ens.activation.piecewise_linear:
         log.info("activation %s is not piecewise linear: activation-region metrics (regions, dead units, boundary "
                  "distance, Hamming distances) are not defined and are stored as NaN; gradient confusion is kept",
                  ens.activation.kind)
-    target_amp = target.spectrum(target.values)
-    if mcfg.get("pair_protocol", "specbias") == "p2":  # P2's own pairs (docs/methods.md §8)
-        local = activation_regions.local_pairs_p2(target.shape, mcfg["pairs"], mcfg.get("patch", 50), mcfg["seed"])
-        far = activation_regions.global_pairs_p2(target.shape, mcfg["pairs"], mcfg["seed"] + 1)
-    else:
-        local = activation_regions.local_pairs(target.shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
-        far = activation_regions.global_pairs(target.shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
-    stat_epochs = set(log_spaced_steps(tcfg["epochs"], mcfg["records"]).tolist())
-    # per-example gradients only for the points that appear in a pair (not all n)
-    used, inverse = np.unique(np.concatenate([local, far]).reshape(-1), return_inverse=True)
-    local_pos, far_pos = inverse.reshape(-1, 2)[: len(local)], inverse.reshape(-1, 2)[len(local):]
-    kcfg = tcfg.get("kernel_records", {"probe": 0})
-    kernel = None
-    if kcfg["probe"] > 0:
-        kernel = kernel_records.GridRecorder(target.shape, kcfg["probe"], kcfg["modes"], x, target.values[:, 0])
-        # GD on the full batch of a one-channel target, with every input in the probe: the linearised
-        # residual r <- (I - lr 2/n K) r can be predicted from the nets' own kernel (MSE = mean over n)
-        if tcfg.get("optimizer", "adam") == "gd" and not tcfg.get("batch") and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
-            kernel.predict_from_start(2.0 * tcfg["lr"] / yt.shape[0])
-    spectra, stats, last_out = [], [], None
+    local, far = metric_pairs(target.shape, mcfg)
+    kernel = kernel_recorder(tcfg, target, x, yt)
     name = "+".join(group)
-    prog = Progress(tcfg["epochs"], f"train {name}")
-
-    def record(model, epoch, out):
-        nonlocal last_out
-        res = (out - yt).double().cpu().numpy()  # (R, n, C)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            spectra.append((target.spectrum(res) / target_amp).reshape(E, S, -1))
-        if epoch == tcfg["epochs"]:
-            last_out = out[::S].double().cpu().numpy()  # first seed of every encoding, at the end
-        if epoch in stat_epochs:
-            pat = activation_regions.patterns(model, x) if regions_defined else None
-            conf = [[], []]
-            for e in range(E):
-                near, away = activation_regions.pair_confusion(model, e * S, x[e * S][used], yt[used], [local_pos, far_pos])
-                conf[0].append(near)
-                conf[1].append(away)
-            if regions_defined:
-                dist = activation_regions.boundary_distance(model, x)  # (R, layers, n)
-                region_stats = dict(regions=activation_regions.region_count(pat).reshape(E, S),
-                                    boundary=dist.mean(-1).reshape(E, S, -1),
-                                    boundary_p2=activation_regions.boundary_distance_p2(dist).reshape(E, S),
-                                    dead=activation_regions.dead_units(pat).reshape(E, S),
-                                    ham_local=activation_regions.hamming(pat, local).reshape(E, S, -1),
-                                    ham_global=activation_regions.hamming(pat, far).reshape(E, S, -1))
-            else:  # linear regions are a property of piecewise-linear activations only
-                nan = np.full((E, S), np.nan)
-                region_stats = dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan), boundary_p2=nan,
-                                    ham_local=np.full((E, S, len(local)), np.nan), ham_global=np.full((E, S, len(far)), np.nan))
-            if kernel is not None:
-                region_stats.update(kernel(model, E, S, epoch, (out - yt)[:, :, 0].double().cpu().numpy()))
-            stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
-        prog.update(epoch)
-        return None
-
+    rec = _EpochRecorder(target, x, yt, E, S, tcfg["epochs"], log_spaced_steps(tcfg["epochs"], mcfg["records"]),
+                         local, far, ens.activation.piecewise_linear, kernel, Progress(tcfg["epochs"], f"train {name}"))
     log.info("coordinate MLP %s on %s (%s, grid %s, %d channels): %d encodings x %d seeds = %d runs in one ensemble, "
              "input %d features, hidden %s, %s lr %g, %d epochs%s", dev, name, target.kind, target.shape,
              target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg.get("optimizer", "adam"), tcfg["lr"], tcfg["epochs"],
              f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
     res = mlp.train_mlp(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
-                        seed=tcfg["seeds"][0], record=record, optimizer=tcfg.get("optimizer", "adam"))
+                        seed=tcfg["seeds"][0], record=rec, optimizer=tcfg.get("optimizer", "adam"))
     loss = res.loss.reshape(E, S, -1)
     bad = ~np.isfinite(loss[..., -1])
     if bad.any():
@@ -155,13 +105,89 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                     int(bad.sum()), E * S)
     conf = {"encodings": {e: cfg["encodings"][e] for e in group}, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")},
             "device": str(dev)}
-    ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(spectra, -1), epochs=res.record_steps, loss=loss,
-                      stats=stats, local=local, far=far, output=last_out, config=conf,
+    ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(rec.spectra, -1), epochs=res.record_steps,
+                      loss=loss, stats=rec.stats, local=local, far=far, output=rec.last_out, config=conf,
                       kernel=kernel, prediction=None if kernel is None else prediction_note(tcfg, target, kernel))
     ds.attrs["activation"] = ens.activation.kind
-    ds.attrs["activation_regions"] = ("defined" if regions_defined else
+    ds.attrs["activation_regions"] = ("defined" if ens.activation.piecewise_linear else
                                       f"not defined for the {ens.activation.kind} activation (not piecewise linear): stored as NaN")
     return ds
+
+
+def metric_pairs(shape, mcfg: dict):
+    """The local and far pairs of grid points of P2's metrics, by the configured protocol (docs/methods.md §8)."""
+    if mcfg.get("pair_protocol", "specbias") == "p2":  # P2's own pairs
+        local = activation_regions.local_pairs_p2(shape, mcfg["pairs"], mcfg.get("patch", 50), mcfg["seed"])
+        far = activation_regions.global_pairs_p2(shape, mcfg["pairs"], mcfg["seed"] + 1)
+    else:
+        local = activation_regions.local_pairs(shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
+        far = activation_regions.global_pairs(shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
+    return local, far
+
+
+def kernel_recorder(tcfg: dict, target, x: torch.Tensor, yt: torch.Tensor):
+    """The empirical-NTK recorder of a group's nets (None when ``train.kernel_records.probe`` is 0)."""
+    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    if kcfg["probe"] <= 0:
+        return None
+    kernel = kernel_records.GridRecorder(target.shape, kcfg["probe"], kcfg["modes"], x, target.values[:, 0])
+    # GD on the full batch of a one-channel target, with every input in the probe: the linearised
+    # residual r <- (I - lr 2/n K) r can be predicted from the nets' own kernel (MSE = mean over n)
+    if tcfg.get("optimizer", "adam") == "gd" and not tcfg.get("batch") and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
+        kernel.predict_from_start(2.0 * tcfg["lr"] / yt.shape[0])
+    return kernel
+
+
+class _EpochRecorder:
+    """What a coordinate job keeps of its ensemble (E encodings x S seeds): the residual's spectrum
+    at every epoch, the last outputs, and the region, confusion and kernel statistics at the
+    statistics epochs (``train_mlp``'s ``record``)."""
+
+    def __init__(self, target, x, yt, E, S, epochs, stat_epochs, local, far, regions_defined, kernel, progress):
+        self.target, self.x, self.yt, self.E, self.S, self.epochs = target, x, yt, E, S, epochs
+        self.stat_epochs = set(np.asarray(stat_epochs).tolist())
+        self.local, self.far, self.regions_defined, self.kernel, self.progress = local, far, regions_defined, kernel, progress
+        self.target_amp = target.spectrum(target.values)
+        # per-example gradients only for the points that appear in a pair (not all n)
+        self.used, inverse = np.unique(np.concatenate([local, far]).reshape(-1), return_inverse=True)
+        self.pos = [inverse.reshape(-1, 2)[: len(local)], inverse.reshape(-1, 2)[len(local):]]
+        self.spectra, self.stats, self.last_out = [], [], None
+
+    def __call__(self, model, epoch, out):
+        E, S = self.E, self.S
+        res = (out - self.yt).double().cpu().numpy()  # (R, n, C)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.spectra.append((self.target.spectrum(res) / self.target_amp).reshape(E, S, -1))
+        if epoch == self.epochs:
+            self.last_out = out[::S].double().cpu().numpy()  # first seed of every encoding, at the end
+        if epoch in self.stat_epochs:
+            conf = [[], []]
+            for e in range(E):
+                near, away = activation_regions.pair_confusion(model, e * S, self.x[e * S][self.used], self.yt[self.used], self.pos)
+                conf[0].append(near)
+                conf[1].append(away)
+            region_stats = self.region_stats(model)
+            if self.kernel is not None:
+                region_stats.update(self.kernel(model, E, S, epoch, (out - self.yt)[:, :, 0].double().cpu().numpy()))
+            self.stats.append(dict(epoch=epoch, **region_stats, conf_local=np.stack(conf[0]), conf_global=np.stack(conf[1])))
+        self.progress.update(epoch)
+        return None
+
+    def region_stats(self, model) -> dict:
+        """Regions, boundary distances, dead units and Hamming distances (NaN where regions are undefined)."""
+        E, S = self.E, self.S
+        if not self.regions_defined:  # linear regions are a property of piecewise-linear activations only
+            nan = np.full((E, S), np.nan)
+            return dict(regions=nan, dead=nan, boundary=np.full((E, S, len(model.weights) - 1), np.nan), boundary_p2=nan,
+                        ham_local=np.full((E, S, len(self.local)), np.nan), ham_global=np.full((E, S, len(self.far)), np.nan))
+        pat = activation_regions.patterns(model, self.x)
+        dist = activation_regions.boundary_distance(model, self.x)  # (R, layers, n)
+        return dict(regions=activation_regions.region_count(pat).reshape(E, S),
+                    boundary=dist.mean(-1).reshape(E, S, -1),
+                    boundary_p2=activation_regions.boundary_distance_p2(dist).reshape(E, S),
+                    dead=activation_regions.dead_units(pat).reshape(E, S),
+                    ham_local=activation_regions.hamming(pat, self.local).reshape(E, S, -1),
+                    ham_global=activation_regions.hamming(pat, self.far).reshape(E, S, -1))
 
 
 def prediction_note(tcfg: dict, target, kernel: kernel_records.GridRecorder) -> str:
@@ -214,7 +240,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
     if all("kernel_response" in ds for ds in runs):
         conv["kernel_response_slope"] = (("encoding", "seed"), np.stack([response_slope(ds) for ds in runs]), io.meta(
             "log-log slope of the empirical NTK's response against frequency (q from 1 to the target's top frequency) at initialisation"))
-    return conv, claims.coordinate_rows(runs, conv, fits, alive, name, cfg)
+    return conv, study_claims.coordinate_rows(runs, conv, fits, alive, name, cfg)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -25,10 +25,11 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from .. import analysis, claims, io
-from ..claims import ClaimRow
-from ..common import STATUS
-from . import convergence
+from ... import analysis, io
+from ...claims import ClaimRow
+from ...common import STATUS
+from ..convergence import stages as convergence
+from .claims import claim_c22
 
 log = logging.getLogger(__name__)
 
@@ -109,21 +110,3 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
     table = io.finalize(table, "Empirical-kernel change and linearisation against width", {"lazy": cfg, "experiment": name}, "analysis")
     return table, [row]
 
-
-def claim_c22(table: xr.Dataset, name: str, tolerance: float):
-    """C22: log-log slope of the final relative kernel change against width (every run that did
-    not diverge), within ``tolerance`` of −1/2."""
-    w, change = xr.broadcast(table.width, table.kernel_change_final)
-    ok = np.isfinite(change.values) & (change.values > 0)
-    if len(np.unique(w.values[ok])) < 2:
-        return ClaimRow(name, "C22", claims.CLAIMS["C22"].claim, claims.CLAIMS["C22"].paper, "fewer than two widths with a kernel change",
-                        f"|slope + 0.5| <= {tolerance:g}", claims.verdict(None), ""), None
-    fit = analysis.fit_power_law(w.values[ok].astype(float), change.values[ok])
-    med = table.kernel_change_final.median("seed").values
-    pred = table.prediction_error_max.median("seed").values
-    note = ("median final change per width: " + ", ".join(f"m={m} {c:.4f}" for m, c in zip(table.width.values, med))
-            + "; largest gap to the K_0 prediction (median): " + ", ".join(f"{p:.3f}" for p in pred)
-            + f"; fit over {int(ok.sum())} runs")
-    return ClaimRow(name, "C22", claims.CLAIMS["C22"].claim, claims.CLAIMS["C22"].paper,
-                    f"{fit.slope:.3f} (95% CI {fit.ci_low:.3f} to {fit.ci_high:.3f})", f"|slope + 0.5| <= {tolerance:g}",
-                    claims.verdict(abs(fit.slope + 0.5) <= tolerance), note), fit

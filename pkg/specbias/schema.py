@@ -1,0 +1,135 @@
+"""The config schema, assembled from its parts: the workflow-wide keys and shared definitions
+(``schema_common.yaml``) and one fragment per registered study (``studies/<section>/schema.yaml``:
+its ``description`` and the schema of one ``entry``).  Kind lists are never copied: a node
+``{$registry: <name>}`` (or a list of names) becomes an ``enum`` of that registry's kinds, so a new
+activation, density or encoding is accepted by the schema as soon as its class is registered.
+
+``python -m specbias.schema [PATH]`` writes the assembled schema (``schemas/config.schema.yaml``,
+the user-facing contract; a test keeps the committed file equal to the assembly).
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import yaml
+
+#: the pattern of an entry name (a study's wildcard value and folder name under results/<section>/)
+ENTRY_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+
+COMMON = Path(__file__).with_name("schema_common.yaml")
+
+
+def _registries() -> dict:
+    from . import registry, signals
+
+    return {"activation": registry.ACTIVATIONS.names(), "encoding": registry.ENCODINGS.names(),
+            "circle_density": registry.CIRCLE_DENSITIES.names(), "sphere_density": registry.SPHERE_DENSITIES.names(),
+            "circle_target": registry.CIRCLE_TARGETS.names(), "sphere_target": registry.SPHERE_TARGETS.names(),
+            "model": registry.MODELS.names(), "image": tuple(signals.BUNDLED_IMAGES)}
+
+
+def _fill(node, kinds: dict):
+    """Replace every ``$registry`` key by the ``enum`` of the kinds it names (in place)."""
+    if isinstance(node, dict):
+        if "$registry" in node:
+            names = node.pop("$registry")
+            names = [names] if isinstance(names, str) else names
+            enum: list[str] = []
+            for name in names:
+                if name not in kinds:
+                    raise ValueError(f"schema: unknown registry {name!r} (known: {', '.join(sorted(kinds))})")
+                enum += [k for k in kinds[name] if k not in enum]
+            node["enum"] = enum
+        for value in node.values():
+            _fill(value, kinds)
+    elif isinstance(node, list):
+        for value in node:
+            _fill(value, kinds)
+    return node
+
+
+def section_schema(study_cls) -> tuple[dict, dict]:
+    """(the section's property schema, the $defs it adds) of one study class."""
+    fragment = yaml.safe_load(study_cls.schema_file().read_text())
+    missing = {"description", "entry"} - set(fragment)
+    if missing:
+        raise ValueError(f"{study_cls.schema_file()}: the fragment needs {', '.join(sorted(missing))}")
+    defs = {f"{study_cls.section}_entry": fragment["entry"], **fragment.get("$defs", {})}
+    prop = {"description": fragment["description"], "type": "object", "default": {}, "additionalProperties": False,
+            "patternProperties": {ENTRY_NAME: {"$ref": f"#/$defs/{study_cls.section}_entry"}}}
+    return prop, defs
+
+
+def assemble() -> dict:
+    """The whole config schema, assembled anew (a plug-in imported since the last call is in it)."""
+    from .studies import registered
+
+    schema = yaml.safe_load(COMMON.read_text())
+    for cls in registered().values():
+        prop, defs = section_schema(cls)
+        if cls.section in schema["properties"]:
+            raise ValueError(f"study section {cls.section!r} clashes with a workflow-wide key")
+        schema["properties"][cls.section] = prop
+        for name, sub in defs.items():
+            if name in schema["$defs"]:
+                raise ValueError(f"schema definition {name!r} of study {cls.section!r} is defined twice")
+            schema["$defs"][name] = sub
+    _activation_parameters(schema["$defs"]["activation"]["properties"])
+    return _fill(schema, _registries())
+
+
+def _activation_parameters(properties: dict) -> None:
+    """The activation definition takes every registered kind's parameters (config.check_activation
+    then refuses the ones a given kind does not take)."""
+    from .registry import ACTIVATIONS
+
+    for kind in ACTIVATIONS.names():
+        for key, sub in ACTIVATIONS[kind].parameters.items():
+            properties.setdefault(key, copy.deepcopy(sub))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for nested mappings, flow style for a mapping or list of scalars (one key a line)."""
+
+
+def _is_leaf(value) -> bool:
+    scalars = (str, int, float, bool, type(None))
+    if isinstance(value, list):
+        return all(isinstance(v, scalars) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(v, scalars) or (isinstance(v, list) and _is_leaf(v)) for v in value.values())
+    return False
+
+
+def _represent_dict(dumper, data):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=_is_leaf(data))
+
+
+def _represent_list(dumper, data):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=_is_leaf(data))
+
+
+_Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(list, _represent_list)
+
+
+def dump(schema: dict | None = None) -> str:
+    head = ("# specbias config schema: GENERATED by `python -m specbias.schema` from specbias/schema_common.yaml\n"
+            "# and every study's specbias/studies/<section>/schema.yaml.  Edit those, not this file.\n")
+    return head + yaml.dump(schema or assemble(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=140)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    text = dump()
+    if argv:
+        Path(argv[0]).write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The coordinate study (config section ``coordinate:``): P2's coordinate MLPs on 1-D signals and
+images, by encoding (stages in :mod:`.stages`, figures in :mod:`.figures`, jobs in
+``rules/coordinate.smk``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..base import Study
+
+FIGURES = ("heatmaps", "statistics", "learning", "dead_units", "reconstructions", "kernel")
+
+
+class Coordinate(Study):
+    section = "coordinate"
+    title = "coordinate MLPs by encoding (P2)"
+    figure_names = FIGURES
+
+    def check(self, name, entry):
+        from .checks import check_entry
+
+        check_entry(name, entry)
+
+    def estimates(self, name, entry):
+        from ..base import F32, F64
+
+        where = f"{self.section}.{name}"
+        sig = entry["signal"]
+        n = sig["length"] if sig.get("kind", "sines") == "sines" else sig["size"] ** 2
+        R = len(entry["encodings"]) * len(entry["train"]["seeds"])
+        units = sum(entry["model"]["hidden"])
+        F = len(sig["frequencies"]) if sig.get("kind", "sines") == "sines" else sig["size"] // 2
+        return [(f"{where}.model.hidden", R * n * units * (F32 + 1),
+                 f"float32 pre-activations and boolean activation patterns of {R} nets with {units} hidden units on {n} inputs"),
+                (f"{where}.train.epochs", R * F * (entry["train"]["epochs"] + 1) * F64,
+                 f"the residual spectrum at every epoch ({R} runs x {F} frequencies)")]
+
+    @staticmethod
+    def _stages():
+        from . import stages
+
+        return stages
+
+    def groups(self, name: str) -> dict[str, list[str]]:
+        return self._stages().encoding_groups(self.entries[name])
+
+    def run_files(self, wildcards) -> list[str]:
+        name = wildcards[self.section]
+        return [self.path(f"train/{g}.nc", name) for g in self.groups(name)]
+
+    def group(self, wildcards) -> list[str]:
+        return self.groups(wildcards[self.section])[wildcards.group]
+
+    def train_params(self, wildcards) -> dict:
+        return self._stages().train_params(self.entry(wildcards), self.group(wildcards))
+
+    def figures(self, name, entry):  # the kernel figure where the kernel is recorded
+        return [f for f in FIGURES if f != "kernel" or entry["train"]["kernel_records"]["probe"] > 0]
+
+    def figure_table(self):
+        from ... import io
+        from . import figures as f
+
+        def runs(sm):
+            return self._stages().read_runs(sm.input.runs, list(sm.params.study["encodings"]))
+
+        return {
+            "heatmaps": lambda sm: f.heatmaps(runs(sm), sm.params.figures["cmap"]),
+            "statistics": lambda sm: f.statistics(runs(sm)),
+            "learning": lambda sm: f.learning(io.read(sm.input.learning), sm.params.study),
+            "dead_units": lambda sm: f.dead_units(runs(sm), sm.params.study),
+            "reconstructions": lambda sm: f.reconstructions(runs(sm)),
+            "kernel": lambda sm: f.kernel(runs(sm), io.read(sm.input.learning)),
+        }
+
+    def run_counts(self, results: Path):
+        import xarray as xr
+
+        out = {}
+        for path in sorted((Path(results) / self.section).glob("*/analysis/learning.nc")):
+            with xr.open_dataset(path) as ds:
+                diverged = (ds.learned_epoch.values == -2).all(-1)  # (encoding, seed): -2 on every frequency
+            out[f"{self.section}/{path.parts[-3]}"] = {"runs": int(diverged.size), "diverged": int(diverged.sum()),
+                                                       "not_converged": 0}
+        return out

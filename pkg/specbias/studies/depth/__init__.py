@@ -1,0 +1,38 @@
+"""The depth study (config section ``depth:``): deep ReLU NTK eigenvalues against depth on a
+sphere, no training (stages in :mod:`.stages`, figures in :mod:`.figures`, jobs in
+``rules/depth.smk``); claims C3, C4 and C10 join every entry."""
+
+from __future__ import annotations
+
+from ..base import Study
+
+
+class Depth(Study):
+    section = "depth"
+    title = "deep NTK eigenvalues against depth (P1)"
+    figure_names = ("depth_spectrum",)
+    former_sections = {"depth_spectra": "now called"}
+
+    def check(self, name, entry):
+        from ...config import ConfigError, check_range
+
+        for key in ("large_k_range", "low_k_range"):
+            _, hi = check_range(entry[key], f"{self.section}.{name}.{key}")
+            if hi > entry["max_degree"]:
+                raise ConfigError(f"config error at {self.section}.{name}.{key}: upper degree {hi} exceeds "
+                                  f"max_degree {entry['max_degree']}")
+
+    def spectrum_files(self, wildcards=None) -> list[str]:
+        return [self.path("spectrum.nc", name) for name in self.entries]
+
+    def figures(self, name, entry):
+        return ["depth_spectrum"]
+
+    def claim_files(self):
+        return [self.section_path("claims.csv")] if self.entries else []
+
+    def figure_table(self):
+        from ... import io
+        from . import figures as f
+
+        return {"depth_spectrum": lambda sm: f.depth_spectrum(io.read(sm.input.spectrum))}

@@ -1,0 +1,53 @@
+"""The holdout study (config section ``holdout:``): coordinate MLPs fitted on every other pixel of
+an image and scored on the rest, by input encoding (stages in :mod:`.stages`, figures in
+:mod:`.figures`, jobs in ``rules/holdout.smk``)."""
+
+from __future__ import annotations
+
+from ..base import Study
+
+
+class Holdout(Study):
+    section = "holdout"
+    title = "held-out pixels by encoding (P2)"
+    figure_names = ("psnr_curves", "reconstructions", "kernel")
+
+    def check(self, name, entry):
+        from .checks import check_entry
+
+        check_entry(name, entry)
+
+    @staticmethod
+    def _stages():
+        from . import stages
+
+        return stages
+
+    def groups(self, name: str) -> dict[str, list[str]]:
+        return self._stages().variant_groups(self.entries[name])
+
+    def run_files(self, wildcards) -> list[str]:
+        name = wildcards[self.section]
+        return [self.path(f"train/{g}.nc", name) for g in self.groups(name)]
+
+    def group(self, wildcards) -> list[str]:
+        return self.groups(wildcards[self.section])[wildcards.group]
+
+    def train_params(self, wildcards) -> dict:
+        return self._stages().train_params(self.entry(wildcards), self.group(wildcards))
+
+    def figures(self, name, entry):  # the kernel figure where the jobs record kernels
+        return ["psnr_curves", "reconstructions"] + (["kernel"] if entry["train"]["kernel_records"]["probe"] > 0 else [])
+
+    def figure_table(self):
+        from ... import io
+        from . import figures as f
+
+        def runs(sm):
+            return self._stages().read_runs(sm.input.runs)
+
+        return {
+            "psnr_curves": lambda sm: f.psnr_curves(runs(sm), io.read(sm.input.table)),
+            "reconstructions": lambda sm: f.reconstructions(runs(sm), io.read(sm.input.table)),
+            "kernel": lambda sm: f.kernel(runs(sm), io.read(sm.input.table)),
+        }
