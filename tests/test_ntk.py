@@ -42,7 +42,7 @@ def test_wide_net_empirical_ntk_matches_analytic(bias):
     theta = np.linspace(-np.pi, np.pi, n, endpoint=False)
     x = torch.tensor(np.stack([np.cos(theta), np.sin(theta)], 1))
     net = models.init_two_layer([7], m, 2, tau=0.7, bias=bias, dtype=torch.float64)
-    emp = models.empirical_ntk(net, x)[0].numpy()
+    emp = net.empirical_ntk(x)[0].numpy()
     ana = ntk.circle_gram(theta, bias)
     np.testing.assert_allclose(emp, ana, atol=0.01, rtol=0.05)
 
@@ -63,7 +63,7 @@ def test_empirical_ntk_equals_jacobian_contraction():
         rows.append(g.flatten())
     jac = torch.stack(rows)
     net.wb = wb.detach()
-    np.testing.assert_allclose(models.empirical_ntk(net, x)[0].numpy(), (jac @ jac.T).numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(net.empirical_ntk(x)[0].numpy(), (jac @ jac.T).numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("bias", [True, False])

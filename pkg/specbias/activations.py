@@ -43,6 +43,10 @@ class Activation(Configured):
 
     homogeneous = False  # positively homogeneous of degree 1 (σ(cz) = c σ(z), c > 0)
     has_closed_form = False
+    #: P1's ReLU closed forms apply: the two-layer kernel (x.x' + b)(pi - theta)/(2 pi) on angle
+    #: differences, the deep arc-cosine recursion, the exact arc step on S^1 and the ensembles' fused
+    #: ReLU blocks (ensembles then keep ``activation = None``).  Only :class:`ReLU` sets it.
+    relu_closed_forms = False
     #: the config keys this kind takes beside ``kind``, each with its JSON Schema (the config
     #: schema's activation definition is the union of every registered kind's)
     parameters: dict[str, dict] = {}
@@ -74,6 +78,29 @@ class Activation(Configured):
     def dual_pair(self, s11, s12, s22):
         """(E[σσ], E[σ′σ′]) at once: a kind whose two closed forms share work overrides this."""
         return self.dual(s11, s12, s22), self.derivative_dual(s11, s12, s22)
+
+    # ---- the NTKs of nets with this activation (a kind with closed forms overrides them) ---------
+
+    def two_layer_ntk(self, cos, tau: float = 1.0, bias: bool = True) -> np.ndarray:
+        """The two-layer NTK (first layer trained, w ~ N(0, tau^2)) at inner products ``cos``."""
+        from . import duals
+
+        return duals.two_layer_ntk(cos, self, tau, bias)
+
+    def deep_ntk(self, cos, depth: int) -> np.ndarray:
+        """The NTK of a bias-free deep net of ``depth`` weight layers at inner products ``cos``."""
+        from . import duals
+
+        return duals.deep_ntk(cos, self, depth)
+
+    def circle_gram(self, theta, bias: bool = True):
+        """The two-layer Gram matrix on angles θ from their differences, or None where no such form
+        exists (the caller then builds it from the points' inner products)."""
+        return None
+
+    def ensemble_activation(self):
+        """What an ensemble stores: None for its fused ReLU path, else this object."""
+        return None if self.relu_closed_forms else self
 
 
 @ACTIVATIONS.register("leaky_relu")
@@ -120,9 +147,25 @@ class LeakyReLU(Activation):
 
 @ACTIVATIONS.register("relu")
 class ReLU(LeakyReLU):
-    """max(0, z): a = 0, b = 1."""
+    """max(0, z): a = 0, b = 1; P1's closed forms for its kernels (the fast path of this class)."""
 
     parameters = {}
+    relu_closed_forms = True
+
+    def two_layer_ntk(self, cos, tau: float = 1.0, bias: bool = True) -> np.ndarray:
+        from . import ntk  # (x.x' + b)(pi - theta)/(2 pi): independent of tau (ReLU is homogeneous)
+
+        return ntk.two_layer_ntk(cos, bias)
+
+    def deep_ntk(self, cos, depth: int) -> np.ndarray:
+        from . import deep
+
+        return deep.relu_ntk(cos, depth)
+
+    def circle_gram(self, theta, bias: bool = True):
+        from . import ntk  # from θ_i − θ_j: no arccos of a rounded inner product
+
+        return ntk.circle_gram(theta, bias)
 
     def __init__(self, cfg: dict):
         super().__init__({**cfg, "negative_slope": 0.0, "positive_slope": 1.0})
@@ -276,6 +319,6 @@ def describe(spec) -> str:
     return spec["kind"] + (f" ({params})" if params else "")
 
 
-def is_relu(spec) -> bool:
-    """Whether a config entry (name or dict, None = the default) is plain ReLU."""
-    return spec is None or (spec if isinstance(spec, str) else spec.get("kind")) == "relu"
+def of(spec) -> Activation:
+    """The activation a config entry names (a name, a dict with ``kind``, or None: the default ReLU)."""
+    return ACTIVATIONS.build(spec if spec is not None else "relu")

@@ -22,7 +22,6 @@ import math
 import numpy as np
 import torch
 from scipy import special
-from torch.func import jacrev
 
 from . import accel
 
@@ -110,43 +109,6 @@ def mlp_forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if not last:
             h = torch.relu(h)
     return h[:, 0]
-
-
-def empirical_ntk(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Empirical NTK Σ_l ⟨∂f(x_i)/∂W_l, ∂f(x_j)/∂W_l⟩ by the layer-wise Gram form.
-
-    For layer l with input a_{l−1} (n, fan_in) and back-propagated signal g_l = ∂f/∂(pre-activation)
-    (n, fan_out), ∂f/∂W_l = s_l g_l a_{l−1}ᵀ per sample, so its contribution is
-    s_l² (G_l G_lᵀ) ⊙ (A_{l−1} A_{l−1}ᵀ): two n × n products per layer, no Jacobian is formed.
-    """
-    acts, scales, masks = [x], [], []
-    h = x
-    for i, w in enumerate(weights):
-        last = i == len(weights) - 1
-        s = _scale(i, w)
-        pre = h @ w.T * s
-        scales.append(s)
-        if not last:
-            masks.append((pre > 0).to(x.dtype))
-            h = torch.relu(pre)
-            acts.append(h)
-    n = x.shape[0]
-    g = torch.ones(n, 1, dtype=x.dtype, device=x.device)  # ∂f/∂(output pre-activation)
-    kernel = torch.zeros(n, n, dtype=x.dtype, device=x.device)
-    for layer in range(len(weights) - 1, -1, -1):
-        a = acts[layer]
-        kernel += scales[layer] ** 2 * (g @ g.T) * (a @ a.T)
-        if layer > 0:
-            g = (g @ weights[layer]) * scales[layer] * masks[layer - 1]
-    return kernel
-
-
-def empirical_ntk_jacobian(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Reference: the same kernel from full per-sample Jacobians (``torch.func.jacrev``)."""
-    params = tuple(weights)
-    jac = jacrev(lambda *ws: mlp_forward(list(ws), x), argnums=tuple(range(len(params))))(*params)
-    flat = torch.cat([j.reshape(x.shape[0], -1) for j in jac], dim=1)
-    return flat @ flat.T
 
 
 class DeepEnsemble:

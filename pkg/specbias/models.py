@@ -17,9 +17,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from . import accel, activations, arcstep, deep, duals, ntk
+from . import accel, activations, arcstep, deep, duals
 from .gram import Rows, cosines, ntk_rows, symmetric_gram
-from .registry import ACTIVATIONS, Configured, MODELS
+from .registry import Configured, MODELS
 
 INITS = ("independent", "antisymmetric")
 
@@ -92,25 +92,19 @@ class TwoLayer(ModelKind):
     def ensemble(self, seeds, dim, dtype=torch.float32, device="cpu"):
         c = self.cfg
         ens = init_two_layer(seeds, c["width"], dim, c["tau"], c["bias"], c["init"], dtype, device)
-        if not activations.is_relu(c.get("activation")):
-            ens.activation = ACTIVATIONS.build(c["activation"])
+        ens.activation = activations.of(c.get("activation")).ensemble_activation()
         return ens
 
     def kernel(self, cos):
-        spec = self.cfg.get("activation")
-        if activations.is_relu(spec):
-            return ntk.two_layer_ntk(cos, self.cfg["bias"])
-        return duals.two_layer_ntk(cos, ACTIVATIONS.build(spec), self.cfg.get("tau", 1.0), self.cfg["bias"])
+        return activations.of(self.cfg.get("activation")).two_layer_ntk(cos, self.cfg.get("tau", 1.0), self.cfg["bias"])
 
     def rows(self):
-        act = ACTIVATIONS.build(self.cfg.get("activation") or "relu")
-        return ntk_rows(act, None, tau=self.cfg.get("tau", 1.0), bias=self.cfg["bias"])
+        return ntk_rows(activations.of(self.cfg.get("activation")), None, tau=self.cfg.get("tau", 1.0), bias=self.cfg["bias"])
 
     def circle_gram(self, theta, device=None):
-        """ReLU: from the angle differences θ_i − θ_j (no arccos of a rounded inner product)."""
-        if activations.is_relu(self.cfg.get("activation")):
-            return ntk.circle_gram(theta, self.cfg["bias"])
-        return super().circle_gram(theta, device)
+        """From the angle differences θ_i − θ_j where the activation has that form (ReLU)."""
+        gram = activations.of(self.cfg.get("activation")).circle_gram(theta, self.cfg["bias"])
+        return gram if gram is not None else super().circle_gram(theta, device)
 
 
 @MODELS.register("deep")
@@ -119,20 +113,16 @@ class Deep(ModelKind):
 
     def ensemble(self, seeds, dim, dtype=torch.float32, device="cpu"):
         ens = deep.init_deep_ensemble(seeds, dim, self.cfg["width"], self.cfg["depth"], dtype, device)
-        spec = self.cfg.get("activation")
-        if not activations.is_relu(spec):
-            act = ACTIVATIONS.build(spec)
+        act = activations.of(self.cfg.get("activation"))
+        if act.ensemble_activation() is not None:
             ens.set_activation(act, duals.weight_variance(act))
         return ens
 
     def kernel(self, cos):
-        spec = self.cfg.get("activation")
-        if not activations.is_relu(spec):
-            return duals.deep_ntk(cos, ACTIVATIONS.build(spec), self.cfg["depth"])
-        return deep.relu_ntk(cos, self.cfg["depth"])
+        return activations.of(self.cfg.get("activation")).deep_ntk(cos, self.cfg["depth"])
 
     def rows(self):
-        return ntk_rows(ACTIVATIONS.build(self.cfg.get("activation") or "relu"), self.cfg["depth"])
+        return ntk_rows(activations.of(self.cfg.get("activation")), self.cfg["depth"])
 
 
 @dataclass
@@ -336,15 +326,3 @@ def init_two_layer(
     return TwoLayerEnsemble(
         wb=w.to(device=device, dtype=dtype), a=torch.stack(as_).to(device=device, dtype=dtype), bias=bias
     )
-
-
-def empirical_ntk(model: TwoLayerEnsemble, x: torch.Tensor) -> torch.Tensor:
-    """Empirical NTK ``Σ_params ∂f(x_i) ∂f(x_j)`` of each run at its current parameters: (R, n, n).
-
-    For this architecture ``∂f/∂w_r = a_r 1[pre_r > 0] x / √m`` and ``∂f/∂b_r = a_r 1[pre_r > 0] / √m``,
-    so the kernel is ``(xᵢᵀxⱼ + β) · (1/m) Σ_r 1[pre_r(xᵢ) > 0] 1[pre_r(xⱼ) > 0]`` (a_r² = 1).
-    """
-    act = (model.preactivation(x) > 0).to(x.dtype)  # (R, n, m)
-    share = torch.matmul(act, act.transpose(1, 2)) / model.width
-    inner = x @ x.T + (1.0 if model.bias else 0.0)
-    return share * inner

@@ -186,7 +186,7 @@ def relative_lr(cfg: dict) -> bool:
 
 
 def relu_two_layer(model: dict) -> bool:
-    return model["kind"] == "two_layer" and activations.is_relu(model.get("activation"))
+    return model["kind"] == "two_layer" and activations.of(model.get("activation")).relu_closed_forms
 
 
 def has_operator_spectrum(cfg: dict) -> bool:
