@@ -7,7 +7,10 @@ from specbias.summary import run_summary
 min_version("9.0")
 
 
-configfile: "config.yaml"
+include: "rules/configfiles.smk"
+
+
+configfile: WORKFLOW_CONFIG
 
 
 include: "rules/common.smk"

@@ -125,100 +125,20 @@ rule convergence_analysis:
         "../workflow/scripts/convergence_analysis.py"
 
 
-rule convergence_figure_steps:
+rule convergence_figure:
+    """One figure of one entry (convergence.figures: the figures its options produce data for)."""
     input:
-        convergence=convergence.path("analysis/convergence.nc"),
+        unpack(convergence.figure_inputs),
     output:
-        report(figure_outputs(convergence.path("figures/steps")), category="convergence {convergence}",
-               caption="../report/convergence.rst"),
+        report(figure_outputs(convergence.path("figures/{fig}")), category="convergence {convergence}",
+               caption="../report/convergence_figure.rst"),
+    wildcard_constraints:
+        fig=convergence.figure_pattern(),
     params:
         figures=config["figures"],
         section="convergence",
-        figure="steps",
+        figure=lambda wc: wc.fig,
     log:
-        convergence.path("logs/figures/steps.log"),
-    script:
-        "../workflow/scripts/figure.py"
-
-
-rule convergence_figure_heatmap:
-    input:
-        runs=lambda wc: convergence.train_files(wc, first_only=True),
-        predictions=lambda wc: convergence.predict_files(wc, first_only=True),
-    output:
-        report(figure_outputs(convergence.path("figures/heatmap")), category="convergence {convergence}",
-               caption="../report/heatmap.rst"),
-    params:
-        figures=config["figures"],
-        section="convergence",
-        figure="heatmap",
-    log:
-        convergence.path("logs/figures/heatmap.log"),
-    script:
-        "../workflow/scripts/figure.py"
-
-
-rule convergence_figure_kernel:
-    input:
-        runs=lambda wc: convergence.train_files(wc, first_only=True),
-    output:
-        report(figure_outputs(convergence.path("figures/kernel")), category="convergence {convergence}",
-               caption="../report/kernel_records.rst"),
-    params:
-        figures=config["figures"],
-        section="convergence",
-        figure="kernel",
-    log:
-        convergence.path("logs/figures/kernel.log"),
-    script:
-        "../workflow/scripts/figure.py"
-
-
-rule convergence_figure_region_convergence:
-    input:
-        convergence=convergence.path("analysis/convergence.nc"),
-        law=convergence.law_files,
-    output:
-        report(figure_outputs(convergence.path("figures/region_convergence")), category="convergence {convergence}",
-               caption="../report/region_convergence.rst"),
-    params:
-        figures=config["figures"],
-        section="convergence",
-        figure="region_convergence",
-    log:
-        convergence.path("logs/figures/region_convergence.log"),
-    script:
-        "../workflow/scripts/figure.py"
-
-
-rule convergence_figure_ntk_spectrum:
-    input:
-        eigen=lambda wc: convergence.eigen_files(wc)[0],
-        convergence=convergence.path("analysis/convergence.nc"),
-    output:
-        report(figure_outputs(convergence.path("figures/ntk_spectrum")), category="convergence {convergence}",
-               caption="../report/ntk_spectrum.rst"),
-    params:
-        figures=config["figures"],
-        section="convergence",
-        figure="ntk_spectrum",
-    log:
-        convergence.path("logs/figures/ntk_spectrum.log"),
-    script:
-        "../workflow/scripts/figure.py"
-
-
-rule convergence_figure_sphere_eigenfunctions:
-    input:
-        eigen=lambda wc: convergence.eigen_files(wc)[0],
-    output:
-        report(figure_outputs(convergence.path("figures/sphere_eigenfunctions")), category="convergence {convergence}",
-               caption="../report/sphere_eigenfunctions.rst"),
-    params:
-        figures=config["figures"],
-        section="convergence",
-        figure="sphere_eigenfunctions",
-    log:
-        convergence.path("logs/figures/sphere_eigenfunctions.log"),
+        convergence.path("logs/figures/{fig}.log"),
     script:
         "../workflow/scripts/figure.py"

@@ -19,7 +19,7 @@ rule depth_spectrum:
         "../workflow/scripts/depth_spectrum.py"
 
 
-rule depth_claims:
+rule depth_analysis:
     """Scorecard rows C3 (every depth), C4 and C10 from the depth spectra."""
     input:
         spectra=depth.spectrum_files(),
@@ -30,10 +30,10 @@ rule depth_claims:
     log:
         depth.section_path("logs/claims.log"),
     script:
-        "../workflow/scripts/depth_claims.py"
+        "../workflow/scripts/depth_analysis.py"
 
 
-rule depth_figure_spectrum:
+rule depth_figure:
     """Eigenvalue decay vs depth (P1 F12)."""
     input:
         spectrum=depth.path("spectrum.nc"),

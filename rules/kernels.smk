@@ -19,7 +19,7 @@ rule kernels_spectrum:
         "../workflow/scripts/kernels_spectrum.py"
 
 
-rule kernels_claims:
+rule kernels_analysis:
     """Scorecard rows C16 and C17 from every entry of the `kernels:` section."""
     input:
         spectra=kernels.spectrum_files(),
@@ -30,10 +30,10 @@ rule kernels_claims:
     log:
         kernels.section_path("logs/claims.log"),
     script:
-        "../workflow/scripts/kernels_claims.py"
+        "../workflow/scripts/kernels_analysis.py"
 
 
-rule kernels_figure_spectra:
+rule kernels_figure:
     """Eigenvalue decay per activation: power law (ReLU family) or faster (smooth activations)."""
     input:
         spectrum=kernels.path("spectrum.nc"),

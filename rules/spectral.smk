@@ -20,7 +20,7 @@ rule spectral_eigen:
         "../workflow/scripts/spectral_eigen.py"
 
 
-rule spectral_claims:
+rule spectral_analysis:
     """Scorecard rows C7 and C8 from every density of the `spectral:` section."""
     input:
         spectra=spectral.spectrum_files(),
@@ -31,7 +31,7 @@ rule spectral_claims:
     log:
         spectral.section_path("logs/claims.log"),
     script:
-        "../workflow/scripts/spectral_claims.py"
+        "../workflow/scripts/spectral_analysis.py"
 
 
 rule spectral_figure:

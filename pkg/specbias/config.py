@@ -1,12 +1,16 @@
-"""Config validation: JSON Schema (with defaults filled in) plus checks a schema cannot express.
+"""Config validation: strict YAML files, JSON Schema (with defaults filled in) plus checks a schema
+cannot express.
 
 Errors name the offending key as a dotted path, e.g.
-``config error at circle.uniform_circle.train.lr: -0.1 is less than or equal to the minimum of 0``.
+``config error at convergence.uniform_circle.train.lr: -0.1 is less than or equal to the minimum of 0``,
+or the file and line where the file itself is wrong (a duplicate key, a key that is not text,
+an unknown tag, bytes that are not UTF-8).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +24,78 @@ from .sampling import DensityError, make_density
 
 class ConfigError(ValueError):
     """A config value is wrong; the message names the key."""
+
+
+#: the largest seed: every seed reaches numpy's and torch's generators (torch takes 64 bits, a
+#: seed + offset must stay inside)
+MAX_SEED = 2**32 - 1
+#: the longest entry name (a folder name under results/<study>/, and part of every job's paths)
+MAX_NAME = 64
+ENTRY_NAME = re.compile(rf"[A-Za-z][A-Za-z0-9_]{{0,{MAX_NAME - 1}}}")
+
+
+# ---- config files: strict YAML ------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML with the mistakes YAML forgives refused: a key given twice (the last one would win
+    silently), a key that is not text (``true:``, ``1:``); unknown tags fail as in SafeLoader."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    loader.flatten_mapping(node)
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            raise ConfigError(f"{key_node.start_mark.name}, line {line}: the key {key_node.value!r} is read as {type(key).__name__}, not text; "
+                              f"write it in quotes if it is a name ('{key_node.value}':)")
+        if key in seen:
+            raise ConfigError(f"{key_node.start_mark.name}, line {line}: the key {key!r} is given twice (first at line "
+                              f"{seen[key]}); YAML would keep only the last one: remove or rename one")
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_config_file(path: str | Path) -> dict:
+    """A config file read strictly: UTF-8 text, YAML (or JSON) without duplicate or non-text keys
+    or unknown tags, a mapping at the top; raise ConfigError naming the file and line."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                          "save it as UTF-8") from None
+    loader = _StrictLoader(text)
+    loader.name = str(path)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}, line {mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: {exc.problem or exc}" + (f" ({exc.context})" if exc.context else "")) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config file holds a mapping of sections at the top level, got {type(data).__name__}")
+    return data
+
+
+def check_config_files(paths) -> None:
+    """Read every config file of a run strictly (Snakemake's own reading forgives duplicate keys)."""
+    for path in paths:
+        if path is not None and Path(path).exists():
+            load_config_file(path)
 
 
 def _path(error) -> str:
@@ -45,14 +121,23 @@ def load_schema(path: str | Path) -> dict:
         return yaml.safe_load(fh)
 
 
+def _strict_integers(validator_class):
+    """JSON Schema counts 256.0 as an integer; a config's integers must be written as integers."""
+    checker = validator_class.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    return jsonschema.validators.extend(validator_class, type_checker=checker)
+
+
 def validate(config: dict, schema: dict) -> dict:
     """Validate ``config`` in place (defaults filled in) and return it; raise ConfigError."""
     if isinstance(config.get("compile"), bool):  # YAML 1.1 reads a bare on/off as a boolean
         config["compile"] = "on" if config["compile"] else "off"
+    check_keys(config)
     check_finite(config)
+    check_seeds(config)
     prepare_studies(config)
     cls = jsonschema.validators.validator_for(schema)
-    validator = _with_defaults(cls)(schema)
+    validator = _with_defaults(_strict_integers(cls))(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
     if errors:
         # The deepest error is usually the most specific one.
@@ -68,6 +153,11 @@ def prepare_studies(config: dict) -> None:
     from .studies import registered
 
     for cls in registered().values():
+        entries = config.get(cls.section)
+        for name in entries if isinstance(entries, dict) else ():
+            if isinstance(name, str) and not ENTRY_NAME.fullmatch(name):
+                raise ConfigError(f"config error at {cls.section}.{name!r}: an entry name is a letter followed by up to "
+                                  f"{MAX_NAME - 1} letters, digits or underscores (it names folders and jobs)")
         for old, how in cls.former_sections.items():
             if old in config:
                 raise ConfigError(f"config error at {old}: this section is {how} `{cls.section}:`; move its entries under "
@@ -77,6 +167,44 @@ def prepare_studies(config: dict) -> None:
             for name, entry in entries.items():
                 if isinstance(entry, dict):
                     cls.prepare(name, entry)
+
+
+def check_keys(node, where: str = "") -> None:
+    """Every key is text; a top-level key with a dot is a ``--config a.b=...`` override, which
+    Snakemake does not nest."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                raise ConfigError(f"config error at {where or '<top level>'}: the key {key!r} is not text; write it in quotes")
+            if not where and "." in key:
+                raise ConfigError(f"config error at {key}: `--config` sets top-level sections only ({key.split('.')[0]}: "
+                                  "would need a whole mapping); put nested values in a file and pass it with --configfile")
+            check_keys(value, f"{where}.{key}" if where else key)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            check_keys(value, f"{where}[{i}]")
+
+
+def check_seeds(node, where: str = "") -> None:
+    """Every ``seed`` / ``seeds`` value is an integer in [0, MAX_SEED] (a larger one overflows a
+    generator inside a job)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key in ("seed", "seeds", "nystrom_seed"):
+                for i, s in enumerate(value if isinstance(value, list) else [value]):
+                    at = f"{path}[{i}]" if isinstance(value, list) else path
+                    if isinstance(s, bool) or not isinstance(s, (int, float)):
+                        continue  # the schema names the type
+                    if not isinstance(s, int):
+                        raise ConfigError(f"config error at {at}: {s} is not an integer (a seed is a whole number)")
+                    if not 0 <= s <= MAX_SEED:
+                        raise ConfigError(f"config error at {at}: {s} is outside [0, {MAX_SEED}]")
+            else:
+                check_seeds(value, path)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            check_seeds(value, f"{where}[{i}]")
 
 
 def check_activation(cfg, where: str) -> None:

@@ -97,6 +97,18 @@ class Convergence(Study):
         other = self._stages().comparison(self.entry(wildcards))
         return [self.path("analysis/convergence.nc", other)] if other else []
 
+    def figure_inputs(self, wildcards) -> dict:
+        """The files one figure reads (the figure rule's input function)."""
+        analysis = self.path("analysis/convergence.nc")
+        return {
+            "steps": lambda: {"convergence": analysis},
+            "heatmap": lambda: {"runs": self.train_files(wildcards, True), "predictions": self.predict_files(wildcards, True)},
+            "kernel": lambda: {"runs": self.train_files(wildcards, True)},
+            "region_convergence": lambda: {"convergence": analysis, "law": self.law_files(wildcards)},
+            "ntk_spectrum": lambda: {"eigen": self.eigen_files(wildcards)[0], "convergence": analysis},
+            "sphere_eigenfunctions": lambda: {"eigen": self.eigen_files(wildcards)[0]},
+        }[wildcards.fig]()
+
     def figures(self, name, entry):
         s = self._stages()
         figs = ["steps"]

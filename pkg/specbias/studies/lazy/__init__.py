@@ -17,7 +17,12 @@ class Lazy(Study):
     def prepare(cls, name, entry):
         """The base model takes its width from ``widths`` (the largest), so the base need not name
         one: it is replaced by each width in turn."""
+        from ...config import ConfigError
+
         widths = entry.get("widths")
+        for i, w in enumerate(widths if isinstance(widths, list) else []):
+            if isinstance(w, bool) or not isinstance(w, int):  # before the base's width is taken from them
+                raise ConfigError(f"config error at {cls.section}.{name}.widths[{i}]: {w!r} is not of type 'integer'")
         if isinstance(entry.get("base"), dict) and isinstance(widths, list) and widths:
             model = entry["base"].setdefault("model", {})
             if isinstance(model, dict) and "width" not in model and all(isinstance(w, int) for w in widths):

@@ -1,4 +1,4 @@
-"""Rule spectral_claims: C7 and C8 for every density."""
+"""Rule depth_analysis: C3, C4 and C10 from the depth spectra."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
@@ -6,8 +6,8 @@ setup_logging(snakemake.log[0])  # noqa: F821
 from pathlib import Path  # noqa: E402
 
 from specbias import io  # noqa: E402
-from specbias.studies.spectral import stages as spectral  # noqa: E402
+from specbias.studies.depth import stages as depth  # noqa: E402
 
 sm = snakemake  # noqa: F821
 specs = {Path(p).parent.name: io.read(p) for p in sm.input.spectra}
-io.write_csv(spectral.claim_rows(specs, sm.params.entries), sm.output.claims)
+io.write_csv(depth.claim_rows(specs, sm.params.entries), sm.output.claims)

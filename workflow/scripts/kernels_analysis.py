@@ -1,4 +1,4 @@
-"""Rule kernels_claims: C16 and C17 from every kernels entry."""
+"""Rule kernels_analysis: C16 and C17 from every kernels entry."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
