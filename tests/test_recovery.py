@@ -86,3 +86,50 @@ def test_recover_leaves_a_live_run_alone(tmp_path):
     assert "removed the stale lock" in recover.recover(["--directory", str(tmp_path)])
     locks = tmp_path / ".snakemake" / "locks"
     assert not (locks.exists() and any(locks.iterdir()))
+
+
+SLOW_SNAKEFILE = """
+rule all:
+    output: "done.txt"
+    shell: "sleep 120 && touch {output}"
+"""
+
+
+def _locked(work):
+    locks = work / ".snakemake" / "locks"
+    return locks.is_dir() and any(locks.iterdir())
+
+
+def test_recover_from_elsewhere_never_unlocks_a_live_run_and_unlocks_it_once_killed(tmp_path):
+    """A run going in D, recover called from another folder E (holding a stale lock of its own) with
+    -d D and --directory=D: D's lock stays while the run lives, goes once it is killed; E's is D's business never."""
+    live, elsewhere = tmp_path / "D", tmp_path / "E"
+    for work in (live, elsewhere):
+        work.mkdir()
+        (work / "Snakefile").write_text(SLOW_SNAKEFILE)
+    (elsewhere / ".snakemake" / "locks").mkdir(parents=True)
+    (elsewhere / ".snakemake" / "locks" / "0.input.lock").write_text("stale\n")
+    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", "--snakefile", str(live / "Snakefile"),
+                             "--directory", str(live)], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not _locked(live) and proc.poll() is None:
+            time.sleep(0.2)
+        assert _locked(live), "the run never took its lock"
+
+        def recover(*args):
+            return subprocess.run([sys.executable, "-m", "specbias.recover", *args], cwd=elsewhere, capture_output=True,
+                                  text=True, check=True).stdout
+
+        for args in (["-d", str(live)], [f"--directory={live}"], ["--directory", "../D"], [f"-d{live}"]):
+            out = recover(*args)
+            assert "Snakemake is running there" in out and str(live) in out, (args, out)
+            assert _locked(live)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert _locked(live)  # the killed run's lock is stale now
+    out = recover(f"--directory={live}")
+    assert "removed the stale lock" in out and str(live) in out, out
+    assert not _locked(live) and _locked(elsewhere)

@@ -22,8 +22,10 @@ Conventions (design.md):
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -111,21 +113,44 @@ def remove_stale_parts(path: Path) -> list[Path]:
     return stale
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A temporary file beside ``path`` with the permissions any new file of the user gets
+    (``0666`` less the umask; ``mkstemp`` alone would make it readable by its owner only)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())
+    return fd, tmp
+
+
+def _explain_write_error(exc: BaseException, path: Path) -> None:
+    """A full disk said in words (a job would otherwise end with a bare exit status)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        free = shutil.disk_usage(path.parent).free if path.parent.exists() else 0
+        raise OSError(errno.ENOSPC, f"no space left on the device while writing {path} ({free / 1e6:.0f} MB free there): "
+                      "free some space (or move results/ to a larger disk) and run the same command again") from exc
+
+
 def write(ds: xr.Dataset, path: str | os.PathLike) -> None:
     """Write atomically: a temporary file in the target folder, then ``os.replace``; temporaries of
     the same file left by a killed writer are removed first."""
     check_conventions(ds)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = _temporary(path)
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine="netcdf4", encoding=_char_encoding(ds))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
+        _explain_write_error(exc, path)
         raise
 
 
@@ -140,9 +165,24 @@ def _char_encoding(ds: xr.Dataset) -> dict:
             if var.dtype.kind == "U" or (var.dtype.kind == "O" and all(isinstance(v, str) for v in var.values.ravel()))}
 
 
+class DamagedFileError(RuntimeError):
+    """An input file exists but cannot be read (truncated, overwritten, not NetCDF)."""
+
+
 def read(path: str | os.PathLike) -> xr.Dataset:
-    """Load a whole dataset into memory and close the file."""
-    return xr.load_dataset(path, engine="netcdf4")
+    """Load a whole dataset into memory and close the file; a file that exists but cannot be read
+    is reported with its path and what to do (Snakemake keeps a damaged file whose date is new)."""
+    try:
+        return xr.load_dataset(path, engine="netcdf4")
+    except FileNotFoundError:
+        raise
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        if not Path(path).is_file():
+            raise
+        raise DamagedFileError(
+            f"{path} cannot be read ({type(exc).__name__}: {exc}): the file is damaged (cut short, or written by "
+            f"something else). Delete it and run the same command again (Snakemake remakes a missing file and "
+            f"everything after it), or rerun its job with --forcerun <rule that makes it>") from None
 
 
 # ----------------------------------------------------------------------------------------
@@ -165,16 +205,15 @@ def region_coordinate(density):
 
 def _atomic_text(text: str, path: str | os.PathLike) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = _temporary(path)
     try:
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
+        _explain_write_error(exc, path)
         raise
 
 
