@@ -86,3 +86,55 @@ def test_a_damaged_intermediate_file_stops_its_consumer_with_the_fix_and_the_fix
     spec.unlink()  # what the message says
     snakemake(tmp_path, "--cores", "1", env=env)
     assert io.read(spec).attrs["slope"] < -1.9
+
+
+def _nothing_measurable():
+    import yaml
+
+    from wfutil import TINY
+
+    cfg = {k: TINY[k] for k in ("device", "compile", "figures")}
+    never = yaml.safe_load(yaml.safe_dump(TINY["convergence"]["tiny"]))
+    never["train"].update(max_steps=4, snapshots=5)  # no run can converge in 4 steps
+    loose = yaml.safe_load(yaml.safe_dump(TINY["convergence"]["regions"]))
+    loose["data"]["replicates"] = 1
+    loose["train"]["criterion"]["threshold"] = 1e6  # every run "converges" at step 0
+    deep = {"data": {"domain": "sphere", "dim": 4, "n": 40}, "target": {"kappas": [1, 2, 3]},
+            "model": {"kind": "deep", "depth": 3, "width": 32, "activation": "gelu"},
+            "train": {"lr_relative": 1.0, "max_steps": 5, "seeds": [0, 1], "snapshots": 6}}
+    cfg["convergence"] = {"never": never, "loose": loose, "gelu_s3": deep}
+    return cfg
+
+
+@pytest.mark.workflow
+def test_entries_with_nothing_measurable_get_figures_unevaluated_rows_and_advice(tmp_path):
+    copy_workflow(tmp_path, _nothing_measurable())
+    proc = snakemake(tmp_path, "--cores", "2")  # the workflow completes
+    res = tmp_path / "results" / "convergence"
+    assert (res / "loose" / "figures" / "region_convergence.png").exists()
+    assert (res / "never" / "figures" / "steps.png").exists() and (res / "gelu_s3" / "figures" / "steps.png").exists()
+    card = io.read_csv(tmp_path / "results" / "scorecard.csv")
+    row = lambda entry, claim: card[(card.experiment == entry) & (card.claim == claim)].iloc[0]  # noqa: E731
+    assert row("loose", "C5").verdict == "not_evaluated" and "threshold is too loose" in row("loose", "C5").note
+    assert row("gelu_s3", "C11").verdict == "not_evaluated" and "no run converged" in row("gelu_s3", "C11").note
+    assert row("never", "C1").verdict == "not_evaluated"
+    out = proc.stdout + proc.stderr
+    assert "convergence/never: no run converged within train.max_steps = 4" in out
+    assert "convergence/loose: every run met the criterion at step 0" in out and "lower train.criterion.threshold" in out
+
+
+def test_a_panel_with_nothing_to_draw_on_log_axes_says_so_and_saves(tmp_path):
+    from specbias import figures
+
+    fig, (a, b) = figures.plt.subplots(1, 2)
+    a.plot([1, 2], [np.nan, np.nan], label="nothing")
+    a.set(xscale="log", yscale="log")
+    b.plot([1, 2, 3], [1e-3, 1e-2, 1e-1], label="kept")
+    b.plot([1, 2, 3], [-1, -2, -3], label="negative")
+    b.set(yscale="log")
+    b.legend()
+    notes = figures.guard_axes(fig)
+    assert any("nothing to draw" in n for n in notes) and any(n.startswith("negative: values -3 to -1") for n in notes)
+    assert [t.get_text() for t in b.get_legend().get_texts()] == ["kept", "negative [not drawn: values -3 to -1, none above 0 for the log scale]"]
+    figures.save(fig, tmp_path / "f", ("png",), 50)
+    assert (tmp_path / "f.png").exists()

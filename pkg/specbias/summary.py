@@ -43,6 +43,12 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
     if never:
         lines.append("  not converged within max_steps (excluded from step fits): "
                      + ", ".join(f"{k} {v['not_converged']} of {v['runs']}" for k, v in never.items()))
+    from .studies import bind
+
+    advice = [line for study in bind({}).values() for line in study.advice(results)]
+    if advice:
+        lines.append("  NOTHING MEASURABLE in these entries (their figures say so, their claims are not evaluated):")
+        lines += [f"    {line}" for line in advice]
     report = Path(report) if report else results / "report.html"
     lines.append(f"  report: {report}" + ("" if report.exists() else " (build it with `make report`)"))
     return "\n".join(lines)

@@ -162,6 +162,10 @@ class Study:
 
     # ---- end of run ---------------------------------------------------------------------------
 
+    def advice(self, results: Path) -> list[str]:
+        """One line per entry whose runs gave nothing measurable: what happened and the key to change."""
+        return []
+
     def run_counts(self, results: Path) -> dict[str, dict[str, int]]:
         """Per entry (``<section>/<name>``): runs, diverged, not converged, from the finished files."""
         return {}

@@ -167,6 +167,31 @@ class Convergence(Study):
             "sphere_eigenfunctions": lambda sm: f.sphere_eigenfunctions(io.read(sm.input.eigen)),
         }
 
+    def advice(self, results: Path):
+        import numpy as np
+
+        from ... import io
+        from ...common import STATUS
+
+        out = []
+        for path in sorted((Path(results) / self.section).glob("*/analysis/convergence.nc")):
+            conv, name = io.read(path), path.parts[-3]
+            max_steps = io.config_of(conv).get("max_steps")
+            measured, status = conv.measured_step.values, conv.status.values
+            live = status != STATUS["diverged"]
+            if not live.any():
+                out.append(f"{self.section}/{name}: every run diverged; lower train.lr (or train.lr_relative)")
+            elif (status[live] == STATUS["not_converged"]).all():
+                pred = conv.predicted_step.values
+                need = (f"the linearised prediction needs about {int(np.median(pred[pred > 0]))} steps"
+                        if (pred > 0).any() else "the linearised prediction does not converge within it either")
+                out.append(f"{self.section}/{name}: no run converged within train.max_steps = {max_steps}; {need} "
+                           "(raise train.max_steps)")
+            elif (measured[live] == 0).all():
+                out.append(f"{self.section}/{name}: every run met the criterion at step 0, so no time was measured; "
+                           "lower train.criterion.threshold")
+        return out
+
     def run_counts(self, results: Path):
         import xarray as xr
 
