@@ -1,4 +1,4 @@
-"""Probe: bad configs against validation and the pre-flight checks (issue 13's list and more).
+"""Probe: bad configs against validation and the pre-flight checks.
 
     python bench/probe_configs.py            # prints one line per case and the counts
 
@@ -93,11 +93,30 @@ CASES = [  # (what, mutate, key the message must name)
                                                      at(("lazy", "circle_widths", "base", "train", "lr"), 1.0)(c)),
      "lazy.circle_widths.base.train.lr"),
     ("no study at all", lambda c: [c.pop(s) for s in sections()], ""),
+    # values a job would have failed on, late
+    ("width 256.0 (a float)", at(U + ("model", "width"), 256.0), "convergence.uniform_circle.model.width"),
+    ("seed 1e20", at(U + ("data", "seed"), 1e20), "convergence.uniform_circle.data.seed"),
+    ("seed 2^40", at(U + ("train", "seeds"), [0, 2**40]), "convergence.uniform_circle.train.seeds[1]"),
+    ("entry name of 300 characters", lambda c: c["convergence"].update({"x" * 300: c["convergence"].pop("uniform_circle")}),
+     "convergence.'" + "x" * 300 + "'"),
+    ("entry name with a trailing newline", lambda c: c["convergence"].update({"u\n": c["convergence"].pop("uniform_circle")}),
+     "convergence.'u\\n'"),
+    ("a key that is not text", lambda c: c["figures"].update({True: 1}), "figures"),
+    ("a dotted --config key", lambda c: c.update({"convergence.uniform_circle.train.lr": 0.1}), "convergence.uniform_circle.train.lr"),
+    ("float lazy widths", at(("lazy", "circle_widths", "widths"), [256.0, 1024]), "lazy.circle_widths.widths[0]"),
+    # arrays that scale with seeds, points, width, records: the memory pre-flight of every study kind
+    ("200,000 seeds on a convergence entry", at(U + ("train", "seeds"), list(range(200_000))), "convergence.uniform_circle.train.snapshots"),
+    ("100,000 seeds on a coordinate entry", at(G1 + ("train", "seeds"), list(range(100_000))), "coordinate.g1_signal.model.hidden"),
+    ("100,000 seeds on a holdout entry", at(("holdout", "astronaut", "train", "seeds"), list(range(100_000))),
+     "holdout.astronaut.model.hidden"),
+    ("200,000 seeds on a lazy entry", at(("lazy", "circle_widths", "base", "train", "seeds"), list(range(200_000))),
+     "lazy.circle_widths.base.model.width"),
 ]
 
 
 def main() -> int:
     schema = load_schema(ROOT / "schemas" / "config.schema.yaml")
+    preflight_limit_gb = 24  # the memory of the machine the project's numbers are quoted for
     base = yaml.safe_load((ROOT / "config.yaml").read_text())
     refused = accepted = 0
     for what, mutate, key in CASES:
@@ -105,6 +124,7 @@ def main() -> int:
         mutate(cfg)
         try:
             validate(cfg, schema)
+            cfg["preflight"]["memory_gb"] = preflight_limit_gb
             preflight.check(cfg)
         except ConfigError as exc:
             ok = f"config error at {key}" in str(exc) if key else str(exc).startswith("config error")

@@ -436,3 +436,12 @@ def test_c20_held_out_psnr_order():
     assert row.verdict == "pass" and row.paper_value.startswith("none 19.32 <") and "512x512" in row.note
     assert holdout_claims.claim_c20(_psnr_table([17.0, 20.0, 23.5, 23.0]), "h", order).verdict == "fail"
     assert holdout_claims.claim_c20(_psnr_table([17.0, 20.0, 22.0, 23.0]), "h", order + ["siren"]).verdict == "not_evaluated"
+
+
+def test_scorecard_rows_carry_their_study():
+    """A depth entry and a convergence entry of the same name: two C3 rows told apart by study."""
+    row = lambda: claims.claims_frame([claims.ClaimRow("tiny", "C3", "s", "-2", "-2.0", "t", "pass", "")])  # noqa: E731
+    frame, md = claims.scorecard({"depth": [row()], "convergence": [row()]})
+    assert frame[["study", "experiment"]].values.tolist() == [["convergence", "tiny"], ["depth", "tiny"]]
+    assert list(frame.columns[:3]) == ["claim", "study", "experiment"]
+    assert "| C3 | depth | tiny |" in md and "| C3 | convergence | tiny |" in md

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from specbias import claims, schema, studies
+from specbias import claims, io, schema, studies
 from specbias.config import ConfigError, validate
 from wfutil import ROOT, copy_workflow, snakemake
 
@@ -100,11 +100,10 @@ def test_a_plugin_study_runs_through_the_workflow_and_the_scorecard(tmp_path):
     res = tmp_path / "results"
     for name in ("relu", "smooth"):
         assert (res / "ring_decay" / name / "figures" / "spectrum.png").exists()
-    card = (res / "scorecard.csv").read_text()
-    rows = {line.split(",")[0]: line for line in card.splitlines()[1:]}
-    assert set(rows) == {"relu", "smooth"}
-    assert ",X1," in rows["relu"] and rows["relu"].split(",")[-2] == "pass"  # slope -2.00
-    assert rows["smooth"].split(",")[-2] == "fail"  # a smooth activation's spectrum falls faster than any power
+    card = io.read_csv(res / "scorecard.csv").set_index("experiment")
+    assert set(card.index) == {"relu", "smooth"} and set(card.study) == {"ring_decay"} and set(card.claim) == {"X1"}
+    assert card.verdict["relu"] == "pass"  # slope -2.00
+    assert card.verdict["smooth"] == "fail"  # a smooth activation's spectrum falls faster than any power
 
 
 @pytest.mark.workflow

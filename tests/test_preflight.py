@@ -153,3 +153,34 @@ def test_probe_of_bad_configs_refuses_every_one():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "probe_configs.py")], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "0 accepted" in proc.stdout
+
+
+def _first(cfg, section):
+    return next(iter(cfg[section].values()))
+
+
+@pytest.mark.parametrize("section, mutate, key", [
+    ("convergence", lambda e: e["train"].update(seeds=list(range(200_000))), "train.snapshots"),
+    ("lazy", lambda e: e["base"]["train"].update(seeds=list(range(200_000))), "base.model.width"),
+    ("coordinate", lambda e: e["train"].update(seeds=list(range(100_000))), "model.hidden"),
+    ("holdout", lambda e: e["train"].update(seeds=list(range(100_000))), "model.hidden"),
+    ("spectral", lambda e: e.update(grid_size=100_000, nystrom_n=100_000), "grid_size"),
+    ("convergence", lambda e: e["train"]["kernel_records"].update(probe=512) or e["train"].update(seeds=list(range(20_000))),
+     "train.kernel_records.probe"),
+])
+def test_every_study_kinds_memory_estimate_grows_with_its_sizes(section, mutate, key):
+    """Seeds, points, width, records: an array a job could not hold is refused before any job, naming the key."""
+    cfg = validate(default_config(), SCHEMA)
+    name = next(iter(cfg[section]))
+    mutate(_first(cfg, section))
+    with pytest.raises(ConfigError, match=rf"config error at {section}\.{name}\.{key}: .* GB, more than the 24 GB"):
+        preflight.check_memory(cfg, 24)
+
+
+@pytest.mark.parametrize("section", ["depth", "kernels"])
+def test_the_quadrature_studies_are_estimated_and_small_at_their_largest(section):
+    cfg = validate(default_config(), SCHEMA)
+    entry = _first(cfg, section)
+    entry["max_degree"] = {"depth": 20000, "kernels": 2000}[section]  # the schema's maximum
+    est = [b for k, b, _ in preflight.estimates(cfg) if k.startswith(f"{section}.")]
+    assert est and max(est) < 1e8

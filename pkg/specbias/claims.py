@@ -93,13 +93,14 @@ def claims_frame(rows: list[ClaimRow]) -> pd.DataFrame:
 def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered by claim number (C1, C3, …, C11), then experiment."""
     number = frame["claim"].str.extract(r"(\d+)", expand=False).astype(int)
-    return frame.assign(_n=number).sort_values(["_n", "experiment"], kind="stable").drop(columns="_n").reset_index(drop=True)
+    keys = ["_n", *(["study"] if "study" in frame else []), "experiment"]
+    return frame.assign(_n=number).sort_values(keys, kind="stable").drop(columns="_n").reset_index(drop=True)
 
 
 def scorecard_markdown(frame: pd.DataFrame) -> str:
     """The scorecard as a Markdown table (claims sorted by id, then experiment)."""
     frame = sort_claims(frame)
-    cols = ["claim", "experiment", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
+    cols = [c for c in COLUMNS if c in frame]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, row in frame.iterrows():
         lines.append("| " + " | ".join(str(row[c]).replace("|", "\\|") for c in cols) + " |")
@@ -108,16 +109,23 @@ def scorecard_markdown(frame: pd.DataFrame) -> str:
     return "# specbias scorecard\n\n" + summary + "\n\n" + "\n".join(lines) + "\n"
 
 
-def scorecard(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, str]:
-    """Every study's claim rows in one table, sorted by claim, and its Markdown rendering."""
+#: the scorecard's columns, in order (``study`` and ``experiment``, the entry, name a row together)
+COLUMNS = ["claim", "study", "experiment", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
+
+
+def scorecard(frames: dict[str, list[pd.DataFrame]] | list[pd.DataFrame]) -> tuple[pd.DataFrame, str]:
+    """Every study's claim rows in one table, sorted by claim, and its Markdown rendering; given as
+    study -> its claim tables, every row carries its study (an entry name alone can be shared)."""
+    if isinstance(frames, dict):
+        frames = [f.assign(study=study) for study, fs in frames.items() for f in fs]
     frame = sort_claims(pd.concat(frames, ignore_index=True))
-    return frame, scorecard_markdown(frame)
+    return frame[[c for c in COLUMNS if c in frame]], scorecard_markdown(frame)
 
 
 def scorecard_html(frame: pd.DataFrame) -> str:
     """The scorecard as a standalone HTML page (the report shows it as a table), verdicts coloured."""
     frame = sort_claims(frame)
-    cols = ["claim", "experiment", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
+    cols = [c for c in COLUMNS if c in frame]
     counts = frame["verdict"].value_counts().to_dict()
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("pass", "fail", "not_evaluated"))
     colour = {"pass": "#dff0d8", "fail": "#f2dede", "not_evaluated": "#fcf8e3"}

@@ -165,16 +165,26 @@ def check_comparison(name: str, cfg: dict, entries: dict) -> None:
 
 
 def gd_estimates(where: str, cfg: dict) -> list[tuple[str, float, str]]:
-    """(config key, bytes, what) of the largest arrays of a GD entry's jobs (``where`` is its config path)."""
-    n, R, S = cfg["data"]["n"], len(cfg["train"]["seeds"]), cfg["train"]["snapshots"]
+    """(config key, bytes, what) of the largest arrays of a GD entry's jobs (``where`` is its config
+    path): every array that grows with seeds R, points n, width m, depth, snapshots and kernel records."""
+    data, model, train = cfg["data"], cfg["model"], cfg["train"]
+    n, R, S, m = data["n"], len(train["seeds"]), train["snapshots"], model["width"]
+    d = data.get("dim", 2)
+    layers = model["depth"] if model["kind"] == "deep" else 1
     out = [(f"{where}.data.n", 3 * F64 * n * n, f"the NTK Gram matrix and its eigenvectors (3 x {n}^2 float64)")]
-    if cfg["data"]["domain"] == "circle" and cfg["train"]["record_spectra"] is not False:
+    if data["domain"] == "circle" and train["record_spectra"] is not False:
         per_snap = R * n * S * F64 * 2 + R * (n // 2 + 1) * S * F64
         out.append((f"{where}.train.snapshots", per_snap, f"residuals and their spectra at {S} snapshots ({R} runs, n = {n})"))
     else:
         out.append((f"{where}.train.snapshots", 2 * R * n * S * F64, f"residuals at {S} snapshots ({R} runs, n = {n})"))
-    if cfg["model"]["kind"] == "deep":
-        width = cfg["model"]["width"]
-        out.append((f"{where}.model.width", 3 * R * n * width * F32 * cfg["model"]["depth"],
-                    f"activations of {R} deep nets of width {width} on {n} points"))
+    if model["kind"] == "deep":  # (the two-layer step works in blocks of runs and points)
+        out.append((f"{where}.model.width", 3 * R * n * m * layers * F32,
+                    f"activations of {R} deep nets of width {m} on {n} points"))
+    out.append((f"{where}.model.width", R * m * (m * (layers - 1) + d + 2) * F32 * 3,
+                f"parameters, gradients and updates of {R} nets of width {m}"))
+    kcfg = train["kernel_records"]
+    if kcfg["probe"] > 0:
+        p = min(kcfg["probe"], n)
+        out.append((f"{where}.train.kernel_records.probe", 3 * R * p * p * F64 + R * p * m * layers * F32,
+                    f"the empirical NTK of {R} nets on {p} probe points (kernel, eigenvectors, previous record)"))
     return out

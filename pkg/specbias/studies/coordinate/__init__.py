@@ -25,15 +25,25 @@ class Coordinate(Study):
         from ..base import F32, F64
 
         where = f"{self.section}.{name}"
-        sig = entry["signal"]
+        sig, tcfg = entry["signal"], entry["train"]
         n = sig["length"] if sig.get("kind", "sines") == "sines" else sig["size"] ** 2
-        R = len(entry["encodings"]) * len(entry["train"]["seeds"])
-        units = sum(entry["model"]["hidden"])
+        R = len(entry["encodings"]) * len(tcfg["seeds"])
+        hidden = list(entry["model"]["hidden"])
+        units = sum(hidden)
         F = len(sig["frequencies"]) if sig.get("kind", "sines") == "sines" else sig["size"] // 2
-        return [(f"{where}.model.hidden", R * n * units * (F32 + 1),
-                 f"float32 pre-activations and boolean activation patterns of {R} nets with {units} hidden units on {n} inputs"),
-                (f"{where}.train.epochs", R * F * (entry["train"]["epochs"] + 1) * F64,
-                 f"the residual spectrum at every epoch ({R} runs x {F} frequencies)")]
+        params = sum(a * b for a, b in zip(hidden[:-1], hidden[1:])) + hidden[0] * 64 + hidden[-1] * 3
+        out = [(f"{where}.model.hidden", R * n * units * (2 * F32 + 1),
+                f"float32 pre-activations and outputs and boolean activation patterns of {R} nets with {units} hidden units on {n} inputs"),
+               (f"{where}.train.epochs", R * F * (tcfg["epochs"] + 1) * F64,
+                f"the residual spectrum at every epoch ({R} runs x {F} frequencies)"),
+               (f"{where}.train.seeds", 4 * R * params * F32, f"parameters and Adam moments of {R} nets"),
+               (f"{where}.metrics.pairs", 2 * entry["metrics"]["pairs"] * 2 * params * F32,
+                f"per-example gradients of the {2 * entry['metrics']['pairs']} pair points of one net")]
+        probe = tcfg["kernel_records"]["probe"]
+        if probe > 0:
+            out.append((f"{where}.train.kernel_records.probe", R * probe * (2 * probe * F64 + units * F32),
+                        f"the empirical NTK of {R} nets on {probe} probe points"))
+        return out
 
     @staticmethod
     def _stages():

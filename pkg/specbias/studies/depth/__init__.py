@@ -25,6 +25,13 @@ class Depth(Study):
     def spectrum_files(self, wildcards=None) -> list[str]:
         return [self.path("spectrum.nc", name) for name in self.entries]
 
+    def estimates(self, name, entry):
+        from ..base import F64
+
+        nodes = max(4 * entry["max_degree"] + 64, 512)  # the Funk-Hecke quadrature (deep.funk_hecke_eigenvalues)
+        return [(f"{self.section}.{name}.max_degree", 8 * F64 * nodes + F64 * len(entry["depths"]) * (entry["max_degree"] + 1),
+                 f"Funk-Hecke quadrature on {nodes} nodes and the eigenvalue table")]
+
     def figures(self, name, entry):
         return ["depth_spectrum"]
 

@@ -17,6 +17,27 @@ class Holdout(Study):
 
         check_entry(name, entry)
 
+    def estimates(self, name, entry):
+        from ..base import F32, F64
+
+        where = f"{self.section}.{name}"
+        size, tcfg = entry["image"]["size"], entry["train"]
+        n, train = size * size, (size // 2) ** 2  # every pixel is evaluated; a quarter is trained on
+        R = len(entry["variants"]) * len(tcfg["seeds"])
+        hidden = list(entry["model"]["hidden"])
+        units = sum(hidden)
+        params = sum(a * b for a, b in zip(hidden[:-1], hidden[1:])) + hidden[0] * 512 + hidden[-1] * 3
+        out = [(f"{where}.model.hidden", max(R * train * units, R * n * max(hidden)) * 2 * F32,
+                f"pre-activations and outputs of {R} nets with {units} hidden units on the {train} training pixels "
+                f"(or one layer on all {n})"),
+               (f"{where}.train.seeds", 4 * R * params * F32, f"parameters and Adam moments of {R} nets"),
+               (f"{where}.train.records", R * tcfg["records"] * n * 3 * F32, f"the {R} nets' images at {tcfg['records']} records")]
+        probe = tcfg["kernel_records"]["probe"]
+        if probe > 0:
+            out.append((f"{where}.train.kernel_records.probe", R * probe * (2 * probe * F64 + units * F32),
+                        f"the empirical NTK of {R} nets on {probe} probe points"))
+        return out
+
     @staticmethod
     def _stages():
         from . import stages
