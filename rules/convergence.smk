@@ -41,16 +41,20 @@ rule convergence_ntk:
 
 
 rule convergence_train:
-    """One batched ensemble (a run per seed) trained on the target of frequency kappa.
+    """One batched ensemble (a run per seed) trained on the target of frequency kappa, and its
+    linearised-GD prediction from the sample's NTK eigenpairs.
 
     One job per kappa and sample, so adding a kappa trains only the new one; the params hold
-    everything that shapes a run except the kappa list itself.  With train.lr_relative the job
-    also reads the sample's NTK file (the learning rate is relative to its largest eigenvalue).
+    everything that shapes a run except the kappa list itself.  The prediction reads the learning
+    rate, steps and criterion back from the written training file, so prediction and measurement
+    cannot disagree on them; it is made here because nothing else makes it from that file.
     """
     input:
-        unpack(convergence.train_inputs),
+        points=convergence.path("data/sample_d{dseed}.nc"),
+        eigen=convergence.path("ntk/ntk_d{dseed}.nc"),
     output:
         runs=convergence.path("train/kappa_{kappa}_d{dseed}.nc"),
+        prediction=convergence.path("predict/kappa_{kappa}_d{dseed}.nc"),
     params:
         study=convergence.train_params,
         device=config["device"],
@@ -60,32 +64,13 @@ rule convergence_train:
     resources:
         gpu=use_gpu(),
     threads: 1
+    priority: 10  # the longest jobs start first, so the cores are not left with one long tail
     log:
         convergence.path("logs/train/kappa_{kappa}_d{dseed}.log"),
     benchmark:
         convergence.path("benchmarks/train/kappa_{kappa}_d{dseed}.tsv")
     script:
         "../workflow/scripts/convergence_train.py"
-
-
-rule convergence_predict:
-    """Linearised-GD prediction of one kappa's runs from the NTK eigenpairs.
-
-    The learning rate, steps and criterion are read from the training file, so prediction
-    and measurement cannot disagree on them (the job reruns whenever that file changes).
-    """
-    input:
-        runs=convergence.path("train/kappa_{kappa}_d{dseed}.nc"),
-        eigen=convergence.path("ntk/ntk_d{dseed}.nc"),
-    output:
-        prediction=convergence.path("predict/kappa_{kappa}_d{dseed}.nc"),
-    threads: 1
-    log:
-        convergence.path("logs/predict/kappa_{kappa}_d{dseed}.log"),
-    benchmark:
-        convergence.path("benchmarks/predict/kappa_{kappa}_d{dseed}.tsv")
-    script:
-        "../workflow/scripts/convergence_predict.py"
 
 
 rule convergence_region_law:

@@ -18,6 +18,7 @@ rule coordinate_train:
     resources:
         gpu=use_gpu(),
     threads: 1
+    priority: 10  # the longest jobs start first, so the cores are not left with one long tail
     log:
         coordinate.path("logs/train/{group}.log"),
     benchmark:

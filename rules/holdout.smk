@@ -16,6 +16,7 @@ rule holdout_train:
     resources:
         gpu=use_gpu(),
     threads: 2
+    priority: 10  # the longest jobs start first, so the cores are not left with one long tail
     log:
         holdout.path("logs/train/{group}.log"),
     benchmark:

@@ -17,6 +17,7 @@ rule lazy_train:
     resources:
         gpu=use_gpu(),
     threads: 1
+    priority: 10  # the longest jobs start first, so the cores are not left with one long tail
     log:
         lazy.path("logs/train/width_{width}.log"),
     benchmark:

@@ -119,7 +119,7 @@ def test_figure_option_reruns_only_figures(finished):
 
 def test_learning_rate_reruns_training_and_downstream_only(finished):
     jobs = _with(finished, lambda c: c["convergence"]["tiny"]["train"].update(lr=0.01))
-    assert jobs.get("convergence_train") == 3 and jobs.get("convergence_predict") == 3, jobs  # the other entries stay
+    assert jobs.get("convergence_train") == 3, jobs  # the other entries stay
     assert jobs.get("convergence_analysis") == 2, jobs  # tiny's, and tiny_tanh's, which compares against it
     assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
     assert "spectral_eigen" not in jobs and "spectral_figure" not in jobs, jobs
@@ -128,7 +128,7 @@ def test_learning_rate_reruns_training_and_downstream_only(finished):
 def test_adding_a_point_sample_runs_only_that_sample(finished):
     jobs = _with(finished, lambda c: c["convergence"]["regions"]["data"].update(replicates=3))
     assert jobs.get("convergence_sample") == 1 and jobs.get("convergence_ntk") == 1 and jobs.get("convergence_train") == 2, jobs
-    assert jobs.get("convergence_predict") == 2 and jobs.get("convergence_analysis") == 1, jobs
+    assert jobs.get("convergence_analysis") == 1, jobs
     # steps, ntk_spectrum and region_convergence read the analysis; the heatmap and kernel figures show the first sample
     assert jobs.get("convergence_figure") == 3, jobs
     assert "convergence_region_law" not in jobs, jobs  # the NTK-only law draws its own samples
@@ -140,7 +140,7 @@ def test_adding_a_kappa_trains_only_that_kappa(finished):
             c["convergence"][name]["target"].update(kappas=[1, 2, 3, 5])
 
     jobs = _with(finished, add)
-    assert jobs.get("convergence_train") == 2 and jobs.get("convergence_predict") == 2, jobs
+    assert jobs.get("convergence_train") == 2, jobs
     assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
 
 
@@ -192,7 +192,7 @@ def test_bad_config_fails_before_any_job(tmp_path, mutate, key):
 
 def test_adding_a_degree_on_a_sphere_trains_only_that_degree(finished):
     jobs = _with(finished, lambda c: c["convergence"]["ring_deep"]["target"].update(kappas=[1, 2, 3, 4]))
-    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_predict") == 1 and jobs.get("convergence_analysis") == 1, jobs
+    assert jobs.get("convergence_train") == 1 and jobs.get("convergence_analysis") == 1, jobs
     assert "convergence_sample" not in jobs and "convergence_ntk" not in jobs, jobs
 
 

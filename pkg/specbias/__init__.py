@@ -11,6 +11,14 @@ REFERENCES = (
     "arXiv:1901.08584 (Arora et al. 2019); arXiv:2301.05816 (Lazzari & Liu 2023, P2)"
 )
 
-from .results import open_results  # noqa: E402  -- one call to load a run (after REFERENCES: io reads it)
-
 __all__ = ["open_results", "REFERENCES", "__version__"]
+
+
+def __getattr__(name):
+    """``specbias.open_results`` on first use: a job that never loads a whole run does not pay for
+    importing pandas and the results tree."""
+    if name == "open_results":
+        from .results import open_results
+
+        return open_results
+    raise AttributeError(f"module 'specbias' has no attribute {name!r}")

@@ -15,16 +15,20 @@ import torch
 
 log = logging.getLogger(__name__)
 
-# Each block shape is compiled once (dynamic=False).  A process that plans many shapes (the test
-# suite, the benchmarks) would pass dynamo's default of 8 per function and silently fall back to
-# eager, so the limit is raised.
-try:
-    import torch._dynamo
 
-    torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
-    torch._dynamo.config.accumulated_cache_size_limit = max(torch._dynamo.config.accumulated_cache_size_limit, 512)
-except (ImportError, AttributeError):  # pragma: no cover - older or stripped-down torch
-    pass
+@functools.cache
+def _raise_compile_cache_limits() -> None:
+    """Each block shape is compiled once (dynamic=False).  A process that plans many shapes (the
+    test suite, the benchmarks) would pass dynamo's default of 8 per function and silently fall
+    back to eager, so the limit is raised.  Done on the first compilation, not at import: loading
+    dynamo costs a job that never compiles about a second."""
+    try:
+        import torch._dynamo
+
+        torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
+        torch._dynamo.config.accumulated_cache_size_limit = max(torch._dynamo.config.accumulated_cache_size_limit, 512)
+    except (ImportError, AttributeError):  # pragma: no cover - older or stripped-down torch
+        pass
 
 COMPILE_MODES = ("auto", "on", "off")
 
@@ -58,6 +62,8 @@ class MaybeCompiled:
         ok, why = compiler_available(device)
         if mode == "on" and not ok:
             raise RuntimeError(f"compile: on was requested for {name}, but {why}")
+        if mode != "off" and ok:
+            _raise_compile_cache_limits()
         self.compiled = torch.compile(fn, dynamic=dynamic) if (mode != "off" and ok) else None
         if mode == "auto" and not ok:
             log.info("%s: running eager (%s)", name, why)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
 from .common import STATUS, STATUS_MEANINGS
 from .deep import nonzero_degrees
@@ -40,6 +39,8 @@ def fit_power_law(x, y, confidence: float = 0.95) -> PowerLawFit:
     x, y = x[keep], y[keep]
     if len(np.unique(x)) < 2:
         raise ValueError(f"a power-law fit needs at least two distinct x values, got {len(np.unique(x))}")
+    from scipy import stats  # here: scipy.stats costs every job that imports this module 0.3 s
+
     res = stats.linregress(np.log(x), np.log(y))
     dof = len(x) - 2
     half = stats.t.ppf(0.5 + confidence / 2, dof) * res.stderr if dof > 0 else np.nan

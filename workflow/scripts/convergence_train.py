@@ -1,4 +1,4 @@
-"""Rule convergence_train: one batched ensemble per kappa and point sample."""
+"""Rule convergence_train: one batched ensemble per kappa and point sample, and its linearised prediction."""
 from specbias.runtime import setup_logging
 
 setup_logging(snakemake.log[0])  # noqa: F821
@@ -10,7 +10,8 @@ from specbias.studies.convergence import stages as convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-eig = io.read(sm.input.eigen) if "eigen" in sm.input.keys() else None
+eig = io.read(sm.input.eigen)
 ds = convergence.train_kappa(io.read(sm.input.points), int(sm.wildcards.kappa), sm.params.study, sm.params.device,
                              sm.params.compile, sm.params.step, eig=eig)
 io.write(ds, sm.output.runs)
+io.write(convergence.predict(io.read(sm.output.runs), eig), sm.output.prediction)  # from the bytes on disk

@@ -81,13 +81,6 @@ class Convergence(Study):
         name = wildcards[self.section]
         return [self.path(f"ntk/ntk_d{d}.nc", name) for d in self.data_seeds(name)]
 
-    def train_inputs(self, wildcards) -> dict:
-        """The sample, and its NTK file when the learning rate is relative to the largest eigenvalue."""
-        out = {"points": self.path("data/sample_d{dseed}.nc")}
-        if self._stages().relative_lr(self.entry(wildcards)):
-            out["eigen"] = self.path("ntk/ntk_d{dseed}.nc")
-        return out
-
     def law_files(self, wildcards) -> list[str]:
         """The NTK-only region-law file of a per-region circle entry (none when law_samples is 0)."""
         return [self.path("analysis/region_law.nc")] if self._stages().has_law(self.entry(wildcards)) else []
