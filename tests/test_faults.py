@@ -138,3 +138,16 @@ def test_a_panel_with_nothing_to_draw_on_log_axes_says_so_and_saves(tmp_path):
     assert [t.get_text() for t in b.get_legend().get_texts()] == ["kept", "negative [not drawn: values -3 to -1, none above 0 for the log scale]"]
     figures.save(fig, tmp_path / "f", ("png",), 50)
     assert (tmp_path / "f.png").exists()
+
+
+def test_the_summary_reports_job_time_start_up_share_and_longest_jobs(tmp_path):
+    from specbias.summary import time_lines
+
+    for rel, secs in (("convergence/a/benchmarks/train/kappa_1_d0.tsv", 30.0), ("convergence/a/benchmarks/sample_d0.tsv", 3.0),
+                      ("spectral/b/benchmarks/spectral.tsv", 7.0)):
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"s\th:m:s\n{secs}\t0:00:{secs:02.0f}\n")
+    first, longest = time_lines(tmp_path, floor=2.0, top=2)
+    assert "3 jobs with a benchmark file, 0.7 job-minutes" in first and "2.0 s a job) about 15% of it" in first  # 3 x 2 / 40
+    assert longest.strip() == "longest: convergence/a/train/kappa_1_d0 30 s, spectral/b/spectral 7 s"

@@ -164,6 +164,7 @@ def test_run_ends_with_a_summary(finished):
 
     text = run_summary(finished / "results")
     assert "claims:" in text and "passed" in text and "diverged runs" in text and "report:" in text
+    assert "job-minutes; start-up (interpreter and imports" in text and "longest: " in text
 
 
 def _cuda(c):

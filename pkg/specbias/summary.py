@@ -1,11 +1,55 @@
 """The few lines a finished run prints at its end (Snakefile ``onsuccess``): claims passed, failed
-and not evaluated, runs that diverged or never converged, and where the report is."""
+and not evaluated, runs that diverged or never converged, where the time went (job time, the
+share of it that is interpreter and import start-up, the longest jobs), and where the report is."""
 
 from __future__ import annotations
 
+import csv
+import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
+
+#: what a job imports before it computes anything (a study's stages pull in torch and xarray)
+JOB_IMPORTS = "import snakemake.script, specbias.runtime, specbias.io, specbias.studies.convergence.stages"
+
+
+def job_floor(repeats: int = 3) -> float:
+    """Seconds a job spends before its first computation: a fresh interpreter importing what a
+    job imports (median of ``repeats``)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", JOB_IMPORTS], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def job_seconds(results: Path) -> dict[str, float]:
+    """Wall seconds of every job with a Snakemake benchmark file, by file (relative to results/)."""
+    out = {}
+    for tsv in sorted(Path(results).rglob("benchmarks/**/*.tsv")):
+        rows = list(csv.DictReader(tsv.open(), delimiter="\t"))
+        if rows:
+            out[str(tsv.relative_to(results))] = float(rows[-1]["s"])
+    return out
+
+
+def time_lines(results: Path, floor: float | None = None, top: int = 3) -> list[str]:
+    """Job time, the start-up share (jobs x the measured floor / summed job time), the longest jobs."""
+    secs = job_seconds(results)
+    if not secs:
+        return []
+    floor = job_floor() if floor is None else floor
+    total = sum(secs.values())
+    share = min(1.0, len(secs) * floor / total) if total > 0 else float("nan")
+    longest = sorted(secs.items(), key=lambda kv: -kv[1])[:top]
+    return [f"  time: {len(secs)} jobs with a benchmark file, {total / 60:.1f} job-minutes; start-up (interpreter and "
+            f"imports, {floor:.1f} s a job) about {share:.0%} of it",
+            "    longest: " + ", ".join(f"{rel.replace('/benchmarks', '').removesuffix('.tsv')} {s:.0f} s" for rel, s in longest)]
 
 
 def run_counts(results: Path) -> dict[str, dict[str, int]]:
@@ -50,6 +94,7 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
     if advice:
         lines.append("  NOTHING MEASURABLE in these entries (their figures say so, their claims are not evaluated):")
         lines += [f"    {line}" for line in advice]
+    lines += time_lines(results)
     report = Path(report) if report else results / "report.html"
     lines.append(f"  report: {report}" + ("" if report.exists() else " (build it with `make report`)"))
     return "\n".join(lines)
@@ -57,6 +102,4 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
 
 
 if __name__ == "__main__":
-    import sys
-
     print(run_summary(*sys.argv[1:2]))
