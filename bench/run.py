@@ -625,6 +625,37 @@ def bench_memory(table, device, quick, repeats):
 # ---------------------------------------------------------------------------------------------
 
 
+#: what every job imported before its first computation, when torch's compiler, scipy.stats and
+#: pandas were loaded at import time (the reference of the start-up row)
+EAGER_IMPORTS = "import torch._dynamo, scipy.stats, pandas; "
+#: what a job of each stage kind imports now before its first computation
+STAGE_IMPORTS = {
+    "train (convergence)": "import snakemake.script, specbias.runtime, specbias.io, specbias.studies.convergence.stages",
+    "train (coordinate)": "import snakemake.script, specbias.runtime, specbias.io, specbias.studies.coordinate.stages",
+    "spectrum (no training)": "import snakemake.script, specbias.runtime, specbias.io, specbias.studies.spectral.stages",
+    "figure": "import snakemake.script, specbias.runtime, specbias.figures, specbias.studies.convergence.figures, "
+              "specbias.studies.convergence.stages",
+    "scorecard": "import snakemake.script, specbias.runtime, specbias.claims, specbias.io",
+}
+
+
+def _interpreter(code: str):
+    def run():
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return run
+
+
+def bench_startup(table, device, quick, repeats):
+    """The floor of a job of each stage kind: a fresh interpreter importing what the job imports
+    before it computes anything, against the same with the modules every job used to load."""
+    reps = 2 if quick else max(repeats, 5)
+    for kind, code in STAGE_IMPORTS.items():
+        ref_t = timeit(_interpreter(EAGER_IMPORTS + code), reps, "cpu", warmup=1)
+        new_t = timeit(_interpreter(code), reps, "cpu", warmup=1)
+        table.add("job start-up", kind, "with dynamo, scipy.stats, pandas at import", ref_t, "imports on first use", new_t,
+                  None, "the job's modules import", True, f"median of {reps} fresh interpreters")
+
+
 def summary_table(rows) -> str:
     """The condensed table the README quotes (one line per comparison)."""
 
@@ -648,7 +679,7 @@ def summary_table(rows) -> str:
     return "\n".join(lines)
 
 
-GROUPS = {"two_layer": bench_two_layer, "arc": bench_arc, "deep": bench_deep, "analytic": bench_analytic, "gram": bench_gram,
+GROUPS = {"startup": bench_startup, "two_layer": bench_two_layer, "arc": bench_arc, "deep": bench_deep, "analytic": bench_analytic, "gram": bench_gram,
           "circulant": bench_circulant, "empirical": bench_empirical, "coordinate": bench_coordinate,
           "coordinate_training": bench_coordinate_training, "memory": bench_memory}
 
