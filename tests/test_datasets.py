@@ -155,3 +155,24 @@ def test_dataset_builders_take_named_fields_only(module):
         params = list(inspect.signature(f).parameters.values())
         if len(params) > 2:
             assert all(p.kind == p.KEYWORD_ONLY for p in params), f"{module.__name__}.{f.__name__}"
+
+
+def test_a_declared_layout_refuses_what_it_does_not_declare():
+    """A variable renamed in a builder, or asked for under another name by a claim, fails loudly."""
+    import xarray as xr
+
+    from specbias.io import Layout, LayoutError
+    from specbias.studies.convergence.layouts import ANALYSIS
+
+    ok = xr.Dataset({v: (("kappa", "run"), np.zeros((2, 3))) for v in ANALYSIS.required})
+    assert ANALYSIS.check(ok) is ok and not ANALYSIS.has(ok, "spectrum_error")
+    with pytest.raises(LayoutError, match="missing status"):
+        ANALYSIS.check(ok.rename(status="state"))
+    with pytest.raises(LayoutError, match="'state' is not a variable of this dataset"):
+        ANALYSIS.check(ok.assign(state=ok.status))
+    with pytest.raises(LayoutError, match="spectrum_eror"):
+        ANALYSIS.has(ok, "spectrum_eror")  # a typo in a claim is not "option off"
+    with pytest.raises(LayoutError, match="has dims"):
+        ANALYSIS.check(ok.assign(spectrum_error=("kappa", np.zeros(2))))
+    with pytest.raises(LayoutError, match="a is needed here but this file has none"):
+        Layout("t", {}, {"a": ("x",)}).require(ok, "a")

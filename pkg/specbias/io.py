@@ -100,6 +100,51 @@ def _json_default(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+class LayoutError(KeyError):
+    """A dataset and its declared layout disagree (a variable missing, undeclared, or with other dims)."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+class Layout:
+    """The declared layout of one kind of dataset: the variables it always holds and those an option
+    adds, each with its dims.  Its builder checks what it made (:meth:`check`); a claim or figure
+    asks for a variable by name (:meth:`require`, :meth:`has`), so a variable renamed on one side
+    only fails loudly instead of silently dropping a claim row."""
+
+    def __init__(self, name: str, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None):
+        self.name, self.required, self.optional = name, dict(required), dict(optional or {})
+
+    def dims(self, var: str) -> tuple[str, ...]:
+        if var in self.required:
+            return self.required[var]
+        if var in self.optional:
+            return self.optional[var]
+        raise LayoutError(f"{self.name}: {var!r} is not a variable of this dataset (declared: "
+                          f"{', '.join(sorted({**self.required, **self.optional}))})")
+
+    def check(self, ds: xr.Dataset) -> xr.Dataset:
+        """``ds`` holds every required variable, only declared ones, each with its declared dims."""
+        missing = [v for v in self.required if v not in ds.data_vars]
+        if missing:
+            raise LayoutError(f"{self.name}: missing {', '.join(missing)}")
+        for var in ds.data_vars:
+            if tuple(ds[var].dims) != self.dims(var):
+                raise LayoutError(f"{self.name}: {var} has dims {tuple(ds[var].dims)}, declared {self.dims(var)}")
+        return ds
+
+    def has(self, ds: xr.Dataset, var: str) -> bool:
+        """Whether the option that adds ``var`` was on (``var`` must be declared)."""
+        self.dims(var)
+        return var in ds.data_vars
+
+    def require(self, ds: xr.Dataset, var: str) -> xr.DataArray:
+        if not self.has(ds, var):
+            raise LayoutError(f"{self.name}: {var} is needed here but this file has none (made without the option that adds it)")
+        return ds[var]
+
+
 def config_of(ds: xr.Dataset) -> dict:
     return json.loads(ds.attrs["config_json"])
 

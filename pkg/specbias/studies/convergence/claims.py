@@ -10,6 +10,7 @@ from ...analysis import PowerLawFit, fit_power_law, kappa_fits, law_ratios, medi
 from ...claims import Claim, ClaimRow, note_exclusions, verdict
 from ...common import STATUS
 from ...io import config_of
+from .layouts import ANALYSIS
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -220,7 +221,7 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
            else f"two-layer {act}net (width {width})")
     conv_ok = (conv.measured_step > 0) & (conv.predicted_step > 0)
     ratio = (conv.measured_step / conv.predicted_step).where(conv_ok)
-    if "spectrum_error" in conv:
+    if ANALYSIS.has(conv, "spectrum_error"):
         err = conv.spectrum_error.where(conv.status != STATUS["diverged"])
         med = float(err.median(skipna=True)) if np.isfinite(err).any() else float("nan")
         worst = float(err.max(skipna=True)) if np.isfinite(err).any() else float("nan")
@@ -297,13 +298,13 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | N
         rows.append(claim_slope(conv, name, dim, acfg["fit_kappa_min"], acfg["slope_tolerance"]))
     if eig is not None and "closed_form_eigenvalue" in eig:
         rows.append(claim_c3(eig, name, acfg["eigen_fit_range"], acfg["eigen_slope_tolerance"])[0])
-    if "region_measured_step" in conv and conv.sizes["region_index"] > 1:
+    if ANALYSIS.has(conv, "region_measured_step") and conv.sizes["region_index"] > 1:
         rows.append(claim_region_ratio(conv, name, acfg["region_ratio_tolerance"], data, law))
     if relu and not (two_layer and model["bias"]):
         rows.append(claim_c9(conv, name, cfg))
-    if "spectrum_error" in conv or not (two_layer and relu):
+    if ANALYSIS.has(conv, "spectrum_error") or not (two_layer and relu):
         rows.append(claim_c11(conv, name, acfg["agreement_tolerance"], model))
-    if "kernel_spectrum_error" in conv or "kernel_residual_error" in conv:
+    if ANALYSIS.has(conv, "kernel_spectrum_error") or ANALYSIS.has(conv, "kernel_residual_error"):
         rows.append(claim_c21(conv, name, acfg["agreement_tolerance"], model))
     if reference is not None:
         rows.append(claim_activation(conv, reference, name, cfg))
@@ -315,20 +316,20 @@ def claim_c21(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
     predicted residual spectra) for the prediction from each net's own empirical NTK at step 0,
     with the regime diagnostics of the runs in the note.  Entries that record no spectra use the
     same relative gap on the residual vector itself."""
-    spectral = "kernel_spectrum_error" in conv
+    spectral = ANALYSIS.has(conv, "kernel_spectrum_error")
     err = (conv.kernel_spectrum_error if spectral else conv.kernel_residual_error).where(conv.status != STATUS["diverged"])
     med = float(err.median(skipna=True)) if np.isfinite(err).any() else float("nan")
     ok = None if not np.isfinite(med) else med <= tolerance
     metric = ("max over snapshots of ||A_meas - A_pred||_2 / ||A_meas(0)||_2 over frequencies" if spectral
               else "max over records of ||r_meas - r_pred|| / ||r_0|| (no spectra recorded)")
     note = f"metric: {metric}, median over runs; width m = {model['width']}; worst run {float(err.max(skipna=True)):.3f}"
-    if "spectrum_error" in conv:
+    if ANALYSIS.has(conv, "spectrum_error"):
         note += f"; the analytic kernel's prediction (C11) {float(conv.spectrum_error.median(skipna=True)):.3f}"
-    if "kernel_lr_lambda_max" in conv:
+    if ANALYSIS.has(conv, "kernel_lr_lambda_max"):
         note += f"; lr x lambda_max(K_0) {float(conv.kernel_lr_lambda_max.min()):.3f}-{float(conv.kernel_lr_lambda_max.max()):.3f}"
-    if "kernel_change_final" in conv:
+    if ANALYSIS.has(conv, "kernel_change_final"):
         note += f"; final kernel change median {float(conv.kernel_change_final.median(skipna=True)):.4f}"
-    if "linearisation_break_step" in conv:
+    if ANALYSIS.has(conv, "linearisation_break_step"):
         broke = conv.linearisation_break_step.values
         tol = conv.linearisation_break_step.attrs.get("tolerance", float("nan"))
         note += (f"; prediction off by > {tol:g} of ||r_0|| in {int((broke >= 0).sum())} of {broke.size} runs"

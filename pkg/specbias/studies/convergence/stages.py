@@ -43,6 +43,7 @@ from ...common import pick_device, predicted_steps, status_variable, train_runs
 from ...criteria import Criterion
 from ...registry import MODELS
 from . import claims as study_claims
+from .layouts import ANALYSIS
 
 log = logging.getLogger(__name__)
 
@@ -398,6 +399,7 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
     if "closed_form_eigenvalue" in eigs[0]:
         eigen_fit = study_claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
         conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg["eigen_fit_range"]))
+    ANALYSIS.check(conv)
     rows = study_claims.convergence_rows(conv, name, cfg, eigs[0], law, reference)
     for row in rows:
         log.info("%s %s: ours %s, paper %s -> %s", row.claim, name, row.our_value, row.paper_value, row.verdict)

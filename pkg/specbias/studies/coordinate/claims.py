@@ -8,6 +8,7 @@ import xarray as xr
 from ... import encodings
 
 from ...claims import Claim, ClaimRow, verdict
+from .layouts import LEARNING
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -47,7 +48,7 @@ def coordinate_rows(runs: list[xr.Dataset], conv: xr.Dataset, fits: dict, alive:
         rows.append(_claim_c13(enc, last, raws, pes, order, name, regions_note, cfg["analysis"]["hamming_ratio"]))
         rows.append(_claim_c14(enc, last, raws, pes, order, name))
         rows.append(_claim_c15(conv, fits, raws, pes, order, name, cfg["analysis"]["learned_threshold"]))
-    if raws and pes and "kernel_response_slope" in conv:
+    if raws and pes and LEARNING.has(conv, "kernel_response_slope"):
         rows.append(claim_c23(conv, name, raws, pes, order))
     diverged = {e: int((~alive[e]).sum()) for e in alive if not alive[e].all()}
     if diverged:

@@ -26,6 +26,7 @@ from ...common import pick_device
 from ...registry import ENCODINGS
 from ...train import Progress, log_spaced_steps
 from . import claims as study_claims
+from .layouts import LEARNING
 
 log = logging.getLogger(__name__)
 
@@ -341,4 +342,4 @@ def learning_dataset(*, runs: list[xr.Dataset], learned: dict, medians: dict, fi
         coords={"encoding": ("encoding", np.asarray(names), io.meta("input encoding")),
                 "seed": runs[0].seed, "frequency": runs[0].frequency},
     )
-    return io.finalize(ds, "Learning epoch per frequency and encoding", config, "coordinate_analysis")
+    return io.finalize(LEARNING.check(ds), "Learning epoch per frequency and encoding", config, "coordinate_analysis")

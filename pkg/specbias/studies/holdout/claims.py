@@ -8,6 +8,7 @@ import xarray as xr
 from ...claims import Claim, ClaimRow, verdict
 
 from ...io import config_of
+from .layouts import PSNR
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -37,7 +38,7 @@ def claim_c20(table: xr.Dataset, name: str, order: list[str]) -> ClaimRow:
     note = ("every variant: " + ", ".join(f"{v} {p:.2f}" for v, p in ours.items()) +
             f" dB; {image['name']} at {image['size']}x{image['size']}, trained on a quarter of its pixels; the published "
             "values are for 512x512 DIV2K crops, so only the order carries over, not the absolute values")
-    if "kernel_response_slope" in table:  # the mechanism: how fast each net's kernel falls with frequency at initialisation
+    if PSNR.has(table, "kernel_response_slope"):  # the mechanism: how fast each net's kernel falls with frequency at initialisation
         note += "; kernel response slope at init: " + ", ".join(
             f"{v} {s:.2f}" for v, s in zip(table.variant.values, table.kernel_response_slope.values))
     return ClaimRow(name, "C20", statement, paper, " < ".join(f"{v} {ours[v]:.2f}" for v in order) + " dB", "strict order",

@@ -7,6 +7,7 @@ import numpy as np
 import xarray as xr
 
 from ...figures import label, plt
+from .layouts import PSNR
 
 
 def psnr_curves(runs: xr.Dataset, table: xr.Dataset):
@@ -61,7 +62,7 @@ def kernel(runs: xr.Dataset, table: xr.Dataset):
     for i, v in enumerate(table.variant.values):
         c = f"C{i % 10}"
         resp = runs.kernel_response.sel(variant=v).isel(step=0).median("seed").values
-        slope = float(table.kernel_response_slope.sel(variant=v)) if "kernel_response_slope" in table else float("nan")
+        slope = float(table.kernel_response_slope.sel(variant=v)) if PSNR.has(table, "kernel_response_slope") else float("nan")
         ax.plot(q[keep], resp[keep] / resp[keep][0], "o-", color=c, ms=3, label=f"{v}: slope {slope:.2f}")
         change = runs.kernel_change.sel(variant=v).median("seed")
         bx.plot(np.maximum(runs.step.values, 1), change, "-", color=c,

@@ -35,6 +35,7 @@ from ...common import pick_device
 from ...registry import ENCODINGS
 from ...train import Progress, log_spaced_steps
 from . import claims as study_claims
+from .layouts import PSNR
 
 log = logging.getLogger(__name__)
 
@@ -212,4 +213,4 @@ def table_dataset(*, variants, test_mean, test_sd, train_mean, published, config
         },
         coords={"variant": ("variant", np.asarray(variants, dtype=object), io.meta("encoding / activation variant"))},
     )
-    return io.finalize(ds, "Held-out PSNR per encoding / activation", config, "holdout_analysis")
+    return io.finalize(PSNR.check(ds), "Held-out PSNR per encoding / activation", config, "holdout_analysis")
