@@ -1,5 +1,5 @@
 # specbias: one rules file per study (config section), each sample -> train -> NTK -> predict ->
-# analysis -> figures; the scorecard joins their claims (README.md, docs/methods.md §9).
+# analysis -> figures; the scorecard joins their claims (docs/guide.md, docs/methods.md §9).
 from snakemake.utils import min_version
 
 from specbias.summary import run_summary
@@ -39,4 +39,4 @@ onsuccess:
 
 onerror:
     print("specbias: the run stopped; the failed jobs and their log files are listed above. Fix the cause and run "
-          "the same command again: finished outputs are kept (README: Recovery).")
+          "the same command again: finished outputs are kept (docs/guide.md: Recovery).")

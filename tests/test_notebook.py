@@ -33,3 +33,29 @@ def test_example_notebook_runs_on_a_finished_run(tiny_run, tmp_path):
     assert [p.stat().st_size for p in work.glob("convergence_*.png")][0] > 1000
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    import re
+
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def test_the_readmes_loading_snippet_runs_on_a_finished_run(tiny_run, monkeypatch, capsys):
+    """The README's Python block, on the tiny config's run (its convergence entry is called tiny)."""
+    (code,) = _blocks((ROOT / "README.md").read_text(), "python")
+    monkeypatch.chdir(tiny_run)
+    exec(compile(code.replace("uniform_circle", "tiny"), "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "kappa" in out and "claim" in out
+
+
+def test_the_readmes_config_example_is_a_valid_config():
+    import yaml
+
+    from specbias import schema
+    from specbias.config import validate
+
+    (text,) = _blocks((ROOT / "README.md").read_text(), "yaml")
+    cfg = validate(yaml.safe_load(text), schema.assemble())
+    assert cfg["convergence"]["arcs"]["train"]["criterion"]["kind"] == "per_region"

@@ -39,6 +39,13 @@ def test_the_schema_file_is_the_assembly_of_the_studies_fragments():
     assert on_disk == fresh
 
 
+def test_the_configuration_reference_is_generated_from_the_schema():
+    fresh = subprocess.run([sys.executable, "-m", "specbias.schema", "--markdown"], capture_output=True, text=True,
+                           check=True).stdout
+    assert (ROOT / "docs" / "config.md").read_text() == fresh, "run: python -m specbias.schema --markdown docs/config.md"
+    assert "| `convergence.<name>.train.lr_relative` | number |" in fresh
+
+
 def test_kind_lists_come_from_the_registries():
     from specbias.registry import ACTIVATIONS, ENCODINGS
 

@@ -1,4 +1,4 @@
-"""Recovery as the README says: a run killed by SIGKILL in the middle of a training job, then
+"""Recovery as docs/guide.md says: a run killed by SIGKILL in the middle of a training job, then
 `python -m specbias.recover` (what `make run` does first) and the same command again, gives
 outputs bit-identical to an uninterrupted run and leaves no stray files."""
 import os

@@ -5,12 +5,14 @@ its ``description`` and the schema of one ``entry``).  Kind lists are never copi
 activation, density or encoding is accepted by the schema as soon as its class is registered.
 
 ``python -m specbias.schema [PATH]`` writes the assembled schema (``schemas/config.schema.yaml``,
-the user-facing contract; a test keeps the committed file equal to the assembly).
+the user-facing contract; a test keeps the committed file equal to the assembly), and
+``python -m specbias.schema --markdown docs/config.md`` the configuration reference.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from pathlib import Path
 
@@ -122,9 +124,71 @@ def dump(schema: dict | None = None) -> str:
     return head + yaml.dump(schema or assemble(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=140)
 
 
+def _resolve(node: dict, schema: dict) -> dict:
+    while "$ref" in node:
+        ref = node["$ref"].split("/")[-1]
+        node = {**schema["$defs"][ref], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _kind(node: dict) -> str:
+    if "enum" in node:
+        return "one of " + ", ".join(f"`{v}`" for v in node["enum"])
+    if "oneOf" in node:
+        return " or ".join(_kind(n) for n in node["oneOf"])
+    kind = node.get("type", "")
+    if kind == "array" and isinstance(node.get("items"), dict):
+        return f"list of {_kind(node['items']) or 'values'}"
+    return str(kind)
+
+
+def _limits(node: dict) -> str:
+    parts = [f"{name} {node[key]}" for key, name in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
+                                                       ("exclusiveMaximum", "<"), ("minItems", "items >="),
+                                                       ("maxItems", "items <=")) if key in node]
+    return ", ".join(parts)
+
+
+def _rows(node: dict, schema: dict, path: str, out: list, depth: int = 0) -> None:
+    node = _resolve(node, schema)
+    for key, sub in node.get("properties", {}).items():
+        sub = _resolve(sub, schema)
+        here = f"{path}.{key}" if path else key
+        default = f"`{json.dumps(sub['default'])}`" if "default" in sub and not isinstance(sub["default"], dict) else ""
+        desc = " ".join(str(sub.get("description", "")).split()).replace("|", "\\|")
+        out.append(f"| `{here}` | {_kind(sub)} | {default} | {_limits(sub)} | {desc} |")
+        if "properties" in sub and depth < 6:
+            _rows(sub, schema, here, out, depth + 1)
+        for pattern, item in sub.get("patternProperties", {}).items():
+            _rows(item, schema, f"{here}.<name>", out, depth + 1)
+
+
+def markdown(schema: dict | None = None) -> str:
+    """The configuration reference: every key with its type, default, limits and description."""
+    schema = schema or assemble()
+    head = ["# Configuration reference", "",
+            "Generated from the config schema by `python -m specbias.schema --markdown docs/config.md`; the",
+            "cross-key checks each study adds are in its `checks.py`. `<name>` stands for an entry name.", ""]
+    out = []
+    top = {k: v for k, v in schema["properties"].items() if "patternProperties" not in v}
+    out += ["## Workflow-wide keys", "", "| key | type | default | limits | description |", "|---|---|---|---|---|"]
+    _rows({"properties": top}, schema, "", out)
+    for section, prop in schema["properties"].items():
+        if "patternProperties" not in prop:
+            continue
+        out += ["", f"## `{section}:`", "", " ".join(prop.get("description", "").split()), "",
+                "| key | type | default | limits | description |", "|---|---|---|---|---|"]
+        (entry,) = prop["patternProperties"].values()
+        _rows(entry, schema, f"{section}.<name>", out)
+    return "\n".join(head + out) + "\n"
+
+
 def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    text = dump()
+    if argv and argv[0] == "--markdown":
+        text, argv = markdown(), argv[1:]
+    else:
+        text = dump()
     if argv:
         Path(argv[0]).write_text(text)
     else:

@@ -13,17 +13,21 @@ from pathlib import Path
 
 import pandas as pd
 
-#: what a job imports before it computes anything (a study's stages pull in torch and xarray)
-JOB_IMPORTS = "import snakemake.script, specbias.runtime, specbias.io, specbias.studies.convergence.stages"
+def job_imports() -> str:
+    """What a training job imports before it computes anything (a study's stages pull in torch and xarray)."""
+    from .studies import registered
+
+    first = next(iter(registered().values()))
+    return f"import snakemake.script, specbias.runtime, specbias.io, {first.__module__}.stages"
 
 
 def job_floor(repeats: int = 3) -> float:
     """Seconds a job spends before its first computation: a fresh interpreter importing what a
     job imports (median of ``repeats``)."""
-    times = []
+    code, times = job_imports(), []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", JOB_IMPORTS], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
