@@ -2,6 +2,7 @@
 #   make run    set up .venv and run the whole workflow on config.yaml (+ HTML report)
 #   make test   set up .venv and run the test suite
 #   make bench  time every fast path against its reference (bench/results/)
+#   make results-docs  docs/results/default.md from the finished default run
 #   make nt-env     neural-tangents (JAX) in .nt-venv, for the bench's NTK Gram rows (optional, several GB)
 #   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
 PYTHON ?= python3
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.specbias-installed
 CORES ?= all
 
-.PHONY: setup run report test test-fast lint bench nt-env paper-circle clean
+.PHONY: setup run report results-docs test test-fast lint bench nt-env paper-circle clean
 
 setup: $(STAMP)
 
@@ -29,6 +30,10 @@ run: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/snakemake --report results/report.html
+
+# docs/results/default.md from the finished default run (scorecard, time, commit, machine, date)
+results-docs: $(STAMP)
+	$(BIN)/python bench/run_summary.py . --title "The default run" --out docs/results/default.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests

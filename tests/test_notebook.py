@@ -59,3 +59,15 @@ def test_the_readmes_config_example_is_a_valid_config():
     (text,) = _blocks((ROOT / "README.md").read_text(), "yaml")
     cfg = validate(yaml.safe_load(text), schema.assemble())
     assert cfg["convergence"]["arcs"]["train"]["criterion"]["kind"] == "per_region"
+
+
+def test_results_pages_are_generated_from_the_run_and_stamped(tiny_run, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "default.md"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "run_summary.py"), str(tiny_run), "--title", "The tiny run",
+                    "--out", str(out)], check=True)
+    text = out.read_text()
+    assert text.startswith("# The tiny run\n") and "specbias 0.1.0 (git " in text and "cores and" in text
+    assert "| C3 | convergence | tiny |" in text and "| job kind | jobs | summed s |" in text
