@@ -26,13 +26,15 @@ def test_example_notebook_runs_on_a_finished_run(tiny_run, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(ROOT / "examples" / "load_run.ipynb", as_version=4)
-    work = tmp_path / "nb"
+    (tmp_path / "results").symlink_to(tiny_run / "results")
+    work = tmp_path / "examples"  # opened from examples/: the run is found one folder up
     work.mkdir()
-    (work / "results").symlink_to(tiny_run / "results")
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
     assert [p.stat().st_size for p in work.glob("convergence_*.png")][0] > 1000
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 2  # the heatmap and the steps figure, inline
 
 
 def _blocks(text: str, lang: str) -> list[str]:
