@@ -1,8 +1,10 @@
 # specbias: the two commands of the README.
 #   make run    set up .venv and run the whole workflow on config.yaml (+ HTML report)
+#   make quick  every study kind at toy sizes (configs/quick.yaml), in runs/quick/
 #   make test   set up .venv and run the test suite
 #   make bench  time every fast path against its reference (bench/results/)
 #   make results-docs  docs/results/default.md from the finished default run
+#   make docs   the documentation site in docs/_build/html (warnings are errors)
 #   make nt-env     neural-tangents (JAX) in .nt-venv, for the bench's NTK Gram rows (optional, several GB)
 #   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
 PYTHON ?= python3
@@ -11,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.specbias-installed
 CORES ?= all
 
-.PHONY: setup run report results-docs test test-fast lint bench nt-env paper-circle clean
+.PHONY: setup run quick report results-docs docs test test-fast lint bench nt-env paper-circle clean
 
 setup: $(STAMP)
 
@@ -28,8 +30,23 @@ run: $(STAMP)
 	$(BIN)/snakemake --report results/report.html
 	@echo "Report: results/report.html"
 
+# every study kind at toy sizes (configs/quick.yaml alone), in runs/quick/
+quick: $(STAMP)
+	$(BIN)/python -m specbias.recover --configfile configs/quick.yaml --replace-workflow-config --directory runs/quick
+	$(BIN)/snakemake --cores $(CORES) --configfile configs/quick.yaml --replace-workflow-config --directory runs/quick
+
 report: $(STAMP)
 	$(BIN)/snakemake --report results/report.html
+
+# the documentation site (Sphinx + MyST, API reference from the docstrings): warnings are errors
+DOCS_STAMP := $(VENV)/.specbias-docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "Docs: docs/_build/html/index.html"
 
 # docs/results/default.md from the finished default run (scorecard, time, commit, machine, date)
 results-docs: $(STAMP)
