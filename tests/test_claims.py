@@ -442,6 +442,6 @@ def test_scorecard_rows_carry_their_study():
     """A depth entry and a convergence entry of the same name: two C3 rows told apart by study."""
     row = lambda: claims.claims_frame([claims.ClaimRow("tiny", "C3", "s", "-2", "-2.0", "t", "pass", "")])  # noqa: E731
     frame, md = claims.scorecard({"depth": [row()], "convergence": [row()]})
-    assert frame[["study", "experiment"]].values.tolist() == [["convergence", "tiny"], ["depth", "tiny"]]
-    assert list(frame.columns[:3]) == ["claim", "study", "experiment"]
+    assert frame[["study", "entry"]].values.tolist() == [["convergence", "tiny"], ["depth", "tiny"]]
+    assert list(frame.columns[:3]) == ["claim", "study", "entry"]
     assert "| C3 | depth | tiny |" in md and "| C3 | convergence | tiny |" in md

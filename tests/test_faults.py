@@ -114,7 +114,7 @@ def test_entries_with_nothing_measurable_get_figures_unevaluated_rows_and_advice
     assert (res / "loose" / "figures" / "region_convergence.png").exists()
     assert (res / "never" / "figures" / "steps.png").exists() and (res / "gelu_s3" / "figures" / "steps.png").exists()
     card = io.read_csv(tmp_path / "results" / "scorecard.csv")
-    row = lambda entry, claim: card[(card.experiment == entry) & (card.claim == claim)].iloc[0]  # noqa: E731
+    row = lambda entry, claim: card[(card.entry == entry) & (card.claim == claim)].iloc[0]  # noqa: E731
     assert row("loose", "C5").verdict == "not_evaluated" and "threshold is too loose" in row("loose", "C5").note
     assert row("gelu_s3", "C11").verdict == "not_evaluated" and "no run converged" in row("gelu_s3", "C11").note
     assert row("never", "C1").verdict == "not_evaluated"

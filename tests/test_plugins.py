@@ -107,7 +107,7 @@ def test_a_plugin_study_runs_through_the_workflow_and_the_scorecard(tmp_path):
     res = tmp_path / "results"
     for name in ("relu", "smooth"):
         assert (res / "ring_decay" / name / "figures" / "spectrum.png").exists()
-    card = io.read_csv(res / "scorecard.csv").set_index("experiment")
+    card = io.read_csv(res / "scorecard.csv").set_index("entry")
     assert set(card.index) == {"relu", "smooth"} and set(card.study) == {"ring_decay"} and set(card.claim) == {"X1"}
     assert card.verdict["relu"] == "pass"  # slope -2.00
     assert card.verdict["smooth"] == "fail"  # a smooth activation's spectrum falls faster than any power

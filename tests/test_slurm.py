@@ -82,7 +82,7 @@ def test_workflow_through_slurm_matches_local_run(cluster, tiny_run, tmp_path):
     assert_same_numbers(work / "results", tiny_run / "results")  # every file of the SLURM run
     local = io.read_csv(tiny_run / "results" / "scorecard.csv")
     remote = io.read_csv(work / "results" / "scorecard.csv")
-    local = local[local.experiment.isin(set(remote.experiment))].reset_index(drop=True)
+    local = local[local.entry.isin(set(remote.entry))].reset_index(drop=True)
     assert remote.to_dict() == local.to_dict()
     print(f"SLURM run took {time.monotonic() - t0:.1f} s")
 

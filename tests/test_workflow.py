@@ -39,20 +39,20 @@ def test_outputs_exist_and_read_back(finished):
                                    "C12", "C12", "C13", "C13", "C14", "C14", "C15", "C15", "C16", "C17", "C18", "C20",
                                    "C21", "C21", "C21", "C21", "C21", "C22", "C23", "C23"]
     # C21 on the spectra (tiny, regions) or, without recorded spectra, on the residual itself
-    c21 = card[card.claim == "C21"].set_index("experiment")
+    c21 = card[card.claim == "C21"].set_index("entry")
     assert sorted(c21.index) == ["ball", "regions", "ring_deep", "tiny", "tiny_tanh"]
     assert all("no spectra recorded" in c21.loc[e, "note"] for e in ("ball", "ring_deep", "tiny_tanh"))
     lazy = io.read(res / "lazy" / "ring_widths" / "analysis" / "lazy.nc")
     assert lazy.kernel_change_final.dims == ("width", "seed") and list(lazy.width.values) == [64, 1024]
     assert (lazy.kernel_change_final.sel(width=1024) < lazy.kernel_change_final.sel(width=64)).all()
-    assert card[card.claim == "C22"].experiment.tolist() == ["ring_widths"]
+    assert card[card.claim == "C22"].entry.tolist() == ["ring_widths"]
     assert (res / "lazy" / "ring_widths" / "figures" / "kernel_change.png").stat().st_size > 1000
     psnr = io.read(res / "holdout" / "cam" / "analysis" / "psnr.nc")
     assert sorted(psnr.variant.values) == ["basic", "none"] and np.isfinite(psnr.test_psnr).all()
     for fig in ("psnr_curves", "reconstructions", "kernel"):
         assert (res / "holdout" / "cam" / "figures" / f"{fig}.png").stat().st_size > 1000
     assert np.isfinite(psnr.kernel_response_slope).all()  # the holdout jobs record their kernels by default
-    tanh = card[card.experiment == "tiny_tanh"].set_index("claim")
+    tanh = card[card.entry == "tiny_tanh"].set_index("claim")
     assert "tanh vs relu" in tanh.loc["C18", "statement"] and "two-layer tanh net" in tanh.loc["C11", "statement"]
     assert not (res / "convergence" / "tiny_tanh" / "figures" / "ntk_spectrum.png").exists()  # ReLU closed forms only
     wave = io.read(res / "coordinate" / "wave" / "train" / "raw01+raw11.nc")  # one ensemble: same input width
@@ -77,7 +77,7 @@ def test_outputs_exist_and_read_back(finished):
     assert set(card[card.claim.isin(["C16", "C17"])].verdict) == {"pass"}
     depth = io.read(res / "depth" / "ring" / "spectrum.nc")
     assert depth.sizes["depth"] == 3 and (res / "depth" / "ring" / "figures" / "depth_spectrum.png").exists()
-    assert list(card[card.claim == "C5"].experiment) == ["regions"]  # C1 only for the uniform circle
+    assert list(card[card.claim == "C5"].entry) == ["regions"]  # C1 only for the uniform circle
     regions = io.read(res / "convergence" / "regions" / "analysis" / "convergence.nc")
     assert regions.sizes["region_index"] == 2 and "region_predicted_step" in regions
     # two point samples (data seeds 1 and 2), one init seed each, pooled along run

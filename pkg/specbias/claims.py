@@ -76,7 +76,7 @@ def verdict(ok: bool | None) -> str:
 
 @dataclass
 class ClaimRow:
-    experiment: str
+    entry: str
     claim: str
     statement: str
     paper_value: str
@@ -91,14 +91,14 @@ def claims_frame(rows: list[ClaimRow]) -> pd.DataFrame:
 
 
 def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows ordered by claim number (C1, C3, …, C11), then experiment."""
+    """Rows ordered by claim number (C1, C3, …, C11), then study and entry."""
     number = frame["claim"].str.extract(r"(\d+)", expand=False).astype(int)
-    keys = ["_n", *(["study"] if "study" in frame else []), "experiment"]
+    keys = ["_n", *(["study"] if "study" in frame else []), "entry"]
     return frame.assign(_n=number).sort_values(keys, kind="stable").drop(columns="_n").reset_index(drop=True)
 
 
 def scorecard_markdown(frame: pd.DataFrame) -> str:
-    """The scorecard as a Markdown table (claims sorted by id, then experiment)."""
+    """The scorecard as a Markdown table (claims sorted by id, then study and entry)."""
     frame = sort_claims(frame)
     cols = [c for c in COLUMNS if c in frame]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -109,8 +109,8 @@ def scorecard_markdown(frame: pd.DataFrame) -> str:
     return "# specbias scorecard\n\n" + summary + "\n\n" + "\n".join(lines) + "\n"
 
 
-#: the scorecard's columns, in order (``study`` and ``experiment``, the entry, name a row together)
-COLUMNS = ["claim", "study", "experiment", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
+#: the scorecard's columns, in order (``study`` and ``entry`` name a row together)
+COLUMNS = ["claim", "study", "entry", "statement", "paper_value", "our_value", "tolerance", "verdict", "note"]
 
 
 def scorecard(frames: dict[str, list[pd.DataFrame]] | list[pd.DataFrame]) -> tuple[pd.DataFrame, str]:

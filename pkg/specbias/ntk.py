@@ -6,8 +6,7 @@ Conventions (keep them in mind when comparing with papers):
   ``f(x) = m^{-1/2} Σ_r a_r ReLU(w_rᵀx + b_r)`` with ``w ~ N(0, τ²I)``, ``b = 0`` at
   initialisation, ``a_r = ±1`` fixed.  Its gradient-descent Gram matrix (the NTK that
   actually drives training of ``Φ = ½Σ(y − f)²``) is, for unit-norm ``x`` and angle θ,
-
-      H(θ) = (cos θ + β) (π − |θ|) / (2π),     β = 1 with bias, 0 without.
+  ``H(θ) = (cos θ + β) (π − |θ|) / (2π)``, β = 1 with bias, 0 without.
 
   The indicator ``1[wᵀx > 0]`` does not depend on τ, so neither does H.
 

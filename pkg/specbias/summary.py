@@ -76,7 +76,7 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
         lines.append(f"  claims: {counts.get('pass', 0)} passed, {counts.get('fail', 0)} failed, "
                      f"{counts.get('not_evaluated', 0)} not evaluated, of {len(card)} rows ({card_path})")
         for _, row in card[card.verdict != "pass"].iterrows():
-            where = f"{row.study}/{row.experiment}" if "study" in card else row.experiment
+            where = f"{row.study}/{row.entry}" if "study" in card else row.entry
             lines.append(f"    {row.verdict}: {row.claim} {where}: ours {row.our_value}")
     else:
         lines.append(f"  no scorecard yet ({card_path} not made by this run)")

@@ -59,7 +59,7 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
             rows.append(c7)
         rows.append(study_claims.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
     for row in rows:
-        log.info("%s %s: ours %s -> %s", row.claim, row.experiment, row.our_value, row.verdict)
+        log.info("%s %s: ours %s -> %s", row.claim, row.entry, row.our_value, row.verdict)
     return claims.claims_frame(rows)
 
 
