@@ -151,3 +151,16 @@ def test_the_summary_reports_job_time_start_up_share_and_longest_jobs(tmp_path):
     first, longest = time_lines(tmp_path, floor=2.0, top=2)
     assert "3 jobs with a benchmark file, 0.7 job-minutes" in first and "2.0 s a job) about 15% of it" in first  # 3 x 2 / 40
     assert longest.strip() == "longest: convergence/a/train/kappa_1_d0 30 s, spectral/b/spectral 7 s"
+
+
+def test_the_guard_leaves_meshes_and_drawable_log_panels_alone(tmp_path):
+    from specbias import figures
+
+    fig, (a, b) = figures.plt.subplots(1, 2)
+    a.pcolormesh(np.arange(1, 5), np.arange(1, 4), np.ones((2, 3)))
+    a.set_xscale("log")
+    b.plot([1, 10], [1, 100], label="line")
+    b.fill_between([1, 10], [0.5, 50], [2, 200])
+    b.set(xscale="log", yscale="log")
+    assert figures.guard_axes(fig) == [] and a.get_xscale() == "log" and b.get_yscale() == "log"
+    figures.save(fig, tmp_path / "g", ("png",), 50)

@@ -6,6 +6,7 @@ analysis file, not recomputed), looked up by name through its plug-in's ``figure
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import matplotlib
@@ -33,11 +34,19 @@ def empty(reason: str, title: str = ""):
     return fig
 
 
-def _points(artist) -> np.ndarray:
-    """The (x, y) data of a line or a point set, as an (n, 2) float array."""
+def _points(artist) -> np.ndarray | None:
+    """The (x, y) data of a line, a point set or a filled band, as an (n, 2) float array; None for
+    an artist whose extent is its own (a mesh, an image), which the guard leaves alone."""
+    from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+
     if hasattr(artist, "get_xydata"):
         return np.asarray(artist.get_xydata(), dtype=float).reshape(-1, 2)
-    return np.asarray(artist.get_offsets(), dtype=float).reshape(-1, 2)
+    if isinstance(artist, PathCollection):
+        return np.asarray(artist.get_offsets(), dtype=float).reshape(-1, 2)
+    if isinstance(artist, (PolyCollection, LineCollection)):
+        paths = [np.asarray(p.vertices, dtype=float).reshape(-1, 2) for p in artist.get_paths()]
+        return np.concatenate(paths) if paths else np.empty((0, 2))
+    return None
 
 
 def _drawable(xy: np.ndarray, log_x: bool, log_y: bool) -> np.ndarray:
@@ -57,7 +66,11 @@ def guard_axes(fig) -> list[str]:
     for ax in fig.axes:
         log_x, log_y = ax.get_xscale() == "log", ax.get_yscale() == "log"
         artists = [a for a in (*ax.lines, *ax.collections) if a.get_transform() == ax.transData]
-        if (log_x or log_y) and not any(_drawable(_points(a), log_x, log_y).any() for a in artists):
+        points = [_points(a) for a in artists]
+        if ax.images or any(p is None for p in points):  # a mesh or an image sets its own extent
+            points = []
+            artists = []
+        if (log_x or log_y) and artists and not any(_drawable(p, log_x, log_y).any() for p in points):
             ax.set_xscale("linear")
             ax.set_yscale("linear")
             note = "nothing to draw: no point with finite values" + (" above 0 for the log scale" if log_x or log_y else "")
@@ -85,8 +98,9 @@ def guard_axes(fig) -> list[str]:
 
 
 def save(fig, stem: str | Path, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
-    guard_axes(fig)
     stem = Path(stem)
+    for note in guard_axes(fig):
+        logging.getLogger(__name__).warning("%s: %s", stem.name, note)
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in formats:
