@@ -19,7 +19,7 @@ def test_quick_bench_runs_every_group_and_passes_its_gates(tmp_path):
     (js,) = tmp_path.glob("*-quick.json")
     data = json.loads(js.read_text())
     groups = {r["group"] for r in data["rows"]}
-    assert groups == {"two-layer GD", "arc step", "deep GD", "analytic NTK", "NTK Gram", "circulant spectrum", "empirical NTK", "coordinate MLP",
+    assert groups == {"job start-up", "two-layer GD", "arc step", "deep GD", "analytic NTK", "NTK Gram", "circulant spectrum", "empirical NTK", "coordinate MLP",
                       "coordinate training",
                       "NTK stage memory"}
     assert all(r["gate_passed"] for r in data["rows"])
