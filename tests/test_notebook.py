@@ -58,9 +58,17 @@ def test_the_readmes_config_example_is_a_valid_config():
     from specbias import schema
     from specbias.config import validate
 
-    (text,) = _blocks((ROOT / "README.md").read_text(), "yaml")
+    from specbias.config import ConfigError
+
+    readme = (ROOT / "README.md").read_text()
+    (text,) = _blocks(readme, "yaml")
     cfg = validate(yaml.safe_load(text), schema.assemble())
     assert cfg["convergence"]["arcs"]["train"]["criterion"]["kind"] == "per_region"
+    bad = yaml.safe_load(text)
+    bad["convergence"]["arcs"]["train"]["lr_relative"] = 2.5
+    with pytest.raises(ConfigError) as err:
+        validate(bad, schema.assemble())
+    assert str(err.value) in readme  # the error the README shows is the one a user gets
 
 
 def test_results_pages_are_generated_from_the_run_and_stamped(tiny_run, tmp_path):
