@@ -36,7 +36,7 @@ def slurm_args(cluster: LocalSlurm):
         "--jobs", "4",
         "--latency-wait", "5",
         "--retries", "0",
-        "--group-components", "predict_batch=2", "figures=2",  # a group sums its members: fit 2 CPUs
+        "--group-components", "figures=2",  # a group sums its members: fit 2 CPUs
     ]
 
 
@@ -91,17 +91,18 @@ def test_failed_job_is_reported_with_its_log(cluster, tmp_path):
     work = tmp_path / "wf"
     work.mkdir()
     bad = yaml.safe_load(yaml.safe_dump(SLURM_CONFIG))
-    bad["device"] = "cuda"  # the CI node has no CUDA: training fails at run time
+    bad["device"] = "cuda"  # the CI node has no CUDA: the jobs on the device fail at run time
     bad["preflight"] = {"device": False}  # as on a cluster whose login node has no GPU: the check is the nodes' business
     copy_workflow(work, bad)
     proc = snakemake(work, "results/convergence/tiny/train/kappa_1_d0.nc", *slurm_args(cluster), check=False, env=cluster.env, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out[-3000:]
-    assert "Error in rule convergence_train" in out, out[-3000:]
-    job_log = work / "results" / "convergence" / "tiny" / "logs" / "train" / "kappa_1_d0.log"
+    # the first job on the device fails: the sample's NTK (which the training job reads)
+    assert "Error in rule convergence_ntk" in out, out[-3000:]
+    job_log = work / "results" / "convergence" / "tiny" / "logs" / "ntk_d0.log"
     assert str(job_log.relative_to(work)) in out
     assert "no CUDA device" in job_log.read_text()
-    slurm_logs = [p for p in (work / ".snakemake" / "slurm_logs").rglob("*.log") if "rule_convergence_train" in p.parts]
+    slurm_logs = [p for p in (work / ".snakemake" / "slurm_logs").rglob("*.log") if "rule_convergence_ntk" in p.parts]
     assert slurm_logs, "the failed job left no SLURM log"
     assert any(str(p.relative_to(work)) in out or p.name in out for p in slurm_logs), out[-3000:]
     assert not (work / "results" / "convergence" / "tiny" / "train" / "kappa_1_d0.nc").exists()
