@@ -92,6 +92,13 @@ CASES = [  # (what, mutate, key the message must name)
     ("lazy lr unstable at the widest net", lambda c: (c["lazy"]["circle_widths"]["base"]["train"].pop("lr_relative"),
                                                      at(("lazy", "circle_widths", "base", "train", "lr"), 1.0)(c)),
      "lazy.circle_widths.base.train.lr"),
+    ("real data: a file-based set that is not on disk", at(("realdata", "digits_mlp", "data"), {"source": "mnist", "root": "/nowhere"}),
+     "realdata.digits_mlp.data.root"),
+    ("real data: a factory that does not import", at(("realdata", "digits_mlp", "model"), {"kind": "factory", "factory": "no.such:net"}),
+     "realdata.digits_mlp.model.factory"),
+    ("real data: the CNN on 8x8 digits", at(("realdata", "digits_mlp", "model"), {"kind": "p2_cnn"}), "realdata.digits_mlp.model"),
+    ("real data: more images than the classes hold", at(("realdata", "digits_mlp", "data", "count"), 5000),
+     "realdata.digits_mlp.data.count"),
     ("no study at all", lambda c: [c.pop(s) for s in sections()], ""),
     # values a job would have failed on, late
     ("width 256.0 (a float)", at(U + ("model", "width"), 256.0), "convergence.uniform_circle.model.width"),

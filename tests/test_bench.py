@@ -21,7 +21,7 @@ def test_quick_bench_runs_every_group_and_passes_its_gates(tmp_path):
     groups = {r["group"] for r in data["rows"]}
     assert groups == {"job start-up", "two-layer GD", "arc step", "deep GD", "analytic NTK", "NTK Gram", "circulant spectrum", "empirical NTK", "coordinate MLP",
                       "coordinate training",
-                      "NTK stage memory"}
+                      "NTK stage memory", "real-data confusion", "real-data empirical NTK"}
     assert all(r["gate_passed"] for r in data["rows"])
     assert data["machine"]["cpu_cores"] >= 1 and "torch" in data["machine"]
     md = js.with_suffix(".md").read_text()

@@ -165,6 +165,8 @@ def _first(cfg, section):
     ("coordinate", lambda e: e["train"].update(seeds=list(range(100_000))), "model.hidden"),
     ("holdout", lambda e: e["train"].update(seeds=list(range(100_000))), "model.hidden"),
     ("spectral", lambda e: e.update(grid_size=100_000, nystrom_n=100_000), "grid_size"),
+    ("realdata", lambda e: e["data"].update(source="mnist5k", count=None) or e["train"].update(seeds=list(range(2000))),
+     "kernels.points"),
     ("convergence", lambda e: e["train"]["kernel_records"].update(probe=512) or e["train"].update(seeds=list(range(20_000))),
      "train.kernel_records.probe"),
 ])

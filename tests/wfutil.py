@@ -117,9 +117,9 @@ def snakemake(workdir, *args, check=True, env=None, timeout=1800):
     return proc
 
 
-def planned_jobs(workdir, *args) -> dict:
+def planned_jobs(workdir, *args, env=None) -> dict:
     """Rule -> job count from a dry run ({} when there is nothing to do)."""
-    proc = snakemake(workdir, "-n", "--cores", "1", *args)
+    proc = snakemake(workdir, "-n", "--cores", "1", *args, env=env)
     text = proc.stdout + proc.stderr
     if "Nothing to be done" in text:
         return {}

@@ -25,6 +25,7 @@ BUILTIN = {
     "specbias.studies.kernels": "Kernels",
     "specbias.studies.holdout": "Holdout",
     "specbias.studies.lazy": "Lazy",
+    "specbias.studies.realdata": "Realdata",
 }
 
 _REGISTRY: dict[str, type[Study]] = {}

@@ -1,0 +1,13 @@
+"""Rule realdata_analysis: band energies, linearised prediction, filtering, pair summaries, claims."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from specbias import claims, io  # noqa: E402
+from specbias.studies.realdata import analysis  # noqa: E402
+
+sm = snakemake  # noqa: F821
+table, rows = analysis.analyse(sm.params.study, sm.wildcards.realdata, io.read(sm.input.data),
+                               io.read(sm.input.kernels), io.read(sm.input.train))
+io.write(table, sm.output.table)
+io.write_csv(claims.claims_frame(rows), sm.output.claims)

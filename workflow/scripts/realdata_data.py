@@ -1,0 +1,10 @@
+"""Rule realdata_data: the entry's images once, as NetCDF."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+from specbias import io  # noqa: E402
+from specbias.studies.realdata import stages  # noqa: E402
+
+sm = snakemake  # noqa: F821
+io.write(stages.data(sm.params.study), sm.output.data)

@@ -1,0 +1,13 @@
+"""Rule realdata_kernels: the kernels on the kernel points and their eigenpairs."""
+from specbias.runtime import setup_logging
+
+setup_logging(snakemake.log[0])  # noqa: F821
+
+import torch  # noqa: E402
+
+from specbias import io  # noqa: E402
+from specbias.studies.realdata import stages  # noqa: E402
+
+sm = snakemake  # noqa: F821
+torch.set_num_threads(sm.threads)
+io.write(stages.kernels(sm.params.study, io.read(sm.input.data), sm.params.device), sm.output.kernels)
