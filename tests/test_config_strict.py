@@ -17,6 +17,7 @@ def _write(tmp_path, data: bytes | str, name="c.yaml"):
 @pytest.mark.parametrize("text, message", [
     ("convergence:\n  a: {}\n  a: {}\n", r"c\.yaml, line 3: the key 'a' is given twice \(first at line 2\)"),
     ("figures:\n  dpi: 60\n  dpi: 70\n", r"line 3: the key 'dpi' is given twice"),
+    ("base: &b {dpi: 60}\nfigures:\n  <<: *b\n  dpi: 70\n  dpi: 80\n", r"line 5: the key 'dpi' is given twice \(first at line 4\)"),
     ("true: 1\n", r"line 1: the key 'true' is read as bool, not text"),
     ("figures:\n  1: png\n", r"line 2: the key '1' is read as int, not text"),
     ("figures: !!python/object/apply:os.system [ls]\n", r"c\.yaml, line 1: could not determine a constructor"),
@@ -36,6 +37,9 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
 def test_a_good_file_reads_as_yaml_does(tmp_path):
     text = yaml.safe_dump(TINY)
     assert load_config_file(_write(tmp_path, text)) == yaml.safe_load(text)
+    merged = "a: &a {dpi: 60, formats: [png]}\nfigures:\n  <<: *a\n  dpi: 70\n"  # a merged key overridden, as YAML allows
+    assert load_config_file(_write(tmp_path, merged)) == yaml.safe_load(merged)
+    assert load_config_file(_write(tmp_path, merged))["figures"] == {"dpi": 70, "formats": ["png"]}
 
 
 def _tiny():

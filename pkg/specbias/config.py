@@ -43,9 +43,12 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader, node, deep=False):
-    loader.flatten_mapping(node)
+    """Each key of the mapping as written must be new; keys brought in by a merge (``<<: *anchor``)
+    may be overridden by the mapping's own, as YAML defines."""
     seen: dict = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
@@ -55,6 +58,7 @@ def _construct_mapping(loader, node, deep=False):
             raise ConfigError(f"{key_node.start_mark.name}, line {line}: the key {key!r} is given twice (first at line "
                               f"{seen[key]}); YAML would keep only the last one: remove or rename one")
         seen[key] = line
+    loader.flatten_mapping(node)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
