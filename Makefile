@@ -7,13 +7,14 @@
 #   make docs   the documentation site in docs/_build/html (warnings are errors)
 #   make nt-env     neural-tangents (JAX) in .nt-venv, for the bench's NTK Gram rows (optional, several GB)
 #   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
+#   make realdata-cpu  P2's real-data protocol on the bundled images (configs/realdata_cpu.yaml, runs/realdata_cpu/)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.specbias-installed
 CORES ?= all
 
-.PHONY: setup run quick report results-docs docs test test-fast lint bench nt-env paper-circle clean
+.PHONY: setup run quick report results-docs docs test test-fast lint bench nt-env paper-circle realdata-cpu clean
 
 setup: $(STAMP)
 
@@ -71,6 +72,13 @@ paper-circle: $(STAMP)
 	$(BIN)/python -m specbias.recover --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
 	$(BIN)/snakemake --cores $(CORES) --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
 	$(BIN)/snakemake --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle --report results/report.html
+
+# P2's real-data protocol on the bundled images at CPU sizes, in runs/realdata_cpu/; its results page
+realdata-cpu: $(STAMP)
+	$(BIN)/python -m specbias.recover --configfile configs/realdata_cpu.yaml --replace-workflow-config --directory runs/realdata_cpu
+	$(BIN)/snakemake --cores $(CORES) --configfile configs/realdata_cpu.yaml --replace-workflow-config --directory runs/realdata_cpu
+	$(BIN)/python bench/run_summary.py runs/realdata_cpu --title "Real data at CPU sizes (configs/realdata_cpu.yaml)" --out docs/results/realdata_cpu.md \
+		--figures "realdata/*/figures/*.png"
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

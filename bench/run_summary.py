@@ -82,14 +82,35 @@ def summary(run: Path, wall: float | None = None, top: int = 8, title: str | Non
     return "\n".join(lines) + "\n"
 
 
+def copy_figures(run: Path, patterns: list[str], out: Path) -> list[str]:
+    """Copy the run's PNG figures matching ``patterns`` (globs under results/) beside the page
+    ``out`` (in ``<stem>_figures/``) and return the Markdown that shows them."""
+    import shutil
+
+    folder = out.parent / f"{out.stem}_figures"
+    lines = ["## Figures", ""]
+    for pattern in patterns:
+        for png in sorted((run / "results").glob(pattern)):
+            rel = png.relative_to(run / "results")
+            name = "__".join(rel.with_suffix("").parts[:-2] + rel.parts[-1:])
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(png, folder / name)
+            lines += [f"`{rel}`", "", f"![{rel}]({folder.name}/{name})", ""]
+    return lines if len(lines) > 2 else []
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run", type=Path, help="directory that holds results/")
     ap.add_argument("--wall", type=float, help="workflow wall time in seconds, if measured")
     ap.add_argument("--title", help="a title line for the page")
     ap.add_argument("--out", type=Path, help="write the page here instead of printing it")
+    ap.add_argument("--figures", nargs="+", default=[], metavar="GLOB",
+                    help="PNG figures to show on the page (globs under results/; copied beside --out)")
     args = ap.parse_args(argv)
     text = summary(args.run, args.wall, title=args.title)
+    if args.figures and args.out:
+        text += "\n" + "\n".join(copy_figures(args.run, args.figures, args.out))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
