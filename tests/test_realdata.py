@@ -328,3 +328,27 @@ def test_c28_linearised_agreement():
     assert rc.linearised(table, "e", ok, 0.1).verdict == "pass"
     table["linearised_band_energy"] = table.linearised_band_energy * 1.5
     assert rc.linearised(table, "e", ok, 0.1).verdict == "fail"
+
+
+def test_kernel_stage_with_top_eigenpairs_and_a_rest_band():
+    """kernels.eigenpairs < points: Lanczos keeps the top pairs; what they miss is the last band, and
+    the bands still add up to the residual's energy."""
+    from specbias import datasets, schema
+    from specbias.config import validate
+    from specbias.studies.realdata import analysis, stages
+
+    cfg = validate({"realdata": {"e": {"data": {"source": "digits", "count": 80}, "model": {"kind": "p2_mlp", "width": 16, "depth": 2},
+                                       "train": {"epochs": 1, "seeds": [0]}, "regions": {"anchors": 4, "neighbours": 2, "search": 20},
+                                       "kernels": {"points": 50, "eigenpairs": 12, "bands": 4}}}}, schema.assemble())
+    entry = cfg["realdata"]["e"]
+    ds = datasets.load(entry["data"])
+    kern = stages.kernels(entry, ds, "cpu")
+    assert kern.sizes == {"point": 50, "mode": 12, "seed": 1}
+    assert set(analysis.kernels_of(kern)) == {"gaussian", "analytic", "empirical"}
+    full = np.linalg.eigvalsh(probes.gaussian_kernel(torch.as_tensor(ds.image.values[kern.point.values]), kern.attrs["gaussian_sigma"]))
+    np.testing.assert_allclose(kern.gaussian_eigenvalue.values, full[::-1][:12], rtol=1e-8)
+    residual = np.random.default_rng(0).standard_normal((1, 1, 50, 10))
+    bands = analysis.band_energies(entry, kern, residual)
+    total = (residual ** 2).sum()
+    np.testing.assert_allclose(bands.band_energy.sum("band").values, total, rtol=1e-10)
+    assert float(bands.band_energy.isel(band=-1).min()) > 0.5 * total  # 12 of 50 modes leave most of a random residual
