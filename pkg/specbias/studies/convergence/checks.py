@@ -71,7 +71,7 @@ def _check_sphere(cfg: dict, where: str) -> None:
     dens, n = data["density"], data["n"]
     if "dim" not in data:
         raise ConfigError(f"config error at {where}.data.dim: the sphere domain needs its ambient dimension d (S^(d-1))")
-    if data.get("sampling", "random") != "random":
+    if data["sampling"] != "random":
         raise ConfigError(f"config error at {where}.data.sampling: grid sampling is for the circle domain")
     if dens["kind"] not in SPHERE_DENSITIES:
         raise ConfigError(f"config error at {where}.data.density.kind: {dens['kind']} is a circle density; "

@@ -187,7 +187,7 @@ def relative_lr(cfg: dict) -> bool:
 
 
 def relu_two_layer(model: dict) -> bool:
-    return model["kind"] == "two_layer" and activations.of(model.get("activation")).relu_closed_forms
+    return model["kind"] == "two_layer" and activations.of(model["activation"]).relu_closed_forms
 
 
 def has_operator_spectrum(cfg: dict) -> bool:
@@ -229,7 +229,7 @@ def ntk_eigen(points: xr.Dataset, cfg: dict, device: str = "auto") -> xr.Dataset
     ``cfg`` as :func:`ntk_params`."""
     model, ntk_cfg = cfg["model"], cfg["ntk"]
     n = points.sizes["sample"]
-    pairs = ntk_cfg.get("eigenpairs", "all")
+    pairs = ntk_cfg["eigenpairs"]
     count = None if pairs == "all" else int(pairs)
     log.info("NTK Gram matrix of the %s model, n=%d (%.2f GB), %s", model["kind"], n, n * n * 8 / 1e9,
              "all eigenpairs (dense eigh)" if count is None else f"the {count} largest eigenpairs (Lanczos)")
@@ -269,16 +269,16 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
     lr = learning_rate(tcfg, eig)
     if "lr_relative" in tcfg:
         log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg["lr_relative"])
-    record = records_spectra_on(points.attrs["domain"], tcfg.get("record_spectra", "auto"))
+    record = records_spectra_on(points.attrs["domain"], tcfg["record_spectra"])
     seeds = list(tcfg["seeds"])
-    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    kcfg = tcfg["kernel_records"]
     holder = {}
 
     def recorder(xt, snapshots, runs):
-        probe = kernel_records.probe_indices(len(y), kcfg["probe"], kcfg.get("seed", 0))
+        probe = kernel_records.probe_indices(len(y), kcfg["probe"], kcfg["seed"])
         theta = points.theta.values if "theta" in points else None
         holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg["modes"], theta, points.density.values,
-                                                      lr=lr, tolerance=kcfg.get("tolerance", 0.1), records=kcfg.get("records"))
+                                                      lr=lr, tolerance=kcfg["tolerance"], records=kcfg["records"])
         return holder["rec"]
 
     result, crit, dev = train_runs(model, seeds, points.x.values, y, lr, tcfg, what=f"kappa={kappa}", log=log,

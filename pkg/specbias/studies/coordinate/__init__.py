@@ -26,11 +26,11 @@ class Coordinate(Study):
 
         where = f"{self.section}.{name}"
         sig, tcfg = entry["signal"], entry["train"]
-        n = sig["length"] if sig.get("kind", "sines") == "sines" else sig["size"] ** 2
+        n = sig["length"] if sig["kind"] == "sines" else sig["size"] ** 2
         R = len(entry["encodings"]) * len(tcfg["seeds"])
         hidden = list(entry["model"]["hidden"])
         units = sum(hidden)
-        F = len(sig["frequencies"]) if sig.get("kind", "sines") == "sines" else sig["size"] // 2
+        F = len(sig["frequencies"]) if sig["kind"] == "sines" else sig["size"] // 2
         params = sum(a * b for a, b in zip(hidden[:-1], hidden[1:])) + hidden[0] * 64 + hidden[-1] * 3
         out = [(f"{where}.model.hidden", R * n * units * (2 * F32 + 1),
                 f"float32 pre-activations and outputs and boolean activation patterns of {R} nets with {units} hidden units on {n} inputs"),

@@ -45,7 +45,7 @@ def input_features(enc_cfg: dict, dims: int) -> int:
 
 
 def signal_dims(sig: dict) -> int:
-    return 1 if sig.get("kind", "sines") == "sines" else 2
+    return 1 if sig["kind"] == "sines" else 2
 
 
 def encoding_groups(cfg: dict) -> dict[str, list[str]]:
@@ -55,7 +55,7 @@ def encoding_groups(cfg: dict) -> dict[str, list[str]]:
     dims = signal_dims(cfg["signal"])
     groups: dict[int | str, list[str]] = {}
     for enc, ecfg in cfg["encodings"].items():
-        key = input_features(ecfg, dims) if cfg["train"].get("batch_encodings", True) else enc
+        key = input_features(ecfg, dims) if cfg["train"]["batch_encodings"] else enc
         groups.setdefault(key, []).append(enc)
     return {"+".join(encs): encs for encs in groups.values()}
 
@@ -74,7 +74,7 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     sig, model, tcfg, mcfg = cfg["signal"], cfg["model"], cfg["train"], cfg["metrics"]
     dev = pick_device(device)
     target = signals.load(sig)
-    xs = [encoded_inputs(target, e, cfg["encodings"][e], sig.get("seed", 0)) for e in group]
+    xs = [encoded_inputs(target, e, cfg["encodings"][e], sig["seed"]) for e in group]
     widths = {x.shape[1] for x in xs}
     if len(widths) != 1:
         raise ValueError(f"encodings {group} have different input widths {sorted(widths)}; they cannot share one ensemble")
@@ -83,7 +83,7 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     x = torch.stack([xe for xe in xs for _ in seeds]).to(dev)  # (E*S, n, features), run r = e*S + s
     yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
     ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev,
-                                activation=model.get("activation", "relu"), init=model.get("init", "default"))
+                                activation=model["activation"], init=model["init"])
     if not ens.activation.piecewise_linear:
         log.info("activation %s is not piecewise linear: activation-region metrics (regions, dead units, boundary "
                  "distance, Hamming distances) are not defined and are stored as NaN; gradient confusion is kept",
@@ -95,10 +95,10 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
                          local, far, ens.activation.piecewise_linear, kernel, Progress(tcfg["epochs"], f"train {name}"))
     log.info("coordinate MLP %s on %s (%s, grid %s, %d channels): %d encodings x %d seeds = %d runs in one ensemble, "
              "input %d features, hidden %s, %s lr %g, %d epochs%s", dev, name, target.kind, target.shape,
-             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg.get("optimizer", "adam"), tcfg["lr"], tcfg["epochs"],
+             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg["optimizer"], tcfg["lr"], tcfg["epochs"],
              f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
     res = mlp.train_mlp(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
-                        seed=tcfg["seeds"][0], record=rec, optimizer=tcfg.get("optimizer", "adam"))
+                        seed=tcfg["seeds"][0], record=rec, optimizer=tcfg["optimizer"])
     loss = res.loss.reshape(E, S, -1)
     bad = ~np.isfinite(loss[..., -1])
     if bad.any():
@@ -117,8 +117,8 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
 
 def metric_pairs(shape, mcfg: dict):
     """The local and far pairs of grid points of P2's metrics, by the configured protocol (docs/methods.md §8)."""
-    if mcfg.get("pair_protocol", "specbias") == "p2":  # P2's own pairs
-        local = activation_regions.local_pairs_p2(shape, mcfg["pairs"], mcfg.get("patch", 50), mcfg["seed"])
+    if mcfg["pair_protocol"] == "p2":  # P2's own pairs
+        local = activation_regions.local_pairs_p2(shape, mcfg["pairs"], mcfg["patch"], mcfg["seed"])
         far = activation_regions.global_pairs_p2(shape, mcfg["pairs"], mcfg["seed"] + 1)
     else:
         local = activation_regions.local_pairs(shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
@@ -128,13 +128,13 @@ def metric_pairs(shape, mcfg: dict):
 
 def kernel_recorder(tcfg: dict, target, x: torch.Tensor, yt: torch.Tensor):
     """The empirical-NTK recorder of a group's nets (None when ``train.kernel_records.probe`` is 0)."""
-    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    kcfg = tcfg["kernel_records"]
     if kcfg["probe"] <= 0:
         return None
     kernel = kernel_records.GridRecorder(target.shape, kcfg["probe"], kcfg["modes"], x, target.values[:, 0])
     # GD on the full batch of a one-channel target, with every input in the probe: the linearised
     # residual r <- (I - lr 2/n K) r can be predicted from the nets' own kernel (MSE = mean over n)
-    if tcfg.get("optimizer", "adam") == "gd" and not tcfg.get("batch") and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
+    if tcfg["optimizer"] == "gd" and not tcfg.get("batch") and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
         kernel.predict_from_start(2.0 * tcfg["lr"] / yt.shape[0])
     return kernel
 
@@ -195,7 +195,7 @@ def prediction_note(tcfg: dict, target, kernel: kernel_records.GridRecorder) -> 
     """What the file says about a linearised prediction from the recorded kernels."""
     if kernel.rate is not None:
         return "made: full-batch GD; kernel_prediction_error compares the measured residual with (I - lr 2/n K_0)^t r_0"
-    if tcfg.get("optimizer", "adam") == "adam":
+    if tcfg["optimizer"] == "adam":
         return "none: Adam's steps are not kernel gradient steps, so no linearised prediction is made; the kernel quantities are recorded only"
     why = [w for w, bad in (("minibatches", bool(tcfg.get("batch"))), (f"{target.channels} output channels", target.channels != 1),
                             ("a probe smaller than the grid", len(kernel.probe) != int(np.prod(target.shape)))) if bad]

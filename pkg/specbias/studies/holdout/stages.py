@@ -98,7 +98,7 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     train_psnr, test_psnr, kstats = [], [], []
     final = {}
     kernel = None
-    kcfg = tcfg.get("kernel_records", {"probe": 0})
+    kcfg = tcfg["kernel_records"]
     if kcfg["probe"] > 0:  # the training pixels are a regular (S/2)² grid, row-major: probe a sub-grid of it
         kernel = kernel_records.GridRecorder((size // 2, size // 2), kcfg["probe"], kcfg["modes"], x_train,
                                              values[tr, 0].double().cpu().numpy())
