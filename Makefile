@@ -51,7 +51,9 @@ docs: $(DOCS_STAMP)
 
 # docs/results/default.md from the finished default run (scorecard, time, commit, machine, date)
 results-docs: $(STAMP)
-	$(BIN)/python bench/run_summary.py . --title "The default run" --out docs/results/default.md
+	$(BIN)/python bench/run_summary.py . --title "The default run" --out docs/results/default.md \
+		--figures "convergence/uniform_circle/figures/heatmap.png" "convergence/uniform_circle/figures/steps.png" \
+		"realdata/*/figures/band_energy.png" "realdata/mnist_cnn/figures/confusion.png"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
