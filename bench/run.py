@@ -453,6 +453,13 @@ def bench_gram(table, device, quick, repeats, machine=None, nt=None):
 # 5b. coordinate MLPs: encodings of one input width as one Adam ensemble vs one job each
 
 
+def _validated(section: str, entry: dict) -> dict:
+    from specbias import schema
+    from specbias.config import validate
+
+    return validate({section: {"bench": entry}}, schema.assemble())[section]["bench"]
+
+
 def bench_coordinate(table, device, quick, repeats):
     size, epochs = (8, 3) if quick else (32, 60)
     encs = {"raw01": {"kind": "raw", "range": [0, 1]}, "raw11": {"kind": "raw", "range": [-1, 1]},
@@ -460,6 +467,7 @@ def bench_coordinate(table, device, quick, repeats):
     cfg = {"signal": {"kind": "random_image", "size": size, "channels": 3, "seed": 0}, "encodings": encs,
            "model": {"hidden": [128, 128]}, "train": {"lr": 1e-3, "epochs": epochs, "batch": 256, "seeds": [0, 1]},
            "metrics": {"pairs": 50, "window": 2, "margin": 0.1, "records": 3, "seed": 0}}
+    cfg = _validated("coordinate", cfg)  # the schema's defaults filled in, as the workflow hands entries to stages
     dev = str(device)
     alone, together = [], []
     ref_t = timeit(lambda: alone.append([coordinate.train_group(cfg, [e], dev) for e in encs]), repeats, device)

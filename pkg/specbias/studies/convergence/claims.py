@@ -216,7 +216,7 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
     the spectra agree over time (median relative gap); without: measured/predicted convergence
     steps (medians over runs) within x(1 ± tolerance) at every κ (P1 F11 for deep nets)."""
     width = model["width"]
-    act = "" if activations.of(model["activation"]).relu_closed_forms else f"{activations.describe(model['activation'])} "
+    act = "" if activations.of(model.get("activation")).relu_closed_forms else f"{activations.describe(model['activation'])} "
     net = (f"deep {act}net (depth {model['depth']}, width {width})" if model["kind"] == "deep"
            else f"two-layer {act}net (width {width})")
     conv_ok = (conv.measured_step > 0) & (conv.predicted_step > 0)
@@ -293,7 +293,7 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | N
     dim = _dim(data)
     two_layer = model["kind"] == "two_layer"
     rows = []
-    relu = activations.of(model["activation"]).relu_closed_forms  # P1's kappa^d law is for ReLU nets
+    relu = activations.of(model.get("activation")).relu_closed_forms  # P1's kappa^d law is for ReLU nets
     if two_layer and relu and model["bias"] and data["density"]["kind"] == "uniform":
         rows.append(claim_slope(conv, name, dim, acfg["fit_kappa_min"], acfg["slope_tolerance"]))
     if eig is not None and "closed_form_eigenvalue" in eig:

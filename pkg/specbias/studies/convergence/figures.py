@@ -128,7 +128,7 @@ def steps(conv: xr.Dataset):
     model, data = study["model"], study["data"]
     where = "S1" if data["domain"] == "circle" else f"S{data['dim'] - 1}"
     dens = data["density"]["kind"] + (f" ratio {data['density']['ratio']:g}" if data["density"]["kind"] == "hemispheres" else "")
-    act = activations.describe(model["activation"])
+    act = activations.describe(model.get("activation", "relu"))
     net = f"depth-{model['depth']} {act} net, width {model['width']}" if model["kind"] == "deep" else \
         f"two-layer {act} net, width {model['width']}, {'with' if model['bias'] else 'no'} bias"
     ax.set_title(f"Convergence time vs frequency on {where} ({dens}): {net}", fontsize=9)
