@@ -121,10 +121,12 @@ class _Recorder:
         row["output"] = self.ens.outputs(self.x[self.points]).cpu().numpy()
         for r in range(self.ens.runs):
             params = self.ens.member(r)
-            if rc["hamming"]:
-                pat = probes.patterns(self.ens.skeleton, params, self.x)
+            if rc["hamming"]:  # patterns of the paired points only, not of the whole training set
+                used = np.unique(np.concatenate([self.pairs[k].ravel() for k in ("anchor", "near", "far")]))
+                pat = probes.patterns(self.ens.skeleton, params, self.x[torch.as_tensor(used, device=self.x.device)])
+                where = {k: np.searchsorted(used, self.pairs[k]) for k in ("anchor", "near", "far")}
                 for kind in ("near", "far"):
-                    row.setdefault(f"hamming_{kind}", []).append(probes.hamming(pat, self.pairs["anchor"], self.pairs[kind]))
+                    row.setdefault(f"hamming_{kind}", []).append(probes.hamming(pat, where["anchor"], where[kind]))
                 row.setdefault("units", []).append(pat.shape[1])
             if rc["confusion"]:
                 near = "near_other" if rc["different_class"] else "near"
