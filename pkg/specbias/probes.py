@@ -410,10 +410,16 @@ def linearised_residual(evals: np.ndarray, evecs: np.ndarray, r0: np.ndarray, lr
     return np.einsum("nm,tm,mc->tnc", evecs, decay, coef) + rest[None]
 
 
-def smoother(x: torch.Tensor, delta: float) -> np.ndarray:
-    """Row-normalised Gaussian weights G_δ(x_i − x_j) = exp(−‖x_i − x_j‖²/2δ) / Σ_j (float64)."""
+def squared_distances(x: torch.Tensor) -> torch.Tensor:
+    """‖x_i − x_j‖² of the flattened inputs (float64), computed once for every δ of a sweep."""
     flat = x.reshape(len(x), -1).double()
-    d2 = torch.cdist(flat, flat).pow(2)
+    return torch.cdist(flat, flat).pow(2)
+
+
+def smoother(x: torch.Tensor, delta: float, d2: torch.Tensor | None = None) -> np.ndarray:
+    """Row-normalised Gaussian weights G_δ(x_i − x_j) = exp(−‖x_i − x_j‖²/2δ) / Σ_j (float64);
+    ``d2``: the inputs' :func:`squared_distances` when already computed."""
+    d2 = squared_distances(x) if d2 is None else d2
     w = torch.exp(-(d2 - d2.min(dim=1, keepdim=True).values) / (2 * delta))  # stable: each row's max is 1
     return (w / w.sum(dim=1, keepdim=True)).cpu().numpy()
 

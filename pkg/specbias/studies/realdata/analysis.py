@@ -5,10 +5,11 @@ errors, P2's pair-metric summaries; the claim rows come from :mod:`.claims`."""
 from __future__ import annotations
 
 import numpy as np
+import torch
 import xarray as xr
 
 from ... import io, probes
-from .stages import TITLE, median_distance, tensors
+from .stages import TITLE, tensors
 
 KERNELS = ("gaussian", "analytic", "empirical")
 
@@ -76,11 +77,12 @@ def filtering(entry: dict, ds: xr.Dataset, points: np.ndarray, y: np.ndarray, f:
     """e_low and e_high (delta, epoch, seed) for each δ (multiples of the median squared distance)."""
     x, _ = tensors(ds, "cpu")
     xk = x[points]
-    d2 = median_distance(xk) ** 2  # the median squared distance (squaring keeps the order)
+    dist2 = probes.squared_distances(xk)  # once for the median and every δ
+    d2 = float(dist2[torch.triu(torch.ones_like(dist2, dtype=torch.bool), 1)].median())  # median squared distance
     rel = np.asarray(entry["filtering"]["deltas"], dtype=float)
     lows, highs = [], []
     for r in rel:
-        lo, hi = probes.filtered_errors(probes.smoother(xk, r * d2), y, f)
+        lo, hi = probes.filtered_errors(probes.smoother(xk, r * d2, dist2), y, f)
         lows.append(lo)
         highs.append(hi)
     return xr.Dataset({
