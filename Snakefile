@@ -2,6 +2,7 @@
 # analysis -> figures; the scorecard joins their claims (docs/guide.md, docs/methods.md §9).
 from snakemake.utils import min_version
 
+from specbias import jobserver
 from specbias.summary import run_summary
 
 min_version("9.0")
@@ -33,10 +34,25 @@ rule all:
     default_target: True
 
 
+JOB_SERVER = []
+
+
+onstart:
+    # warm job starts on the local machine (docs/speed.md); cluster jobs start their own interpreter
+    if config["job_server"] == "auto" and workflow.local_exec:
+        os.makedirs("results/logs", exist_ok=True)
+        JOB_SERVER.append(jobserver.start(log="results/logs/job_server.log", extra=config["plugins"]))
+
+
 onsuccess:
-    print(run_summary("results"))
+    floor = JOB_SERVER[0].floor() if JOB_SERVER else None
+    for server in JOB_SERVER:
+        server.stop()
+    print(run_summary("results", warm_floor=floor))
 
 
 onerror:
+    for server in JOB_SERVER:
+        server.stop()
     print("specbias: the run stopped; the failed jobs and their log files are listed above. Fix the cause and run "
           "the same command again: finished outputs are kept (docs/guide.md: Recovery).")

@@ -653,15 +653,39 @@ def _interpreter(code: str):
     return run
 
 
+def _script(code: str, env: dict | None = None):
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="specbias-bench-")
+    path = Path(folder) / "job.py"
+    path.write_text(code + "\n")
+
+    def run():
+        subprocess.run([sys.executable, str(path)], check=True, capture_output=True, env=env)
+    return run
+
+
 def bench_startup(table, device, quick, repeats):
     """The floor of a job of each stage kind: a fresh interpreter importing what the job imports
-    before it computes anything, against the same with the modules every job used to load."""
+    before it computes anything, against the same with the modules every job used to load, and
+    against the same job handed to a warm job server (specbias.jobserver)."""
+    from specbias import jobserver
+
     reps = 2 if quick else max(repeats, 5)
-    for kind, code in STAGE_IMPORTS.items():
-        ref_t = timeit(_interpreter(EAGER_IMPORTS + code), reps, "cpu", warmup=1)
-        new_t = timeit(_interpreter(code), reps, "cpu", warmup=1)
-        table.add("job start-up", kind, "with dynamo, scipy.stats, pandas at import", ref_t, "imports on first use", new_t,
-                  None, "the job's modules import", True, f"median of {reps} fresh interpreters")
+    server = jobserver.start()
+    try:
+        jobserver.floor(server.path, 1)  # waits out the server's own imports
+        env = dict(os.environ, **{jobserver.ENV: server.path})
+        for kind, code in STAGE_IMPORTS.items():
+            ref_t = timeit(_interpreter(EAGER_IMPORTS + code), reps, "cpu", warmup=1)
+            new_t = timeit(_interpreter(code), reps, "cpu", warmup=1)
+            table.add("job start-up", kind, "with dynamo, scipy.stats, pandas at import", ref_t, "imports on first use", new_t,
+                      None, "the job's modules import", True, f"median of {reps} fresh interpreters")
+            warm_t = timeit(_script(jobserver.NOOP_JOB + code, env), reps, "cpu", warmup=1)
+            table.add("job start-up", kind, "imports on first use", new_t, "warm job server", warm_t, None,
+                      "the job's modules import", True, f"median of {reps} jobs: interpreter, Snakemake's preamble imports, hand-over and fork")
+    finally:
+        server.stop()
 
 
 # ---------------------------------------------------------------------------------------------

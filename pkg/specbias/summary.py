@@ -22,14 +22,11 @@ def job_imports() -> str:
 
 
 def job_floor(repeats: int = 3) -> float:
-    """Seconds a job spends before its first computation: a fresh interpreter importing what a
+    """Seconds a job spends before its first computation in a fresh interpreter importing what a
     job imports (median of ``repeats``)."""
-    code, times = job_imports(), []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    from .jobserver import floor
+
+    return floor(None, repeats)
 
 
 def job_seconds(results: Path) -> dict[str, float]:
@@ -42,8 +39,9 @@ def job_seconds(results: Path) -> dict[str, float]:
     return out
 
 
-def time_lines(results: Path, floor: float | None = None, top: int = 3) -> list[str]:
-    """Job time, the start-up share (jobs x the measured floor / summed job time), the longest jobs."""
+def time_lines(results: Path, floor: float | None = None, top: int = 3, warm: bool = False) -> list[str]:
+    """Job time, the start-up share (jobs x the measured floor / summed job time), the longest jobs;
+    ``warm``: the floor was measured through the run's job server."""
     secs = job_seconds(results)
     if not secs:
         return []
@@ -51,8 +49,8 @@ def time_lines(results: Path, floor: float | None = None, top: int = 3) -> list[
     total = sum(secs.values())
     share = min(1.0, len(secs) * floor / total) if total > 0 else float("nan")
     longest = sorted(secs.items(), key=lambda kv: -kv[1])[:top]
-    return [f"  time: {len(secs)} jobs with a benchmark file, {total / 60:.1f} job-minutes; start-up (interpreter and "
-            f"imports, {floor:.1f} s a job) about {share:.0%} of it",
+    return [f"  time: {len(secs)} jobs with a benchmark file, {total / 60:.1f} job-minutes; start-up ({'warm, through the job server' if warm else 'interpreter and imports'}, "
+            f"{floor:.1f} s a job) about {share:.0%} of it",
             "    longest: " + ", ".join(f"{rel.replace('/benchmarks', '').removesuffix('.tsv')} {s:.0f} s" for rel, s in longest)]
 
 
@@ -66,7 +64,8 @@ def run_counts(results: Path) -> dict[str, dict[str, int]]:
     return out
 
 
-def run_summary(results: str | Path = "results", report: str | Path | None = None) -> str:
+def run_summary(results: str | Path = "results", report: str | Path | None = None, warm_floor: float | None = None) -> str:
+    """The summary lines; ``warm_floor``: a job's start-up measured through the run's job server."""
     results = Path(results)
     lines = ["specbias run summary"]
     card_path = results / "scorecard.csv"
@@ -98,7 +97,7 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
     if advice:
         lines.append("  NOTHING MEASURABLE in these entries (their figures say so, their claims are not evaluated):")
         lines += [f"    {line}" for line in advice]
-    lines += time_lines(results)
+    lines += time_lines(results, floor=warm_floor, warm=warm_floor is not None)
     report = Path(report) if report else results / "report.html"
     lines.append(f"  report: {report}" + ("" if report.exists() else " (build it with `make report`)"))
     return "\n".join(lines)

@@ -1,5 +1,9 @@
 """Rule coordinate_train: coordinate MLPs, one ensemble for a group of encodings."""
-from specbias.runtime import setup_logging
+from specbias.jobserver import delegate
+
+delegate()  # the rest of the job in the run's warm job server, where one serves it (docs/speed.md)
+
+from specbias.runtime import setup_logging  # noqa: E402
 
 setup_logging(snakemake.log[0])  # noqa: F821
 

@@ -1,5 +1,9 @@
 """Rule holdout_analysis: held-out PSNR per variant, and claim C20."""
-from specbias.runtime import setup_logging
+from specbias.jobserver import delegate
+
+delegate()  # the rest of the job in the run's warm job server, where one serves it (docs/speed.md)
+
+from specbias.runtime import setup_logging  # noqa: E402
 
 setup_logging(snakemake.log[0])  # noqa: F821
 

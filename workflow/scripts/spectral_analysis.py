@@ -1,5 +1,9 @@
 """Rule spectral_analysis: C7 and C8 for every density."""
-from specbias.runtime import setup_logging
+from specbias.jobserver import delegate
+
+delegate()  # the rest of the job in the run's warm job server, where one serves it (docs/speed.md)
+
+from specbias.runtime import setup_logging  # noqa: E402
 
 setup_logging(snakemake.log[0])  # noqa: F821
 
