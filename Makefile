@@ -3,7 +3,7 @@
 #   make quick  every study kind at toy sizes (configs/quick.yaml), in runs/quick/
 #   make test   set up .venv and run the test suite
 #   make bench  time every fast path against its reference (bench/results/)
-#   make results-docs  docs/results/default.md from the finished default run
+#   make results-docs  docs/results/default.md (and docs/reproduction.md's numbers) from the finished default run
 #   make docs   the documentation site in docs/_build/html (warnings are errors)
 #   make nt-env     neural-tangents (JAX) in .nt-venv, for the bench's NTK Gram rows (optional, several GB)
 #   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
@@ -54,6 +54,8 @@ results-docs: $(STAMP)
 	$(BIN)/python bench/run_summary.py . --title "The default run" --out docs/results/default.md \
 		--figures "convergence/uniform_circle/figures/heatmap.png" "convergence/uniform_circle/figures/steps.png" \
 		"realdata/*/figures/band_energy.png" "realdata/mnist_cnn/figures/confusion.png"
+	cp results/scorecard.csv docs/results/default_scorecard.csv
+	$(BIN)/python bench/render_docs.py docs/reproduction.in.md docs/results/default_scorecard.csv docs/reproduction.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests

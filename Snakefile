@@ -1,9 +1,11 @@
 # specbias: one rules file per study (config section), each sample -> train -> NTK -> predict ->
 # analysis -> figures; the scorecard joins their claims (docs/guide.md, docs/methods.md §9).
+import time
+
 from snakemake.utils import min_version
 
 from specbias import jobserver
-from specbias.summary import run_summary
+from specbias.summary import run_summary, write_run_time
 
 min_version("9.0")
 
@@ -35,9 +37,11 @@ rule all:
 
 
 JOB_SERVER = []
+RUN_START = []
 
 
 onstart:
+    RUN_START.append(time.time())
     # warm job starts on the local machine (docs/speed.md); cluster jobs start their own interpreter
     if config["job_server"] == "auto" and workflow.local_exec:
         os.makedirs("results/logs", exist_ok=True)
@@ -48,6 +52,8 @@ onsuccess:
     floor = JOB_SERVER[0].floor() if JOB_SERVER else None
     for server in JOB_SERVER:
         server.stop()
+    if RUN_START:  # the run's wall time and job floor, for bench/run_summary.py's pages
+        write_run_time("results", time.time() - RUN_START[0], floor)
     print(run_summary("results", warm_floor=floor))
 
 

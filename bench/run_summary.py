@@ -62,24 +62,45 @@ def summary(run: Path, wall: float | None = None, top: int = 8, title: str | Non
         lines += ["## Scorecard", "", card.read_text().split("\n", 2)[2].strip(), ""]
     times = job_times(results)
     if times:
-        per = collections.defaultdict(lambda: [0, 0.0])
-        for label, _, secs in times:
-            per[label][0] += 1
-            per[label][1] += secs
-        total = sum(t for _, _, t in times)
-        lines += ["## Time", ""]
-        if wall is not None:
-            lines.append(f"Workflow wall time {wall / 60:.1f} min; jobs with a benchmark file: {len(times)}, "
-                         f"summed job time {total / 60:.1f} min.")
-        else:
-            lines.append(f"Jobs with a benchmark file: {len(times)}, summed job time {total / 60:.1f} min.")
-        lines += ["", "| job kind | jobs | summed s |", "|---|---|---|"]
-        for label, (count, secs) in sorted(per.items(), key=lambda kv: -kv[1][1]):
-            lines.append(f"| {label} | {count} | {secs:.0f} |")
-        lines += ["", f"Slowest {top} jobs:", "", "| job | s |", "|---|---|"]
-        for _, rel, secs in sorted(times, key=lambda t: -t[2])[:top]:
-            lines.append(f"| {rel} | {secs:.1f} |")
+        lines += time_section(results, times, wall, top)
     return "\n".join(lines) + "\n"
+
+
+def time_section(results: Path, times: list[tuple[str, str, float]], wall: float | None, top: int) -> list[str]:
+    """Job time per study and per job kind, the start-up share (jobs x the run's job floor, from
+    results/run_time.json) and the slowest jobs."""
+    import json
+
+    record = json.loads((results / "run_time.json").read_text()) if (results / "run_time.json").exists() else {}
+    wall = wall if wall is not None else record.get("workflow_wall_s")
+    floor = record.get("job_floor_s")
+    total = sum(t for _, _, t in times)
+    lines = ["## Time", ""]
+    head = f"Workflow wall time {wall / 60:.1f} min; " if wall is not None else ""
+    lines.append(f"{head}jobs with a benchmark file: {len(times)}, summed job time {total / 60:.1f} min.")
+    if floor is not None:
+        how = "warm, through the job server" if record.get("job_server") else "a fresh interpreter and its imports"
+        lines.append(f"A job's start-up ({how}) measured at the end of the run: {floor:.2f} s, so start-up is about "
+                     f"{min(1.0, len(times) * floor / total):.0%} of the job time.")
+    per_study = collections.defaultdict(lambda: [0, 0.0])
+    for _, rel, secs in times:
+        per_study[rel.split("/")[0] if "/" in rel else rel][0] += 1
+        per_study[rel.split("/")[0] if "/" in rel else rel][1] += secs
+    lines += ["", "| study | jobs | job s | start-up s | compute s |", "|---|---|---|---|---|"]
+    for study, (count, secs) in sorted(per_study.items(), key=lambda kv: -kv[1][1]):
+        up = count * floor if floor is not None else float("nan")
+        lines.append(f"| {study} | {count} | {secs:.0f} | {up:.0f} | {secs - up:.0f} |")
+    per = collections.defaultdict(lambda: [0, 0.0])
+    for label, _, secs in times:
+        per[label][0] += 1
+        per[label][1] += secs
+    lines += ["", "| job kind | jobs | summed s |", "|---|---|---|"]
+    for label, (count, secs) in sorted(per.items(), key=lambda kv: -kv[1][1]):
+        lines.append(f"| {label} | {count} | {secs:.0f} |")
+    lines += ["", f"Slowest {top} jobs:", "", "| job | s |", "|---|---|"]
+    for _, rel, secs in sorted(times, key=lambda t: -t[2])[:top]:
+        lines.append(f"| {rel} | {secs:.1f} |")
+    return lines
 
 
 def copy_figures(run: Path, patterns: list[str], out: Path) -> list[str]:
@@ -102,7 +123,7 @@ def copy_figures(run: Path, patterns: list[str], out: Path) -> list[str]:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run", type=Path, help="directory that holds results/")
-    ap.add_argument("--wall", type=float, help="workflow wall time in seconds, if measured")
+    ap.add_argument("--wall", type=float, help="workflow wall time in seconds (default: results/run_time.json's)")
     ap.add_argument("--title", help="a title line for the page")
     ap.add_argument("--out", type=Path, help="write the page here instead of printing it")
     ap.add_argument("--figures", nargs="+", default=[], metavar="GLOB",

@@ -125,5 +125,7 @@ rule convergence_figure:
         figure=lambda wc: wc.fig,
     log:
         convergence.path("logs/figures/{fig}.log"),
+    benchmark:
+        convergence.path("benchmarks/figures/{fig}.tsv"),
     script:
         "../workflow/scripts/figure.py"

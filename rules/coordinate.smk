@@ -38,6 +38,8 @@ rule coordinate_analysis:
         study=coordinate.entry,
     log:
         coordinate.path("logs/analysis.log"),
+    benchmark:
+        coordinate.path("benchmarks/analysis.tsv"),
     script:
         "../workflow/scripts/coordinate_analysis.py"
 
@@ -57,5 +59,7 @@ rule coordinate_figure:
         study=coordinate.entry,
     log:
         coordinate.path("logs/figures/{fig}.log"),
+    benchmark:
+        coordinate.path("benchmarks/figures/{fig}.tsv"),
     script:
         "../workflow/scripts/figure.py"

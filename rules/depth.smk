@@ -29,6 +29,8 @@ rule depth_analysis:
         entries=depth.entries,
     log:
         depth.section_path("logs/claims.log"),
+    benchmark:
+        depth.section_path("benchmarks/claims.tsv"),
     script:
         "../workflow/scripts/depth_analysis.py"
 
@@ -45,5 +47,7 @@ rule depth_figure:
         figure="depth_spectrum",
     log:
         depth.path("logs/figures/depth_spectrum.log"),
+    benchmark:
+        depth.path("benchmarks/figures/depth_spectrum.tsv"),
     script:
         "../workflow/scripts/figure.py"

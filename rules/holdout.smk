@@ -36,6 +36,8 @@ rule holdout_analysis:
         study=holdout.entry,
     log:
         holdout.path("logs/analysis.log"),
+    benchmark:
+        holdout.path("benchmarks/analysis.tsv"),
     script:
         "../workflow/scripts/holdout_analysis.py"
 
@@ -55,5 +57,7 @@ rule holdout_figure:
         figure=lambda wc: wc.fig,
     log:
         holdout.path("logs/figures/{fig}.log"),
+    benchmark:
+        holdout.path("benchmarks/figures/{fig}.tsv"),
     script:
         "../workflow/scripts/figure.py"

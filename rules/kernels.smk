@@ -29,6 +29,8 @@ rule kernels_analysis:
         entries=kernels.entries,
     log:
         kernels.section_path("logs/claims.log"),
+    benchmark:
+        kernels.section_path("benchmarks/claims.tsv"),
     script:
         "../workflow/scripts/kernels_analysis.py"
 
@@ -47,5 +49,7 @@ rule kernels_figure:
         study=kernels.entry,
     log:
         kernels.path("logs/figures/spectra.log"),
+    benchmark:
+        kernels.path("benchmarks/figures/spectra.tsv"),
     script:
         "../workflow/scripts/figure.py"

@@ -37,6 +37,8 @@ rule lazy_analysis:
         study=lazy.entry,
     log:
         lazy.path("logs/analysis.log"),
+    benchmark:
+        lazy.path("benchmarks/analysis.tsv"),
     script:
         "../workflow/scripts/lazy_analysis.py"
 
@@ -54,5 +56,7 @@ rule lazy_figure:
         figure="kernel_change",
     log:
         lazy.path("logs/figures/kernel_change.log"),
+    benchmark:
+        lazy.path("benchmarks/figures/kernel_change.tsv"),
     script:
         "../workflow/scripts/figure.py"

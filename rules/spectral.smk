@@ -30,6 +30,8 @@ rule spectral_analysis:
         entries=spectral.entries,
     log:
         spectral.section_path("logs/claims.log"),
+    benchmark:
+        spectral.section_path("benchmarks/claims.tsv"),
     script:
         "../workflow/scripts/spectral_analysis.py"
 
@@ -49,6 +51,8 @@ rule spectral_figure:
         study=spectral.entry,
     log:
         spectral.path("logs/figures/{fig}.log"),
+    benchmark:
+        spectral.path("benchmarks/figures/{fig}.tsv"),
     script:
         "../workflow/scripts/figure.py"
 
@@ -67,5 +71,7 @@ rule spectral_figure_eigenvalue_law:
         names=list(spectral.entries),
     log:
         spectral.section_path("logs/figures/eigenvalue_law.log"),
+    benchmark:
+        spectral.section_path("benchmarks/figures/eigenvalue_law.tsv"),
     script:
         "../workflow/scripts/figure.py"

@@ -29,6 +29,17 @@ def job_floor(repeats: int = 3) -> float:
     return floor(None, repeats)
 
 
+def write_run_time(results: str | Path, wall: float, warm_floor: float | None) -> None:
+    """``results/run_time.json``: the workflow's wall time (first job to last) and a job's start-up,
+    warm through the job server when the run had one, else in a fresh interpreter."""
+    import json
+
+    floor = warm_floor if warm_floor is not None else job_floor()
+    path = Path(results) / "run_time.json"
+    path.write_text(json.dumps({"workflow_wall_s": round(wall, 1), "job_floor_s": round(floor, 3),
+                                "job_server": warm_floor is not None}, indent=1) + "\n")
+
+
 def job_seconds(results: Path) -> dict[str, float]:
     """Wall seconds of every job with a Snakemake benchmark file, by file (relative to results/)."""
     out = {}
