@@ -5,7 +5,8 @@
 RUN_A and RUN_B are run folders (each holding results/).  Prints every difference (rows that
 differ, variables whose values differ with their largest absolute difference, files only in one
 run) and exits with status 1 if there is any.  Variables and attributes that record
-when or how fast something ran (history, steps_per_second, ...) are left out.
+when, how fast or by which commit something ran (history, source, steps_per_second, ...)
+are left out.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-#: names of variables and attributes that record when something ran or how fast, not what it computed
-TIMING = ("seconds", "per_second", "wall", "elapsed", "time_s", "history")
+#: names of variables and attributes that record when, how fast or by which commit something ran,
+#: not what it computed
+TIMING = ("seconds", "per_second", "wall", "elapsed", "time_s", "history", "source")
 
 
 def _rows(path: Path) -> list[dict]:

@@ -129,3 +129,28 @@ def _alive(pid):
 def test_floor_is_measured_both_ways(server):
     warm, cold = jobserver.floor(server.path, repeats=1), jobserver.floor(None, repeats=1)
     assert warm > 0 and cold > 0
+
+
+def test_the_server_keeps_no_helper_process_and_compiled_jobs_match_fresh_ones(server, tmp_path):
+    # the warm-up compilation must not leave a compile worker that forked jobs would share
+    children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.process.pid]
+    assert children == []
+    script = tmp_path / "compiled.py"
+    script.write_text(HEAD + textwrap.dedent("""
+        import torch
+        from specbias import accel
+        x = torch.linspace(-1, 1, 1000, dtype=torch.float64).reshape(50, 20)
+        fn = accel.MaybeCompiled(lambda t: (t.sin() * 3 + t).relu().sum(0), None, "auto", torch.device("cpu"), "probe")
+        print(fn.is_compiled, repr(fn(x).tolist()))
+    """))
+    fresh, served = _run(script, tmp_path), _run(script, tmp_path, server=server)
+    assert fresh.returncode == served.returncode == 0, served.stderr
+    assert fresh.stdout == served.stdout
+
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return None

@@ -2,9 +2,9 @@
 
 Every Snakemake job is a fresh Python process, and a job of this workflow spends about three
 seconds importing torch, xarray, scipy, matplotlib and the study modules before it computes
-anything.  On a laptop that start-up is a large share of the default run.  For runs on the local
+anything, and a job that compiles its step about four more setting up torch's compiler.  On a laptop that start-up is a large share of the default run.  For runs on the local
 machine the workflow therefore starts one *job server* (``onstart``): a process that imports those
-modules once and then forks a child for every job.  A job's script still starts as Snakemake
+modules and sets the compiler up once, then forks a child for every job.  A job's script still starts as Snakemake
 starts it, but its first line (:func:`delegate`) hands the rest of the script to the server and
 waits: the forked child gets the job's standard streams, working directory, environment and
 thread counts, runs the same script file with the same ``snakemake`` object, and its exit status
@@ -110,6 +110,10 @@ def _preload(extra: list[str]) -> None:
             importlib.import_module(name)
         except Exception as exc:  # a job that needs it imports it itself (and reports the error there)
             print(f"specbias job server: {name} not preloaded ({exc})", file=sys.stderr, flush=True)
+    try:
+        _warm_compiler()
+    except Exception as exc:  # the jobs then set the compiler up themselves
+        print(f"specbias job server: compiler not warmed ({type(exc).__name__}: {exc})", file=sys.stderr, flush=True)
     from specbias import studies
 
     for study in studies.registered().values():
@@ -118,6 +122,34 @@ def _preload(extra: list[str]) -> None:
                 importlib.import_module(f"{study.__module__}.{part}")
             except ImportError:
                 pass
+
+
+def _warm_compiler() -> None:
+    """Load torch's compiler and run its one-time set-up (about four seconds on a 2-core laptop:
+    importing dynamo and inductor, probing the CPU's vector instructions) once here, instead of in
+    every job that compiles.  The warm-up function's compiled code is dropped again
+    (``torch._dynamo.reset``), so the jobs compile their own functions exactly as they would in a
+    fresh interpreter, from the same on-disk caches.  No compile worker may outlive the warm-up:
+    forked jobs must not share one."""
+    import torch
+
+    from .accel import compiler_available
+
+    ok, why = compiler_available(torch.device("cpu"))
+    if not ok:
+        print(f"specbias job server: compiler not warmed ({why})", file=sys.stderr, flush=True)
+        return
+    import torch._dynamo
+
+    fn = torch.compile(lambda x: (x * 2 + 1).relu().sum(0))
+    fn(torch.ones(8, 4))
+    torch._dynamo.reset()
+    try:
+        from torch._inductor.async_compile import shutdown_compile_workers
+
+        shutdown_compile_workers()
+    except ImportError:
+        pass
 
 
 def _recv_exact(conn: socket.socket, n: int) -> bytes:
