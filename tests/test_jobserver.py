@@ -18,6 +18,11 @@ HEAD = "from specbias.jobserver import delegate\ndelegate()\n"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
+    # an empty compile cache of its own: the jobs' compilations really compile (cache hits would
+    # skip inductor's compile pools, which forked jobs must not inherit from the server)
+    cache = str(tmp_path_factory.mktemp("inductor_cache"))
+    old = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache
     srv = jobserver.start(log=log)
     # the server listens at once and preloads before it accepts: wait for its ready line
     deadline = time.monotonic() + 120
@@ -26,6 +31,10 @@ def server(tmp_path_factory):
     assert "ready" in log.read_text(), log.read_text()
     yield srv
     srv.stop()
+    if old is None:
+        os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+    else:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = old
     assert srv.process.poll() is not None
     assert not os.path.exists(srv.path)
 
@@ -131,21 +140,36 @@ def test_floor_is_measured_both_ways(server):
     assert warm > 0 and cold > 0
 
 
-def test_the_server_keeps_no_helper_process_and_compiled_jobs_match_fresh_ones(server, tmp_path):
-    # the warm-up compilation must not leave a compile worker that forked jobs would share
+ARC_JOB = HEAD + textwrap.dedent("""
+    import numpy as np
+    import torch
+    from specbias.config import validate
+    from specbias.schema import assemble
+    from specbias.studies.convergence import stages
+    torch.set_num_threads(1)
+    cfg = {"data": {"n": 128, "seed": 0}, "model": {"width": 512, "init": "antisymmetric"}, "target": {"kappas": [3]},
+           "train": {"lr_relative": 0.5, "max_steps": 40, "seeds": [0, 1], "snapshots": 4, "dtype": "float64"}}
+    cfg = validate({"convergence": {"t": cfg}}, assemble())["convergence"]["t"]
+    pts = stages.sample(stages.sample_params(cfg, 0))
+    eig = stages.ntk_eigen(pts, stages.ntk_params(cfg), "cpu")
+    runs = stages.train_kappa(pts, 3, stages.train_params(cfg), "cpu", "on", "arc", eig=eig)
+    print(np.round(runs.residual.values[..., -1], 12).tolist())
+""")
+
+
+def test_a_compiled_training_job_runs_served_as_fresh(server, tmp_path):
+    # the arc step compiles several kernels; a compile pool inherited from the server hangs it
     children = [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.process.pid]
-    assert children == []
-    script = tmp_path / "compiled.py"
-    script.write_text(HEAD + textwrap.dedent("""
-        import torch
-        from specbias import accel
-        x = torch.linspace(-1, 1, 1000, dtype=torch.float64).reshape(50, 20)
-        fn = accel.MaybeCompiled(lambda t: (t.sin() * 3 + t).relu().sum(0), None, "auto", torch.device("cpu"), "probe")
-        print(fn.is_compiled, repr(fn(x).tolist()))
-    """))
-    fresh, served = _run(script, tmp_path), _run(script, tmp_path, server=server)
-    assert fresh.returncode == served.returncode == 0, served.stderr
-    assert fresh.stdout == served.stdout
+    assert children == []  # and no compile worker process is left in the server either
+    script = tmp_path / "arc.py"
+    script.write_text(ARC_JOB)
+    env = {"OMP_NUM_THREADS": "1", "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "fresh_cache")}
+    fresh = _run(script, tmp_path, env, timeout=180)
+    assert fresh.returncode == 0, fresh.stderr
+    env["TORCHINDUCTOR_CACHE_DIR"] = str(tmp_path / "served_cache")
+    served = _run(script, tmp_path, env, server=server, timeout=180)
+    assert served.returncode == 0, served.stderr
+    assert served.stdout == fresh.stdout
 
 
 def _parent(pid):

@@ -4,7 +4,7 @@ Every Snakemake job is a fresh Python process, and a job of this workflow spends
 seconds importing torch, xarray, scipy, matplotlib and the study modules before it computes
 anything, and a job that compiles its step about four more setting up torch's compiler.  On a laptop that start-up is a large share of the default run.  For runs on the local
 machine the workflow therefore starts one *job server* (``onstart``): a process that imports those
-modules and sets the compiler up once, then forks a child for every job.  A job's script still starts as Snakemake
+modules and loads torch's compiler once, then forks a child for every job.  A job's script still starts as Snakemake
 starts it, but its first line (:func:`delegate`) hands the rest of the script to the server and
 waits: the forked child gets the job's standard streams, working directory, environment and
 thread counts, runs the same script file with the same ``snakemake`` object, and its exit status
@@ -113,7 +113,7 @@ def _preload(extra: list[str]) -> None:
     try:
         _warm_compiler()
     except Exception as exc:  # the jobs then set the compiler up themselves
-        print(f"specbias job server: compiler not warmed ({type(exc).__name__}: {exc})", file=sys.stderr, flush=True)
+        print(f"specbias job server: compiler not loaded ({type(exc).__name__}: {exc})", file=sys.stderr, flush=True)
     from specbias import studies
 
     for study in studies.registered().values():
@@ -125,30 +125,36 @@ def _preload(extra: list[str]) -> None:
 
 
 def _warm_compiler() -> None:
-    """Load torch's compiler and run its one-time set-up (about four seconds on a 2-core laptop:
-    importing dynamo and inductor, probing the CPU's vector instructions) once here, instead of in
-    every job that compiles.  The warm-up function's compiled code is dropped again
-    (``torch._dynamo.reset``), so the jobs compile their own functions exactly as they would in a
-    fresh interpreter, from the same on-disk caches.  No compile worker may outlive the warm-up:
-    forked jobs must not share one."""
+    """Load torch's compiler (dynamo and inductor) and probe the CPU's vector instructions once
+    here, instead of in every job that compiles.  Nothing is compiled or run: a compilation would
+    start inductor's compile thread pool (and a kernel OpenMP's threads), and a forked job must
+    never inherit a pool whose threads stayed behind in the server."""
     import torch
 
     from .accel import compiler_available
 
     ok, why = compiler_available(torch.device("cpu"))
     if not ok:
-        print(f"specbias job server: compiler not warmed ({why})", file=sys.stderr, flush=True)
+        print(f"specbias job server: compiler not loaded ({why})", file=sys.stderr, flush=True)
         return
-    import torch._dynamo
+    import torch._dynamo  # noqa: F401
+    import torch._inductor.codecache  # noqa: F401
+    import torch._inductor.compile_fx  # noqa: F401
+    from torch._inductor import cpu_vec_isa
 
-    fn = torch.compile(lambda x: (x * 2 + 1).relu().sum(0))
-    fn(torch.ones(8, 4))
-    torch._dynamo.reset()
+    cpu_vec_isa.pick_vec_isa()
+
+
+def _fresh_compile_pools() -> None:
+    """In a forked job: forget any compile pool the server's modules hold (their threads or
+    processes belong to the server), so the job's compilations start their own."""
+    module = sys.modules.get("torch._inductor.async_compile")
+    if module is None:
+        return
     try:
-        from torch._inductor.async_compile import shutdown_compile_workers
-
-        shutdown_compile_workers()
-    except ImportError:
+        module.after_fork()
+        module.AsyncCompile.pool.cache_clear()
+    except AttributeError:
         pass
 
 
@@ -185,6 +191,7 @@ def _run_child(path: str, job: dict) -> int:
             threadpool_limits(int(threads))  # the BLAS pools, as OPENBLAS_NUM_THREADS sets them in a fresh process
         except ImportError:
             pass
+    _fresh_compile_pools()
     random.seed()
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
