@@ -102,6 +102,50 @@ def claim_c3(ntk: xr.Dataset, experiment: str, fit_range, tolerance: float) -> t
 P1_HEMISPHERE_RATIOS = {2: "1.76", 3: "2.45", 4: "2.99"}
 
 
+def _kappa_slopes(regions: xr.Dataset, order) -> list[str]:
+    """Per region (in ``order``): the log-log slope of measured time against kappa."""
+    slopes = []
+    for j in order:
+        s = regions.region_measured_step.isel(region_index=j)
+        k, v = xr.broadcast(regions.kappa, s)
+        m = v.values > 0
+        slopes.append(f"{fit_power_law(k.values[m], v.values[m]).slope:.2f}" if len(np.unique(k.values[m])) >= 2 else "n/a")
+    return slopes
+
+
+def _density_slope(regions: xr.Dataset, p: np.ndarray) -> str:
+    """Time against density at fixed kappa: slope of log t_j against log p_j, median over kappa and seeds (theory -1)."""
+    t = np.where(regions.region_measured_step.values > 0, regions.region_measured_step.values.astype(float), np.nan)
+    p_slopes = [fit_power_law(p, row).slope for row in t.reshape(-1, t.shape[-1])
+                if np.isfinite(row).sum() >= 2 and len(np.unique(p[np.isfinite(row)])) >= 2]
+    return f"{np.median(p_slopes):.2f}" if p_slopes else "n/a"
+
+
+def _per_sample_note(regions: xr.Dataset, p: np.ndarray, fmt) -> str:
+    per = []
+    for d in np.unique(regions.data_seed.values):
+        m = regions.data_seed.values == d
+        per.append(f"sample {d}: {fmt(region_time_ratios(regions.region_measured_step.values[:, m], p))} "
+                   f"(NTK {fmt(region_time_ratios(regions.region_predicted_step.values[:, m], p))})")
+    return "; per point sample: " + ", ".join(per)
+
+
+def _law_note(law: xr.Dataset, p: np.ndarray, fmt) -> str:
+    lr = law_ratios(law)
+    parts = [f"x{f:g}: {fmt(lr.ratio.sel(delta_factor=f).values)}" for f in lr.delta_factor.values]
+    sparse = int(np.argmin(p))
+    at1 = lr.sel(delta_factor=1.0, method="nearest")
+    return (f"; NTK alone over {law.sizes['data_seed']} point samples (no training), region ratios at the criterion's "
+            f"delta {', '.join(parts)} (sparsest region, quartiles over samples at x1: "
+            f"{float(at1.ratio_q1[sparse]):.2f}-{float(at1.ratio_q3[sparse]):.2f})")
+
+
+def _not_evaluated_why(steps: np.ndarray) -> str:
+    return ("every run met the criterion at step 0: train.criterion.threshold is too loose to time anything"
+            if (steps == 0).all() else "no region converged within train.max_steps" if (steps < 0).all()
+            else "a region has no run that converged after step 0")
+
+
 def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, data: dict, law: xr.Dataset | None = None) -> ClaimRow:
     """C5 (arcs of a circle density) / C6 (S^{d−1} hemispheres): per-region convergence-time ratios
     t_j / t_densest = p_densest / p_j (time ∝ κ^d / p), medians over κ and runs."""
@@ -114,49 +158,20 @@ def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, d
     rel = np.abs(meas / theory - 1)
     ok = None if not np.all(np.isfinite(rel)) else bool(np.all(rel <= tolerance))
     dim = _dim(data)
-    slopes = []
-    for j in order:
-        s = regions.region_measured_step.isel(region_index=j)
-        k, v = xr.broadcast(regions.kappa, s)
-        m = v.values > 0
-        if len(np.unique(k.values[m])) >= 2:
-            slopes.append(f"{fit_power_law(k.values[m], v.values[m]).slope:.2f}")
-        else:
-            slopes.append("n/a")
     never = int((regions.region_measured_step.values < 0).sum())
-    # time vs density at fixed kappa: slope of log t_j vs log p_j, median over kappa and seeds (theory -1)
-    t = np.where(regions.region_measured_step.values > 0, regions.region_measured_step.values.astype(float), np.nan)
-    p_slopes = [fit_power_law(p, row).slope for row in t.reshape(-1, t.shape[-1])
-                if np.isfinite(row).sum() >= 2 and len(np.unique(p[np.isfinite(row)])) >= 2]
-    p_slope = f"{np.median(p_slopes):.2f}" if p_slopes else "n/a"
     samples = len(np.unique(regions.data_seed.values)) if "data_seed" in regions.coords else 1
     note = (f"median over kappa in {regions.kappa.values.tolist()}, {samples} point sample(s) and their init seeds, "
             f"densest region first; linearised-NTK "
-            f"prediction {fmt(pred)}; log-log slope of time vs kappa per region {', '.join(slopes)} (theory {dim}); "
-            f"slope of time vs density p {p_slope} (theory -1, median over kappa and seeds)")
+            f"prediction {fmt(pred)}; log-log slope of time vs kappa per region {', '.join(_kappa_slopes(regions, order))} "
+            f"(theory {dim}); slope of time vs density p {_density_slope(regions, p)} (theory -1, median over kappa and seeds)")
     if never:
         note += f"; {never} region-runs never converged (excluded)"
     if samples > 1:
-        per = []
-        for d in np.unique(regions.data_seed.values):
-            m = regions.data_seed.values == d
-            per.append(f"sample {d}: {fmt(region_time_ratios(regions.region_measured_step.values[:, m], p))} "
-                       f"(NTK {fmt(region_time_ratios(regions.region_predicted_step.values[:, m], p))})")
-        note += "; per point sample: " + ", ".join(per)
+        note += _per_sample_note(regions, p, fmt)
     if law is not None:
-        lr = law_ratios(law)
-        parts = [f"x{f:g}: {fmt(lr.ratio.sel(delta_factor=f).values)}" for f in lr.delta_factor.values]
-        sparse = int(np.argmin(p))
-        at1 = lr.sel(delta_factor=1.0, method="nearest")
-        note += (f"; NTK alone over {law.sizes['data_seed']} point samples (no training), region ratios at the criterion's "
-                 f"delta {', '.join(parts)} (sparsest region, quartiles over samples at x1: "
-                 f"{float(at1.ratio_q1[sparse]):.2f}-{float(at1.ratio_q3[sparse]):.2f})")
+        note += _law_note(law, p, fmt)
     if ok is None:
-        steps = regions.region_measured_step.values
-        why = ("every run met the criterion at step 0: train.criterion.threshold is too loose to time anything"
-               if (steps == 0).all() else "no region converged within train.max_steps" if (steps < 0).all()
-               else "a region has no run that converged after step 0")
-        note = f"not evaluated: {why}; {note}"
+        note = f"not evaluated: {_not_evaluated_why(regions.region_measured_step.values)}; {note}"
     tol = f"each ratio within {tolerance:.0%} of {fmt(theory)}"
     if data["domain"] == "circle":
         return ClaimRow(experiment, "C5", "convergence time ratio across regions (time proportional to kappa^2/p_j)",
