@@ -48,7 +48,7 @@ def depth_claim_rows(spec: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
             common = [d for d in deep_only if d in REFERENCE_LOW_SLOPES_S1]
             ref = "; docs/methods.md §5 values " + ", ".join(f"D={d}: {REFERENCE_LOW_SLOPES_S1[d]}" for d in common)
         rows.append(ClaimRow(name, "C10", f"deep NTK low-frequency slope (k in [{llo}, {lhi}]) flattens with depth on S^{dim - 1}",
-                             "flattens monotonically (S1: -2.38, -1.93, -1.39, -0.98, -0.61 for D = 3, 5, 10, 20, 50)",
+                             "flattens monotonically (P1 F12); our derivation, docs/methods.md §5: S1 -2.38, -1.93, -1.39, -0.98, -0.61 for D = 3, 5, 10, 20, 50",
                              ", ".join(f"D={d}: {v:.3f}" for d, v in low.items()), "strictly increasing with depth",
                              verdict(mono), f"depths >= 3 (depth 2 without bias has zero odd eigenvalues){ref}"))
     return rows
