@@ -55,6 +55,7 @@ results-docs: $(STAMP)
 		--figures "convergence/uniform_circle/figures/heatmap.png" "convergence/uniform_circle/figures/steps.png" \
 		"realdata/*/figures/band_energy.png" "realdata/mnist_cnn/figures/confusion.png"
 	cp results/scorecard.csv docs/results/default_scorecard.csv
+	cp results/convergence/uniform_circle/figures/heatmap.png docs/figures/heatmap.png
 	$(BIN)/python bench/render_docs.py docs/reproduction.in.md docs/results/default_scorecard.csv docs/reproduction.md
 
 test: $(STAMP)
@@ -83,6 +84,8 @@ realdata-cpu: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile configs/realdata_cpu.yaml --replace-workflow-config --directory runs/realdata_cpu
 	$(BIN)/python bench/run_summary.py runs/realdata_cpu --title "Real data at CPU sizes (configs/realdata_cpu.yaml)" --out docs/results/realdata_cpu.md \
 		--figures "realdata/*/figures/*.png"
+	cp runs/realdata_cpu/results/scorecard.csv docs/results/realdata_cpu_scorecard.csv
+	$(BIN)/python bench/render_docs.py docs/realdata.in.md docs/results/realdata_cpu_scorecard.csv docs/realdata.md --page docs/results/realdata_cpu.md
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

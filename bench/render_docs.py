@@ -4,7 +4,8 @@
 
 The template is Markdown with placeholders, each replaced from the scorecard CSV:
 
-    {{C5 density_124}}           that row's our_value (claim, entry)
+    {{C5 density_124}}           that row's our_value (claim, entry); rows of one claim and entry
+                                 (one per kernel, say) are joined by "; "
     {{C5 density_124 verdict}}   any other column of the row (paper_value, tolerance, note, ...)
     {{rows convergence}}         a table of every row of one study: claim, entry, paper, ours, verdict
     {{count pass}}               how many rows have that verdict ({{count rows}}: all rows)
@@ -35,7 +36,9 @@ def _cell(text: str) -> str:
 
 
 def render(template: str, rows: list[dict], stamp: str = "") -> str:
-    by_key = {(r["claim"], r["entry"]): r for r in rows}
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        by_key.setdefault((r["claim"], r["entry"]), []).append(r)
     studies = {r["study"] for r in rows}
 
     def fill(match: re.Match) -> str:
@@ -54,13 +57,14 @@ def render(template: str, rows: list[dict], stamp: str = "") -> str:
                                  f"{r['verdict']} |")
             return "\n".join(lines)
         if len(words) in (2, 3):
-            row = by_key.get((words[0], words[1]))
-            if row is None:
+            found = by_key.get((words[0], words[1]))
+            if not found:
                 raise RenderError(f"{match.group(0)}: the scorecard has no row for claim {words[0]} and entry {words[1]}")
             column = words[2] if len(words) == 3 else "our_value"
-            if column not in row:
+            if column not in found[0]:
                 raise RenderError(f"{match.group(0)}: the scorecard has no column {column!r}")
-            return row[column]
+            values = [r[column] for r in found]
+            return values[0] if len(set(values)) == 1 else "; ".join(values)
         raise RenderError(f"{match.group(0)}: not a placeholder this renderer knows")
 
     return PLACEHOLDER.sub(fill, template)

@@ -36,10 +36,19 @@ def test_an_unknown_placeholder_stops_the_render(bad):
         render_docs.render(bad, ROWS)
 
 
-def test_the_committed_page_is_the_template_filled_from_the_committed_scorecard():
-    with (ROOT / "docs" / "results" / "default_scorecard.csv").open() as f:
+@pytest.mark.parametrize("page, scorecard, results_page", [
+    ("reproduction", "default_scorecard.csv", "default.md"),
+    ("realdata", "realdata_cpu_scorecard.csv", "realdata_cpu.md"),
+])
+def test_the_committed_page_is_the_template_filled_from_the_committed_scorecard(page, scorecard, results_page):
+    with (ROOT / "docs" / "results" / scorecard).open() as f:
         rows = list(csv.DictReader(f))
-    stamp = render_docs.stamp_of(ROOT / "docs" / "results" / "default.md")
-    fresh = render_docs.render((ROOT / "docs" / "reproduction.in.md").read_text(), rows, stamp)
-    assert (ROOT / "docs" / "reproduction.md").read_text() == fresh, "run: make results-docs"
+    stamp = render_docs.stamp_of(ROOT / "docs" / "results" / results_page)
+    fresh = render_docs.render((ROOT / "docs" / f"{page}.in.md").read_text(), rows, stamp)
+    assert (ROOT / "docs" / f"{page}.md").read_text() == fresh, "run: make results-docs (or make realdata-cpu)"
     assert "{{" not in fresh
+
+
+def test_rows_of_one_claim_and_entry_are_joined():
+    rows = ROWS + [dict(ROWS[2], our_value="0.004")]
+    assert render_docs.render("{{C7 c}}", rows) == "0.003; 0.004"
