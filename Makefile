@@ -6,7 +6,7 @@
 #   make results-docs  docs/results/default.md (and docs/reproduction.md's numbers) from the finished default run
 #   make docs   the documentation site in docs/_build/html (warnings are errors)
 #   make nt-env     neural-tangents (JAX) in .nt-venv, for the bench's NTK Gram rows (optional, several GB)
-#   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/)
+#   make paper-circle  P1's circle experiments at P1's sizes (configs/paper_circle.yaml, runs/paper_circle/; its results page)
 #   make realdata-cpu  P2's real-data protocol on the bundled images (configs/realdata_cpu.yaml, runs/realdata_cpu/)
 PYTHON ?= python3
 VENV ?= .venv
@@ -77,6 +77,8 @@ paper-circle: $(STAMP)
 	$(BIN)/python -m specbias.recover --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
 	$(BIN)/snakemake --cores $(CORES) --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle
 	$(BIN)/snakemake --configfile configs/paper_circle.yaml --replace-workflow-config --directory runs/paper_circle --report results/report.html
+	$(BIN)/python bench/run_summary.py runs/paper_circle --title "P1's circle experiments at P1's sizes (configs/paper_circle.yaml)" \
+		--out docs/results/paper_circle.md --figures "convergence/*/figures/region_convergence.png" "convergence/*/figures/steps.png"
 
 # P2's real-data protocol on the bundled images at CPU sizes, in runs/realdata_cpu/; its results page
 realdata-cpu: $(STAMP)

@@ -84,12 +84,14 @@ def time_section(results: Path, times: list[tuple[str, str, float]], wall: float
                      f"{min(1.0, len(times) * floor / total):.0%} of the job time.")
     per_study = collections.defaultdict(lambda: [0, 0.0])
     for _, rel, secs in times:
-        per_study[rel.split("/")[0] if "/" in rel else rel][0] += 1
-        per_study[rel.split("/")[0] if "/" in rel else rel][1] += secs
+        parts = Path(rel).parts
+        study = Path(rel).stem if parts[0] == "benchmarks" else parts[0]  # results/benchmarks/: the scorecard
+        per_study[study][0] += 1
+        per_study[study][1] += secs
     lines += ["", "| study | jobs | job s | start-up s | compute s |", "|---|---|---|---|---|"]
     for study, (count, secs) in sorted(per_study.items(), key=lambda kv: -kv[1][1]):
         up = count * floor if floor is not None else float("nan")
-        lines.append(f"| {study} | {count} | {secs:.0f} | {up:.0f} | {secs - up:.0f} |")
+        lines.append(f"| {study} | {count} | {secs:.0f} | {up:.0f} | {max(0.0, secs - up):.0f} |")
     per = collections.defaultdict(lambda: [0, 0.0])
     for label, _, secs in times:
         per[label][0] += 1
