@@ -53,11 +53,11 @@ def cluster(tmp_path_factory):
         signal.signal(signal.SIGTERM, previous)
 
 
-# The executor is what this test is about: the sphere entries, the coordinate, holdout, kernels and
-# depth studies and the two-sample per-region entry (three dozen more submissions, ~10-40 s of
-# scheduler latency each in this single-node cluster) run locally in test_workflow instead.  The
+# The executor is what this test is about: the sphere entries, the spectral, coordinate, holdout,
+# kernels and depth studies and the two-sample per-region entry (dozens more submissions, ~10-40 s
+# of scheduler latency each in this single-node cluster) run locally in test_workflow instead.  The
 # lazy study stays: its training rule has its own resources in the profile.
-SLURM_CONFIG = {**{k: v for k, v in TINY.items() if k not in ("convergence", "coordinate", "holdout", "kernels", "depth")},
+SLURM_CONFIG = {**{k: v for k, v in TINY.items() if k not in ("convergence", "spectral", "coordinate", "holdout", "kernels", "depth")},
                 "convergence": {"tiny": TINY["convergence"]["tiny"]}}
 
 

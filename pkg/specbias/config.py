@@ -17,7 +17,6 @@ import jsonschema
 import numpy as np
 import yaml
 
-from .deep import multiplicity
 from .registry import ENCODINGS
 from .sampling import DensityError, make_density
 
@@ -284,6 +283,8 @@ def check_encoding(ecfg: dict, samples_per_axis: int, at: str, grid_note: str = 
 
 
 def multiplicities(dim: int, top: int):
+    from .deep import multiplicity  # here: deep imports torch, which a Snakemake process checking its config does not need
+
     return multiplicity(dim, np.arange(top + 1))
 
 

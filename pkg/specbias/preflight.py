@@ -21,9 +21,7 @@ import math
 import os
 
 import numpy as np
-import torch
 
-from . import ntk, sampling
 from .config import ConfigError
 from .studies import bind
 
@@ -41,7 +39,11 @@ def check(config: dict) -> None:
 
 
 def check_device(config: dict) -> None:
-    if config.get("device") == "cuda" and not torch.cuda.is_available():
+    if config.get("device") != "cuda":
+        return
+    import torch  # here, not at import: every Snakemake process (a cluster job's too) imports this module
+
+    if not torch.cuda.is_available():
         raise ConfigError("config error at device: 'cuda' is asked for but torch sees no CUDA device on this machine; "
                           "use auto or cpu, or set preflight.device: false if the jobs run on GPU nodes elsewhere")
 
@@ -53,6 +55,8 @@ def largest_eigenvalue_lower_bound(theta: np.ndarray, bias: bool, rtol: float = 
     iterated until it changes by less than ``rtol`` or ``budget`` kernel evaluations are spent
     (at least two iterations); blocked, so no n × n array is held.  None when two iterations
     would exceed the budget (n above about 15,800): the check is then left to the predict stage."""
+    from . import ntk
+
     theta = np.asarray(theta, dtype=np.float64)
     n = len(theta)
     if 2 * n * n > budget:
@@ -84,6 +88,8 @@ def check_stability(config: dict) -> None:
         data = cfg["data"]
         if data["domain"] != "circle" or cfg["model"]["kind"] != "two_layer" or "lr" not in cfg["train"]:
             continue  # lr_relative is stable by construction (checked < 2)
+        from . import sampling
+
         theta = sampling.sample_circle(data["n"], data["seed"], data["density"], data["sampling"])
         lam = largest_eigenvalue_lower_bound(theta, cfg["model"]["bias"])
         lr = cfg["train"]["lr"]

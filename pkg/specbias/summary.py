@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 
 def job_imports() -> str:
     """What a training job imports before it computes anything (a study's stages pull in torch and xarray)."""
@@ -81,6 +80,8 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
     lines = ["specbias run summary"]
     card_path = results / "scorecard.csv"
     if card_path.exists():
+        import pandas as pd  # here: the Snakefile imports this module in every Snakemake process
+
         card = pd.read_csv(card_path, keep_default_na=False)
         counts = card.verdict.value_counts()
         lines.append(f"  claims: {counts.get('pass', 0)} passed, {counts.get('fail', 0)} failed, "
