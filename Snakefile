@@ -52,9 +52,10 @@ onsuccess:
     floor = JOB_SERVER[0].floor() if JOB_SERVER else None
     for server in JOB_SERVER:
         server.stop()
+    warm = floor is not None
     if RUN_START:  # the run's wall time and job floor, for bench/run_summary.py's pages
-        write_run_time("results", time.time() - RUN_START[0], floor)
-    print(run_summary("results", warm_floor=floor))
+        floor = write_run_time("results", time.time() - RUN_START[0], floor)
+    print(run_summary("results", floor=floor, warm=warm))
 
 
 onerror:

@@ -21,7 +21,7 @@ import xarray as xr
 
 #: names of variables and attributes that record when, how fast or by which commit something ran,
 #: not what it computed
-TIMING = ("seconds", "per_second", "wall", "elapsed", "time_s", "history", "source")
+NOT_RESULTS = ("seconds", "per_second", "wall", "elapsed", "time_s", "history", "source")
 
 
 def _rows(path: Path) -> list[dict]:
@@ -61,14 +61,14 @@ def compare_netcdf(a: Path, b: Path, ignore_attrs: bool) -> list[str]:
             if name not in da.variables or name not in db.variables:
                 out.append(f"{name}: only in {'A' if name in da.variables else 'B'}")
                 continue
-            if any(t in name for t in TIMING):
+            if any(t in name for t in NOT_RESULTS):
                 continue
             why = _values_differ(np.asarray(da[name].values), np.asarray(db[name].values))
             if why:
                 out.append(f"{name}: {why}")
         if not ignore_attrs:
-            attrs_a = {k: v for k, v in da.attrs.items() if not any(t in k for t in TIMING)}
-            attrs_b = {k: v for k, v in db.attrs.items() if not any(t in k for t in TIMING)}
+            attrs_a = {k: v for k, v in da.attrs.items() if not any(t in k for t in NOT_RESULTS)}
+            attrs_b = {k: v for k, v in db.attrs.items() if not any(t in k for t in NOT_RESULTS)}
             for key in sorted(set(attrs_a) | set(attrs_b)):
                 if str(attrs_a.get(key)) != str(attrs_b.get(key)):
                     out.append(f"attr {key}: {attrs_a.get(key)!r} vs {attrs_b.get(key)!r}")

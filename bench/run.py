@@ -653,11 +653,9 @@ def _interpreter(code: str):
     return run
 
 
-def _script(code: str, env: dict | None = None):
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="specbias-bench-")
-    path = Path(folder) / "job.py"
+def _script(code: str, folder: str, env: dict | None = None):
+    """A job script in ``folder`` that runs ``code``, as a callable for timeit."""
+    path = Path(folder) / f"job{len(list(Path(folder).iterdir()))}.py"
     path.write_text(code + "\n")
 
     def run():
@@ -674,6 +672,7 @@ def bench_startup(table, device, quick, repeats):
     reps = 1 if quick else max(repeats, 5)
     kinds = list(STAGE_IMPORTS)[:1] if quick else list(STAGE_IMPORTS)  # quick: checks the harness only
     server = jobserver.start()
+    scripts = tempfile.TemporaryDirectory(prefix="specbias-bench-")
     try:
         jobserver.floor(server.path, 1)  # waits out the server's own imports
         env = dict(os.environ, **{jobserver.ENV: server.path})
@@ -684,11 +683,12 @@ def bench_startup(table, device, quick, repeats):
             new_t = timeit(_interpreter(code), reps, "cpu", warmup=warm)
             table.add("job start-up", kind, "with dynamo, scipy.stats, pandas at import", ref_t, "imports on first use", new_t,
                       None, "the job's modules import", True, f"median of {reps} fresh interpreters")
-            warm_t = timeit(_script(jobserver.NOOP_JOB + code, env), reps, "cpu", warmup=warm)
+            warm_t = timeit(_script(jobserver.NOOP_JOB + code, scripts.name, env), reps, "cpu", warmup=warm)
             table.add("job start-up", kind, "imports on first use", new_t, "warm job server", warm_t, None,
                       "the job's modules import", True, f"median of {reps} jobs: interpreter, Snakemake's preamble imports, hand-over and fork")
     finally:
         server.stop()
+        scripts.cleanup()
 
 
 # ---------------------------------------------------------------------------------------------

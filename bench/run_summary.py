@@ -71,6 +71,8 @@ def time_section(results: Path, times: list[tuple[str, str, float]], wall: float
     results/run_time.json) and the slowest jobs."""
     import json
 
+    from specbias.summary import startup_share
+
     record = json.loads((results / "run_time.json").read_text()) if (results / "run_time.json").exists() else {}
     wall = wall if wall is not None else record.get("workflow_wall_s")
     floor = record.get("job_floor_s")
@@ -81,7 +83,7 @@ def time_section(results: Path, times: list[tuple[str, str, float]], wall: float
     if floor is not None:
         how = "warm, through the job server" if record.get("job_server") else "a fresh interpreter and its imports"
         lines.append(f"A job's start-up ({how}) measured at the end of the run: {floor:.2f} s, so start-up is about "
-                     f"{min(1.0, len(times) * floor / total):.0%} of the job time.")
+                     f"{startup_share(len(times), floor, total):.0%} of the job time.")
     per_study = collections.defaultdict(lambda: [0, 0.0])
     for _, rel, secs in times:
         parts = Path(rel).parts

@@ -1,11 +1,11 @@
 """Warm job starts for local runs.
 
-Every Snakemake job is a fresh Python process, and a job of this workflow spends about three
-seconds importing torch, xarray, scipy, matplotlib and the study modules before it computes
-anything, and a job that compiles its step about four more setting up torch's compiler.  On a laptop that start-up is a large share of the default run.  For runs on the local
-machine the workflow therefore starts one *job server* (``onstart``): a process that imports those
-modules and loads torch's compiler once, then forks a child for every job.  A job's script still starts as Snakemake
-starts it, but its first line (:func:`delegate`) hands the rest of the script to the server and
+Every Snakemake job is a fresh Python process, and a job of this workflow spends seconds importing
+torch, xarray, scipy, matplotlib and the study modules before it computes anything (a job that
+compiles its step also loads torch's compiler).  On a laptop that start-up is a large share of the
+default run.  For runs on the local machine the workflow therefore starts one *job server*
+(``onstart``): a process that imports those modules and loads torch's compiler once, then forks a
+child for every job.  A job's script still starts as Snakemake starts it, but its first line (:func:`delegate`) hands the rest of the script to the server and
 waits: the forked child gets the job's standard streams, working directory, environment and
 thread counts, runs the same script file with the same ``snakemake`` object, and its exit status
 becomes the job's.  The job is still a process of its own with its own log; nothing is shared
@@ -178,17 +178,18 @@ def _run_child(path: str, job: dict) -> int:
     os.environ[_IN_CHILD] = path
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
-    threads = os.environ.get("OMP_NUM_THREADS", "")
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    threads = int(value) if value.isdigit() else 0  # Snakemake sets it to the job's threads
     if "torch" in sys.modules:
         torch = sys.modules["torch"]
-        if threads.isdigit() and int(threads) > 0:
-            torch.set_num_threads(int(threads))
+        if threads > 0:
+            torch.set_num_threads(threads)
         torch.seed()  # a fresh interpreter seeds its default generator from the OS too
-    if threads.isdigit() and int(threads) > 0:
+    if threads > 0:
         try:
             from threadpoolctl import threadpool_limits
 
-            threadpool_limits(int(threads))  # the BLAS pools, as OPENBLAS_NUM_THREADS sets them in a fresh process
+            threadpool_limits(threads)  # the BLAS pools, as OPENBLAS_NUM_THREADS sets them in a fresh process
         except ImportError:
             pass
     _fresh_compile_pools()
@@ -345,9 +346,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         os.environ.pop(ENV, None)
-        for leftover in (self.path, self.folder):
+        # the server removes its socket itself; these remain only where it could not
+        for remove, leftover in ((os.unlink, self.path), (os.rmdir, self.folder)):
             try:
-                os.unlink(leftover) if leftover == self.path else os.rmdir(leftover)
+                remove(leftover)
             except OSError:
                 pass
 

@@ -5,10 +5,7 @@ share of it that is interpreter and import start-up, the longest jobs), and wher
 from __future__ import annotations
 
 import csv
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 
@@ -28,15 +25,22 @@ def job_floor(repeats: int = 3) -> float:
     return floor(None, repeats)
 
 
-def write_run_time(results: str | Path, wall: float, warm_floor: float | None) -> None:
+def write_run_time(results: str | Path, wall: float, warm_floor: float | None) -> float:
     """``results/run_time.json``: the workflow's wall time (first job to last) and a job's start-up,
-    warm through the job server when the run had one, else in a fresh interpreter."""
+    warm through the job server when the run had one, else in a fresh interpreter; returns that
+    start-up, so the summary does not measure it again."""
     import json
 
     floor = warm_floor if warm_floor is not None else job_floor()
     path = Path(results) / "run_time.json"
     path.write_text(json.dumps({"workflow_wall_s": round(wall, 1), "job_floor_s": round(floor, 3),
                                 "job_server": warm_floor is not None}, indent=1) + "\n")
+    return floor
+
+
+def startup_share(jobs: int, floor: float, total: float) -> float:
+    """The share of ``total`` job seconds that ``jobs`` start-ups of ``floor`` seconds take."""
+    return min(1.0, jobs * floor / total) if total > 0 else float("nan")
 
 
 def job_seconds(results: Path) -> dict[str, float]:
@@ -57,7 +61,7 @@ def time_lines(results: Path, floor: float | None = None, top: int = 3, warm: bo
         return []
     floor = job_floor() if floor is None else floor
     total = sum(secs.values())
-    share = min(1.0, len(secs) * floor / total) if total > 0 else float("nan")
+    share = startup_share(len(secs), floor, total)
     longest = sorted(secs.items(), key=lambda kv: -kv[1])[:top]
     return [f"  time: {len(secs)} jobs with a benchmark file, {total / 60:.1f} job-minutes; start-up ({'warm, through the job server' if warm else 'interpreter and imports'}, "
             f"{floor:.1f} s a job) about {share:.0%} of it",
@@ -74,8 +78,10 @@ def run_counts(results: Path) -> dict[str, dict[str, int]]:
     return out
 
 
-def run_summary(results: str | Path = "results", report: str | Path | None = None, warm_floor: float | None = None) -> str:
-    """The summary lines; ``warm_floor``: a job's start-up measured through the run's job server."""
+def run_summary(results: str | Path = "results", report: str | Path | None = None, floor: float | None = None,
+                warm: bool = False) -> str:
+    """The summary lines; ``floor``: a job's start-up if already measured (``warm``: through the
+    run's job server), else measured here in a fresh interpreter."""
     results = Path(results)
     lines = ["specbias run summary"]
     card_path = results / "scorecard.csv"
@@ -109,7 +115,7 @@ def run_summary(results: str | Path = "results", report: str | Path | None = Non
     if advice:
         lines.append("  NOTHING MEASURABLE in these entries (their figures say so, their claims are not evaluated):")
         lines += [f"    {line}" for line in advice]
-    lines += time_lines(results, floor=warm_floor, warm=warm_floor is not None)
+    lines += time_lines(results, floor=floor, warm=warm)
     report = Path(report) if report else results / "report.html"
     lines.append(f"  report: {report}" + ("" if report.exists() else " (build it with `make report`)"))
     return "\n".join(lines)

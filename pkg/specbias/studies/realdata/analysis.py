@@ -5,11 +5,10 @@ errors, P2's pair-metric summaries; the claim rows come from :mod:`.claims`."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 import xarray as xr
 
 from ... import io, probes
-from .stages import TITLE, tensors
+from .stages import TITLE, pair_median, tensors
 
 KERNELS = ("gaussian", "analytic", "empirical")
 
@@ -78,7 +77,7 @@ def filtering(entry: dict, ds: xr.Dataset, points: np.ndarray, y: np.ndarray, f:
     x, _ = tensors(ds, "cpu")
     xk = x[points]
     dist2 = probes.squared_distances(xk)  # once for the median and every δ
-    d2 = float(dist2[torch.triu(torch.ones_like(dist2, dtype=torch.bool), 1)].median())  # median squared distance
+    d2 = pair_median(dist2)  # the median squared distance
     rel = np.asarray(entry["filtering"]["deltas"], dtype=float)
     lows, highs = [], []
     for r in rel:

@@ -45,10 +45,14 @@ def kernel_points(entry: dict, n: int) -> np.ndarray:
     return np.sort(np.random.default_rng([entry["data"]["seed"], 1]).choice(n, size=m, replace=False))
 
 
+def pair_median(d: torch.Tensor) -> float:
+    """The median over pairs i < j of a symmetric matrix of pairwise values."""
+    return float(d[torch.triu(torch.ones_like(d, dtype=torch.bool), 1)].median())
+
+
 def median_distance(x: torch.Tensor) -> float:
     flat = x.reshape(len(x), -1).double()
-    d = torch.cdist(flat, flat)
-    return float(d[torch.triu(torch.ones_like(d, dtype=torch.bool), 1)].median())
+    return pair_median(torch.cdist(flat, flat))
 
 
 def _eig(gram: np.ndarray, count, what: str, device):
