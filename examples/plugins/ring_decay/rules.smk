@@ -11,6 +11,8 @@ rule ring_decay_spectrum:
         entry=ring_decay.entry,
     log:
         ring_decay.log("spectrum"),
+    benchmark:
+        ring_decay.benchmark("spectrum"),
     script:
         "scripts/spectrum.py"
 
@@ -28,5 +30,7 @@ rule ring_decay_figure:
         figure=lambda wc: wc.fig,
     log:
         ring_decay.log("figures/{fig}"),
+    benchmark:
+        ring_decay.benchmark("figures/{fig}"),
     script:
         FIGURE_SCRIPT

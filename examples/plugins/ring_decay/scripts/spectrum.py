@@ -1,5 +1,9 @@
 """Rule ring_decay_spectrum: the eigenvalues, their fit and the claim row of one entry."""
-from specbias.runtime import setup_logging
+from specbias.jobserver import delegate
+
+delegate()  # the rest of the job in the run's warm job server, where one serves it
+
+from specbias.runtime import setup_logging  # noqa: E402
 
 setup_logging(snakemake.log[0])  # noqa: F821
 
