@@ -128,7 +128,7 @@ def _gap(err):
         coords={"kappa": [2, 4], "run": [0, 1]})
 
 
-NET = {"kind": "two_layer", "width": 1000}
+NET = {"kind": "two_layer", "width": 1000, "activation": "relu"}
 
 
 def test_c11_spectral_gap():
@@ -217,9 +217,9 @@ def _sphere_conv(degrees, measured, predicted, regions=None, pregions=None, dens
 
 
 def _cfg(dim=3, kind="two_layer", bias=True, density=None, depth=None):
-    return {"model": {"kind": kind, "bias": bias, "width": 256, "depth": depth},
+    return {"model": {"kind": kind, "bias": bias, "width": 256, "depth": depth, "activation": "relu"},
             "data": {"domain": "sphere", "dim": dim, "density": density or {"kind": "uniform"}},
-            "max_steps": 10000,
+            "train": {"max_steps": 10000},
             "analysis": {"fit_kappa_min": 2, "slope_tolerance": 0.25, "region_ratio_tolerance": 0.2,
                          "agreement_tolerance": 0.25}}
 

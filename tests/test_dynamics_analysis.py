@@ -140,7 +140,7 @@ def test_region_law_predictions_grow_as_the_threshold_shrinks():
     sparse arc takes longer than the dense one, and the ratios are summarised per delta."""
     from specbias.studies.convergence import stages as convergence
 
-    exp = {"data": {"n": 96, "seed": 3, "sampling": "random",
+    exp = {"data": {"domain": "circle", "n": 96, "seed": 3, "sampling": "random",
                     "density": {"kind": "piecewise", "lengths": [1, 1], "weights": [3, 1]}},
            "model": {"bias": True}, "target": {"kappas": [3, 4], "kind": "sin", "normalise": "unit_norm"},
            "train": {"lr": 0.02, "max_steps": 2000, "criterion": {"kind": "per_region", "threshold": 0.05 * 2 / 96}},

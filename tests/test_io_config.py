@@ -22,7 +22,7 @@ def default_config():
 
 
 def test_sample_round_trip_is_identical(tmp_path):
-    ds = convergence.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
+    ds = convergence.sample({"data": {"domain": "circle", "n": 32, "seed": 1, "density": "uniform", "sampling": "random"}})
     io.write(ds, tmp_path / "s.nc")
     back = io.read(tmp_path / "s.nc")
     xr.testing.assert_identical(ds, back)
@@ -32,7 +32,7 @@ def test_sample_round_trip_is_identical(tmp_path):
 
 
 def test_train_round_trip_is_identical(tmp_path):
-    points = convergence.sample({"n": 32, "seed": 1, "density": "uniform", "sampling": "random"})
+    points = convergence.sample({"data": {"domain": "circle", "n": 32, "seed": 1, "density": "uniform", "sampling": "random"}})
     cfg = validate(default_config(), SCHEMA)["convergence"]["uniform_circle"]
     tr = dict(cfg["train"], max_steps=20, snapshots=5, seeds=[0, 1])
     study = {"model": dict(cfg["model"], width=32), "target": {"kind": "sin", "normalise": "unit_norm"}, "train": tr}
@@ -73,7 +73,7 @@ def test_conventions_are_enforced():
 
 
 def test_failed_write_leaves_no_file(tmp_path):
-    ds = convergence.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"})
+    ds = convergence.sample({"data": {"domain": "circle", "n": 8, "seed": 0, "density": "uniform", "sampling": "grid"}})
     ds.attrs["bad"] = {"a dict": "cannot be a NetCDF attribute"}
     target = tmp_path / "out.nc"
     with pytest.raises(Exception):
@@ -85,7 +85,7 @@ def test_failed_write_leaves_no_file(tmp_path):
 def test_write_replaces_atomically(tmp_path):
     target = tmp_path / "x.nc"
     for n in (8, 16):
-        io.write(convergence.sample({"n": n, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
+        io.write(convergence.sample({"data": {"domain": "circle", "n": n, "seed": 0, "density": "uniform", "sampling": "grid"}}), target)
     assert io.read(target).sizes["sample"] == 16
     assert os.listdir(tmp_path) == ["x.nc"]
 

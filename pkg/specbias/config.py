@@ -252,6 +252,7 @@ def check_semantics(config: dict) -> None:
     for study in studies.values():
         for name, entry in study.entries.items():
             study.check(name, entry)
+            study.settings(name)  # every entry is a typed object too (a key the classes lack is named)
         study.check_all()
     if not any(study.entries for study in studies.values()):
         raise ConfigError(f"config error: define at least one study in one of the sections {', '.join(studies)}")

@@ -93,6 +93,8 @@ def finalize(ds: xr.Dataset, title: str, config: dict, history: str = "") -> xr.
 
 
 def _json_default(obj):
+    if hasattr(obj, "to_dict"):  # a typed config object (specbias.settings)
+        return obj.to_dict()
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):

@@ -71,7 +71,10 @@ class Registry:
             raise ValueError(f"unknown {self.what} {name!r}; choose one of {sorted(self._table)}") from None
 
     def build(self, cfg):
-        """The instance a config entry selects: ``cfg`` is a kind name or a dict with ``kind``."""
+        """The instance a config entry selects: ``cfg`` is a kind name, a dict with ``kind`` or a typed
+        config object (:mod:`specbias.settings`) holding one."""
+        if hasattr(cfg, "to_dict"):
+            cfg = cfg.to_dict()
         cfg = {"kind": cfg} if isinstance(cfg, str) else dict(cfg)
         return self[cfg.get("kind")].from_config(cfg)
 

@@ -18,6 +18,6 @@ predicts = [[io.read(p) for p in sm.input.predictions[i * per : (i + 1) * per]] 
 eigens = [io.read(p) for p in sm.input.eigens]
 law = io.read(sm.input.law[0]) if sm.input.law else None
 reference = io.read(sm.input.reference[0]) if sm.input.reference else None
-conv, claims = convergence.analyse(trains, predicts, eigens, seeds, sm.wildcards.convergence, sm.params.study, law, reference)
+conv, claims = convergence.analyse(trains, predicts, eigens, seeds, sm.wildcards.convergence, convergence.typed(sm.params.study), law, reference)
 io.write(conv, sm.output.convergence)
 io.write_csv(claims, sm.output.claims)

@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.convergence import stages as convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(convergence.ntk_eigen(io.read(sm.input.points), sm.params.study, sm.params.device), sm.output.eigen)
+io.write(convergence.ntk_eigen(io.read(sm.input.points), convergence.typed(sm.params.study), sm.params.device), sm.output.eigen)

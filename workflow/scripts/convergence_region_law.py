@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.convergence import stages as convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(convergence.region_law(sm.params.study), sm.output.law)
+io.write(convergence.region_law(convergence.typed(sm.params.study)), sm.output.law)

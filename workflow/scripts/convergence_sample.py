@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.convergence import stages as convergence  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(convergence.sample(sm.params.data), sm.output.points)
+io.write(convergence.sample(convergence.typed(sm.params.data)), sm.output.points)

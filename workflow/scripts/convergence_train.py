@@ -15,7 +15,7 @@ from specbias.studies.convergence import stages as convergence  # noqa: E402
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
 eig = io.read(sm.input.eigen)
-ds = convergence.train_kappa(io.read(sm.input.points), int(sm.wildcards.kappa), sm.params.study, sm.params.device,
+ds = convergence.train_kappa(io.read(sm.input.points), int(sm.wildcards.kappa), convergence.typed(sm.params.study), sm.params.device,
                              sm.params.compile, sm.params.step, eig=eig)
 io.write(ds, sm.output.runs)
 io.write(convergence.predict(io.read(sm.output.runs), eig), sm.output.prediction)  # from the bytes on disk

@@ -53,6 +53,23 @@ class Study:
         return self.entries[wildcards[self.section]]
 
     @classmethod
+    def settings_module(cls):
+        """The module of this study's typed config classes (:mod:`specbias.settings`)."""
+        from ..settings import classes
+
+        return classes(cls)
+
+    @classmethod
+    def typed(cls, params, where: str = "", partial: bool = True):
+        """A job's params (a part of one entry) as the typed entry: keys the rule did not pass raise
+        when read.  ``partial=False``: a whole validated entry, every default in place."""
+        return cls.settings_module().Entry.from_dict(params, where or cls.section, partial=partial)
+
+    def settings(self, name: str):
+        """The typed object of entry ``name`` (whole, after validation and the study's checks)."""
+        return self.typed(self.entries[name], f"{self.section}.{name}", partial=False)
+
+    @classmethod
     def prepare(cls, name: str, entry: dict) -> None:
         """Before the schema, on the raw entry: refuse renamed keys, fill keys derived from others."""
 

@@ -11,6 +11,16 @@ from ...claims import Claim, ClaimRow, note_exclusions, verdict
 from ...common import STATUS
 from ...io import config_of
 from .layouts import ANALYSIS
+from .settings import Data, Entry, Model
+
+
+def _entry(cfg) -> Entry:
+    """An entry, or the analysis job's part of one, as the typed (partial) entry."""
+    return Entry.from_dict(cfg, "convergence", partial=True)
+
+
+def _part(cls, value, key: str):
+    return cls.from_dict(value, f"convergence.{key}", partial=True)
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -41,9 +51,9 @@ CLAIMS = {c.id: c for c in [
 
 
 
-def _dim(data: dict) -> int:
+def _dim(data: Data) -> int:
     """The ambient dimension d of a convergence entry's points (2 on the circle domain)."""
-    return 2 if data["domain"] == "circle" else data["dim"]
+    return 2 if data.domain == "circle" else data.dim
 
 
 def _sphere_name(dim: int) -> str:
@@ -146,7 +156,7 @@ def _not_evaluated_why(steps: np.ndarray) -> str:
             else "a region has no run that converged after step 0")
 
 
-def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, data: dict, law: xr.Dataset | None = None) -> ClaimRow:
+def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, data: Data, law: xr.Dataset | None = None) -> ClaimRow:
     """C5 (arcs of a circle density) / C6 (S^{d−1} hemispheres): per-region convergence-time ratios
     t_j / t_densest = p_densest / p_j (time ∝ κ^d / p), medians over κ and runs."""
     p = regions.region_density.values
@@ -157,6 +167,7 @@ def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, d
     fmt = lambda v: " : ".join(f"{x:.2f}" for x in v[order])  # noqa: E731
     rel = np.abs(meas / theory - 1)
     ok = None if not np.all(np.isfinite(rel)) else bool(np.all(rel <= tolerance))
+    data = _part(Data, data, "data")
     dim = _dim(data)
     never = int((regions.region_measured_step.values < 0).sum())
     samples = len(np.unique(regions.data_seed.values)) if "data_seed" in regions.coords else 1
@@ -173,10 +184,10 @@ def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, d
     if ok is None:
         note = f"not evaluated: {_not_evaluated_why(regions.region_measured_step.values)}; {note}"
     tol = f"each ratio within {tolerance:.0%} of {fmt(theory)}"
-    if data["domain"] == "circle":
+    if data.domain == "circle":
         return ClaimRow(experiment, "C5", "convergence time ratio across regions (time proportional to kappa^2/p_j)",
                         "1 : 2 : 4 for densities 4:2:1 (P1 measured 1 : 1.96 : 3.89)", fmt(meas), tol, verdict(ok), note)
-    r = float(data["density"]["ratio"])
+    r = float(data.density["ratio"])
     paper = P1_HEMISPHERE_RATIOS.get(int(r) if r.is_integer() else -1)
     return ClaimRow(experiment, "C6", f"{_sphere_name(dim)} hemispheres with density ratio {r:g}: convergence time ratio dense : sparse",
                     f"1 : {r:g}" + (f" (P1 measured 1 : {paper})" if paper else ""), fmt(meas), tol, verdict(ok), note)
@@ -194,10 +205,10 @@ def _fit_row(name, claim, statement, paper, k, measured, predicted, expected, to
     return ClaimRow(name, claim, statement, paper, fit.describe() + extra, f"+-{tol}", outcome, note)
 
 
-def claim_c9(conv: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
+def claim_c9(conv: xr.Dataset, name: str, cfg: Entry) -> ClaimRow:
     """C9 for bias-free nets: a two-layer net never learns odd κ ≥ 3 (their eigenvalue is 0) and
     learns even κ as κ^d (fit of the medians over runs); a deep net learns the odd κ too (F10)."""
-    model, data, acfg = cfg["model"], cfg["data"], cfg["analysis"]
+    model, data, acfg = cfg.model, cfg.data, cfg.analysis
     dim = _dim(data)
     k = conv.kappa.values
     steps = conv.measured_step.values  # (kappa, run)
@@ -206,16 +217,16 @@ def claim_c9(conv: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
     odd = (k % 2 == 1) & (k >= 3)
     odd_conv = int((steps[odd] >= 0).sum())
     total = int(odd.sum() * conv.sizes["run"])
-    if model["kind"] != "two_layer":
-        return ClaimRow(name, "C9", f"deep net (depth {model['depth']}) without bias on {_sphere_name(dim)} learns odd k >= 3",
+    if model.kind != "two_layer":
+        return ClaimRow(name, "C9", f"deep net (depth {model.depth}) without bias on {_sphere_name(dim)} learns odd k >= 3",
                         "odd frequencies learned (F10)", f"{odd_conv} of {total} odd-degree runs converged",
                         "all", verdict(odd.any() and odd_conv == total), f"degrees {k[odd].tolist()}")
-    even = (k % 2 == 0) & (k >= acfg["fit_kappa_min"])
+    even = (k % 2 == 0) & (k >= acfg.fit_kappa_min)
     max_even = np.nanmax(meas[even]) if np.isfinite(meas[even]).any() else np.nan
     row = _fit_row(name, "C9", f"two-layer net without bias on {_sphere_name(dim)}: even k follow k^{dim}; odd k >= 3 never converge",
-                   f"odd: never; even: slope {dim}", k[even], meas[even], pred[even], float(dim), acfg["slope_tolerance"])
+                   f"odd: never; even: slope {dim}", k[even], meas[even], pred[even], float(dim), acfg.slope_tolerance)
     never = odd_conv == 0 and odd.any()
-    top = cfg["max_steps"]
+    top = cfg.train.max_steps
     row.our_value = (f"odd k {k[odd].tolist()}: {odd_conv} of {total} runs converged in "
                      f"{top} steps ({top / max_even:.0f}x the slowest even degree); even: " + row.our_value)
     row.verdict = verdict(row.verdict == "pass" and never)
@@ -226,13 +237,14 @@ def claim_c9(conv: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
     return row
 
 
-def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) -> ClaimRow:
+def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: Model) -> ClaimRow:
     """C11: trained nets follow their linearised-NTK prediction.  With recorded residual spectra:
     the spectra agree over time (median relative gap); without: measured/predicted convergence
     steps (medians over runs) within x(1 ± tolerance) at every κ (P1 F11 for deep nets)."""
-    width = model["width"]
-    act = "" if activations.of(model.get("activation")).relu_closed_forms else f"{activations.describe(model['activation'])} "
-    net = (f"deep {act}net (depth {model['depth']}, width {width})" if model["kind"] == "deep"
+    model = _part(Model, model, "model")
+    width = model.width
+    act = "" if activations.of(model.activation).relu_closed_forms else f"{activations.describe(model.activation)} "
+    net = (f"deep {act}net (depth {model.depth}, width {width})" if model.kind == "deep"
            else f"two-layer {act}net (width {width})")
     conv_ok = (conv.measured_step > 0) & (conv.predicted_step > 0)
     ratio = (conv.measured_step / conv.predicted_step).where(conv_ok)
@@ -262,28 +274,28 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
                     f"within x(1 +- {tolerance})", verdict(ok), "medians over runs")
 
 
-def claim_activation(conv: xr.Dataset, reference: xr.Dataset, name: str, cfg: dict) -> ClaimRow:
+def claim_activation(conv: xr.Dataset, reference: xr.Dataset, name: str, cfg: Entry) -> ClaimRow:
     """C18 (``expect: steeper``) / C19 (``flatter``): the log-log slope of convergence step against κ
     (every converged run, κ ≥ ``fit_kappa_min``) of this entry's activation against the reference
     entry's (same points, net size and κ; another activation), which must differ by ``margin`` in
     the expected direction.  The note adds the linearised predictions' slopes and, for the steeper
     case, whether log(step) is closer to linear in κ (exponential growth) or in log κ (a power)."""
-    comp, acfg = cfg["analysis"]["compare_to"], cfg["analysis"]
-    ours, ref = activations.describe(cfg["model"]["activation"]), activations.describe(config_of(reference)["model"]["activation"])
-    fit_min = acfg["fit_kappa_min"]
+    comp, acfg = cfg.analysis.compare_to, cfg.analysis
+    ours, ref = activations.describe(cfg.model.activation), activations.describe(config_of(reference)["model"]["activation"])
+    fit_min = acfg.fit_kappa_min
     fits, err = kappa_fits(conv, fit_min)
     rfits, rerr = kappa_fits(reference, fit_min)
-    steeper = comp["expect"] == "steeper"
+    steeper = comp.expect == "steeper"
     claim = "C18" if steeper else "C19"
     statement = (f"{ours} vs {ref}: learning time grows faster with frequency" if steeper
                  else f"{ours} vs {ref}: learning time flattens against frequency")
-    tol = f"slope {'>=' if steeper else '<='} {ref}'s {'+' if steeper else '-'} {comp['margin']:g}"
+    tol = f"slope {'>=' if steeper else '<='} {ref}'s {'+' if steeper else '-'} {comp.margin:g}"
     if "measured" not in fits or "measured" not in rfits:
         return ClaimRow(name, claim, statement, CLAIMS[claim].paper, f"no fit ({err or rerr})", tol, verdict(None),
-                        f"reference entry {comp['entry']}")
+                        f"reference entry {comp.entry}")
     a, b = fits["measured"].slope, rfits["measured"].slope
-    ok = (a - b >= comp["margin"]) if steeper else (b - a >= comp["margin"])
-    notes = [f"reference entry {comp['entry']} ({ref}); fits over kappa >= {fit_min}, every converged run"]
+    ok = (a - b >= comp.margin) if steeper else (b - a >= comp.margin)
+    notes = [f"reference entry {comp.entry} ({ref}); fits over kappa >= {fit_min}, every converged run"]
     if "predicted" in fits and "predicted" in rfits:
         notes.append(f"linearised-NTK prediction slopes {fits['predicted'].slope:.2f} vs {rfits['predicted'].slope:.2f}")
     med = median_converged(conv.measured_step.values, conv.status.values)
@@ -298,35 +310,36 @@ def claim_activation(conv: xr.Dataset, reference: xr.Dataset, name: str, cfg: di
     return ClaimRow(name, claim, statement, CLAIMS[claim].paper, f"{a:.2f} vs {b:.2f}", tol, verdict(ok), "; ".join(notes))
 
 
-def convergence_rows(conv: xr.Dataset, name: str, cfg: dict, eig: xr.Dataset | None = None,
+def convergence_rows(conv: xr.Dataset, name: str, cfg: Entry | dict, eig: xr.Dataset | None = None,
                      law: xr.Dataset | None = None, reference: xr.Dataset | None = None) -> list[ClaimRow]:
     """The rows of one convergence entry (``cfg`` as :func:`specbias.studies.convergence.analysis_params`),
     each where it applies: the κ^d slope (two-layer with bias, uniform density), C3 (the circle's
     two-layer operator spectrum in ``eig``), C5/C6 (per-region criterion), C9 (bias-free nets) and
     C11 (with recorded residual spectra, or deep nets)."""
-    model, data, acfg = cfg["model"], cfg["data"], cfg["analysis"]
+    cfg = _entry(cfg)
+    model, data, acfg = cfg.model, cfg.data, cfg.analysis
     dim = _dim(data)
-    two_layer = model["kind"] == "two_layer"
+    two_layer = model.kind == "two_layer"
     rows = []
-    relu = activations.of(model.get("activation")).relu_closed_forms  # P1's kappa^d law is for ReLU nets
-    if two_layer and relu and model["bias"] and data["density"]["kind"] == "uniform":
-        rows.append(claim_slope(conv, name, dim, acfg["fit_kappa_min"], acfg["slope_tolerance"]))
+    relu = activations.of(model.activation).relu_closed_forms  # P1's kappa^d law is for ReLU nets
+    if two_layer and relu and model.bias and data.density["kind"] == "uniform":
+        rows.append(claim_slope(conv, name, dim, acfg.fit_kappa_min, acfg.slope_tolerance))
     if eig is not None and "closed_form_eigenvalue" in eig:
-        rows.append(claim_c3(eig, name, acfg["eigen_fit_range"], acfg["eigen_slope_tolerance"])[0])
+        rows.append(claim_c3(eig, name, acfg.eigen_fit_range, acfg.eigen_slope_tolerance)[0])
     if ANALYSIS.has(conv, "region_measured_step") and conv.sizes["region_index"] > 1:
-        rows.append(claim_region_ratio(conv, name, acfg["region_ratio_tolerance"], data, law))
-    if relu and not (two_layer and model["bias"]):
+        rows.append(claim_region_ratio(conv, name, acfg.region_ratio_tolerance, data, law))
+    if relu and not (two_layer and model.bias):
         rows.append(claim_c9(conv, name, cfg))
     if ANALYSIS.has(conv, "spectrum_error") or not (two_layer and relu):
-        rows.append(claim_c11(conv, name, acfg["agreement_tolerance"], model))
+        rows.append(claim_c11(conv, name, acfg.agreement_tolerance, model))
     if ANALYSIS.has(conv, "kernel_spectrum_error") or ANALYSIS.has(conv, "kernel_residual_error"):
-        rows.append(claim_c21(conv, name, acfg["agreement_tolerance"], model))
+        rows.append(claim_c21(conv, name, acfg.agreement_tolerance, model))
     if reference is not None:
         rows.append(claim_activation(conv, reference, name, cfg))
     return note_exclusions(rows, conv.status.values)
 
 
-def claim_c21(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) -> ClaimRow:
+def claim_c21(conv: xr.Dataset, experiment: str, tolerance: float, model: Model) -> ClaimRow:
     """C21: the C11 criterion (median over runs of the worst relative gap between measured and
     predicted residual spectra) for the prediction from each net's own empirical NTK at step 0,
     with the regime diagnostics of the runs in the note.  Entries that record no spectra use the
@@ -337,7 +350,7 @@ def claim_c21(conv: xr.Dataset, experiment: str, tolerance: float, model: dict) 
     ok = None if not np.isfinite(med) else med <= tolerance
     metric = ("max over snapshots of ||A_meas - A_pred||_2 / ||A_meas(0)||_2 over frequencies" if spectral
               else "max over records of ||r_meas - r_pred|| / ||r_0|| (no spectra recorded)")
-    note = f"metric: {metric}, median over runs; width m = {model['width']}; worst run {float(err.max(skipna=True)):.3f}"
+    note = f"metric: {metric}, median over runs; width m = {_part(Model, model, 'model').width}; worst run {float(err.max(skipna=True)):.3f}"
     if ANALYSIS.has(conv, "spectrum_error"):
         note += f"; the analytic kernel's prediction (C11) {float(conv.spectrum_error.median(skipna=True)):.3f}"
     if ANALYSIS.has(conv, "kernel_lr_lambda_max"):

@@ -11,6 +11,12 @@ from ... import activations
 from ...analysis import law_ratios
 from ...common import STATUS
 from ...io import config_of
+from .settings import Data, Model
+
+
+def _part(cls, value: dict, key: str):
+    """A part of an entry as a stored file's config holds it, typed (keys it lacks raise when read)."""
+    return cls.from_dict(value, f"convergence.{key}", partial=True)
 
 
 def own_frequency_decay(spectra: list[xr.Dataset], var: str = "residual_spectrum") -> xr.DataArray:
@@ -94,7 +100,8 @@ def steps(conv: xr.Dataset):
     stored; odd κ marked with triangles (bias-free nets, F10), runs not converged by the last step
     drawn at it (open markers), diverged runs as crosses.  The entry's model and data settings are
     read from the analysis file's config."""
-    study = config_of(conv)
+    study = config_of(conv)  # the analysis job's meta: analysis, model, data and max_steps
+    model, data = _part(Model, study["model"], "model"), _part(Data, study["data"], "data")
     fig, ax = plt.subplots(figsize=(6.2, 4.6), constrained_layout=True)
     k, s = xr.broadcast(conv.kappa, conv.measured_step)
     k, s = k.values.reshape(-1), s.values.reshape(-1).astype(float)
@@ -125,12 +132,11 @@ def steps(conv: xr.Dataset):
     ax.set_yscale("log")
     ax.set_xlabel(label(conv.kappa))
     ax.set_ylabel("convergence step [GD steps]")
-    model, data = study["model"], study["data"]
-    where = "S1" if data["domain"] == "circle" else f"S{data['dim'] - 1}"
-    dens = data["density"]["kind"] + (f" ratio {data['density']['ratio']:g}" if data["density"]["kind"] == "hemispheres" else "")
-    act = activations.describe(model.get("activation", "relu"))
-    net = f"depth-{model['depth']} {act} net, width {model['width']}" if model["kind"] == "deep" else \
-        f"two-layer {act} net, width {model['width']}, {'with' if model['bias'] else 'no'} bias"
+    where = "S1" if data.domain == "circle" else f"S{data.dim - 1}"
+    dens = data.density["kind"] + (f" ratio {data.density['ratio']:g}" if data.density["kind"] == "hemispheres" else "")
+    act = activations.describe(model.activation)
+    net = f"depth-{model.depth} {act} net, width {model.width}" if model.kind == "deep" else \
+        f"two-layer {act} net, width {model.width}, {'with' if model.bias else 'no'} bias"
     ax.set_title(f"Convergence time vs frequency on {where} ({dens}): {net}", fontsize=9)
     ax.legend(fontsize=7)
     ax.text(0.01, 0.01, conv.attrs["criterion"], transform=ax.transAxes, fontsize=6, color="0.4")
@@ -140,7 +146,7 @@ def steps(conv: xr.Dataset):
 def ntk_spectrum(ntk: xr.Dataset, conv: xr.Dataset):
     """Operator eigenvalues (FFT on a grid) and Gram eigenvalues/n by dominant frequency vs the
     closed form; the large-k fit (claim C3) as stored by the analysis."""
-    bias = bool(config_of(ntk)["model"]["bias"])
+    bias = bool(_part(Model, config_of(ntk)["model"], "model").bias)
     fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
     q = ntk.frequency.values
     # Beyond about a quarter of the grid, aliasing of the kernel's tail lifts the FFT values.

@@ -44,6 +44,7 @@ from ...criteria import Criterion
 from ...registry import MODELS
 from . import claims as study_claims
 from .layouts import ANALYSIS
+from .settings import Data, Entry, Model, Target, Train
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +61,28 @@ class CircleDomain:
     name = "circle"
 
     @staticmethod
-    def sample(data: dict):
-        density = sampling.make_density(data["density"])
-        theta = sampling.sample_circle(data["n"], data["seed"], data["density"], data["sampling"])
+    def sample(data: Data):
+        density = sampling.make_density(data.density)
+        theta = sampling.sample_circle(data.n, data.seed, data.density, data.sampling)
         return dict(x=sampling.embed(theta), theta=theta, pdf=density.pdf(theta), region=density.region_of(theta),
                     regions=io.region_variables(density), region_coord=io.region_coordinate(density),
                     attrs={"domain": "circle", "density": density.describe()},
                     pdf_meta=io.meta("sampling density w.r.t. arc length", "rad-1"),
                     region_meta=io.meta("index of the density's arc holding the point"))
 
-    @staticmethod
-    def target(points: xr.Dataset, kappa: int, tcfg: dict) -> np.ndarray:
-        return targets.harmonic(points.theta.values, kappa, tcfg.get("kind", "sin"), tcfg["normalise"])
+    #: the target kind when ``target.kind`` is not given
+    default_target = "sin"
 
     @staticmethod
-    def target_name(kappa: int, tcfg: dict) -> str:
-        return f"{tcfg.get('kind', 'sin')}({kappa} theta)"
+    def target(points: xr.Dataset, kappa: int, target: Target) -> np.ndarray:
+        return targets.harmonic(points.theta.values, kappa, target.kind or CircleDomain.default_target, target.normalise)
 
     @staticmethod
-    def gram(points: xr.Dataset, model: dict, device=None) -> np.ndarray:
+    def target_name(kappa: int, target: Target) -> str:
+        return f"{target.kind or CircleDomain.default_target}({kappa} theta)"
+
+    @staticmethod
+    def gram(points: xr.Dataset, model: Model, device=None) -> np.ndarray:
         return MODELS.build(model).circle_gram(points.theta.values, device)
 
 
@@ -88,32 +92,35 @@ class SphereDomain:
     name = "sphere"
 
     @staticmethod
-    def sample(data: dict):
-        x, region, pdf = sphere.sample(data["n"], data["dim"], data["seed"], data["density"])
-        kind = data["density"]["kind"]
+    def sample(data: Data):
+        x, region, pdf = sphere.sample(data.n, data.dim, data.seed, data.density)
+        kind = data.density["kind"]
         if kind == "hemispheres":
-            r = float(data["density"]["ratio"])
+            r = float(data.density["ratio"])
             dens, what = np.array([2 / (1 + r), 2 * r / (1 + r)]), "hemisphere: 0 sparse (x_d < 0), 1 dense (x_d >= 0)"
         else:
             dens, what = np.ones(1), "region: the whole sphere"
         regions = {"region_density": ("region_index", dens, io.meta("density in the region relative to the uniform probability measure"))}
         return dict(x=x, theta=None, pdf=pdf, region=region, regions=regions,
                     region_coord=("region_index", np.arange(len(dens)), io.meta(what)),
-                    attrs={"domain": "sphere", "sphere": f"S^{data['dim'] - 1} in R^{data['dim']}", "density": kind},
+                    attrs={"domain": "sphere", "sphere": f"S^{data.dim - 1} in R^{data.dim}", "density": kind},
                     pdf_meta=io.meta("density relative to the uniform probability measure on the sphere"),
                     region_meta=io.meta(what))
 
-    @staticmethod
-    def target(points: xr.Dataset, kappa: int, tcfg: dict) -> np.ndarray:
-        return sphere.target(points.x.values, kappa, tcfg)
+    #: the target kind when ``target.kind`` is not given
+    default_target = "zonal"
 
     @staticmethod
-    def target_name(kappa: int, tcfg: dict) -> str:
-        return f"{tcfg.get('kind', 'zonal')} harmonic of degree {kappa}"
+    def target(points: xr.Dataset, kappa: int, target: Target) -> np.ndarray:
+        return sphere.target(points.x.values, kappa, target.to_dict())
 
     @staticmethod
-    def gram(points: xr.Dataset, model: dict, device=None) -> np.ndarray:
-        return sphere.gram(points.x.values, model, device)
+    def target_name(kappa: int, target: Target) -> str:
+        return f"{target.kind or SphereDomain.default_target} harmonic of degree {kappa}"
+
+    @staticmethod
+    def gram(points: xr.Dataset, model: Model, device=None) -> np.ndarray:
+        return sphere.gram(points.x.values, model.to_dict(), device)
 
 
 DOMAINS = {d.name: d for d in (CircleDomain, SphereDomain)}
@@ -124,7 +131,18 @@ def domain_of(points: xr.Dataset):
 
 
 # ----------------------------------------------------------------------------------------------
-# Config keys per stage
+# Config keys per stage.  The planning functions take an entry (a validated dict or its typed
+# :class:`~.settings.Entry`); the ``*_params`` functions return plain dicts, the jobs' params
+# (Snakemake fingerprints them), which each stage reads back as a partial typed entry.
+
+
+def typed(cfg) -> Entry:
+    """An entry or a job's params as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
+
+
+def _plain(cfg) -> dict:
+    return cfg.to_dict() if isinstance(cfg, Entry) else cfg
 
 
 def kernel_model(model: dict) -> dict:
@@ -132,43 +150,51 @@ def kernel_model(model: dict) -> dict:
     return {k: v for k, v in model.items() if k not in ("width", "init")}
 
 
-def sample_params(cfg: dict, data_seed: int) -> dict:
-    return {**{k: v for k, v in cfg["data"].items() if k != "replicates"}, "seed": int(data_seed)}
+def sample_params(cfg, data_seed: int) -> dict:
+    """The ``data`` keys of one point sample (not ``replicates``), with its data seed."""
+    cfg = _plain(cfg)
+    return {"data": {**{k: v for k, v in cfg["data"].items() if k != "replicates"}, "seed": int(data_seed)}}
 
 
-def ntk_params(cfg: dict) -> dict:
+def ntk_params(cfg) -> dict:
+    cfg = _plain(cfg)
     return {"model": kernel_model(cfg["model"]), "ntk": cfg["ntk"]}
 
 
-def train_params(cfg: dict) -> dict:
+def train_params(cfg) -> dict:
     """Everything that shapes a run except the kappa list, so a new kappa trains only itself."""
+    cfg = _plain(cfg)
     return {"model": cfg["model"], "target": {k: v for k, v in cfg["target"].items() if k != "kappas"}, "train": cfg["train"]}
 
 
-def law_params(cfg: dict) -> dict:
+def law_params(cfg) -> dict:
     """Only what the NTK-only law depends on, so a new tolerance or replicate does not rerun it."""
+    cfg = _plain(cfg)
     return {"data": {k: v for k, v in cfg["data"].items() if k != "replicates"},
             "target": cfg["target"],
             "analysis": {k: cfg["analysis"][k] for k in ("law_samples", "law_delta_factors")},
             "model": kernel_model(cfg["model"]),
-            "train": {k: cfg["train"][k] for k in ("lr", "max_steps", "criterion")}}
+            "train": {k: cfg["train"][k] for k in ("lr", "max_steps", "criterion") if k in cfg["train"]}}
 
 
-def analysis_params(cfg: dict) -> dict:
-    return {k: cfg[k] for k in ("analysis", "model", "data")} | {"max_steps": cfg["train"]["max_steps"]}
+def analysis_params(cfg) -> dict:
+    cfg = _plain(cfg)
+    return {k: cfg[k] for k in ("analysis", "model", "data")} | {"train": {"max_steps": cfg["train"]["max_steps"]}}
 
 
-def data_seeds(cfg: dict) -> list[int]:
+def data_seeds(cfg) -> list[int]:
     """The point samples: data.seed, data.seed + 1, ... (data.replicates of them)."""
-    return [cfg["data"]["seed"] + r for r in range(cfg["data"]["replicates"])]
+    data = typed(cfg).data
+    return [data.seed + r for r in range(data.replicates)]
 
 
-def per_region(cfg: dict) -> bool:
-    return cfg["train"]["criterion"]["kind"] == "per_region"
+def per_region(cfg) -> bool:
+    return typed(cfg).train.criterion.kind == "per_region"
 
 
-def has_law(cfg: dict) -> bool:
-    return per_region(cfg) and cfg["data"]["domain"] == "circle" and bool(cfg["analysis"]["law_samples"])
+def has_law(cfg) -> bool:
+    cfg = typed(cfg)
+    return per_region(cfg) and cfg.data.domain == "circle" and bool(cfg.analysis.law_samples)
 
 
 def records_spectra_on(domain: str, setting) -> bool:
@@ -177,44 +203,47 @@ def records_spectra_on(domain: str, setting) -> bool:
     return domain == "circle" and setting in ("auto", True)
 
 
-def records_spectra(cfg: dict) -> bool:
-    return records_spectra_on(cfg["data"]["domain"], cfg["train"]["record_spectra"])
+def records_spectra(cfg) -> bool:
+    cfg = typed(cfg)
+    return records_spectra_on(cfg.data.domain, cfg.train.record_spectra)
 
 
-def relative_lr(cfg: dict) -> bool:
+def relative_lr(cfg) -> bool:
     """The learning rate is ``lr_relative`` / the largest Gram eigenvalue: training needs the NTK file."""
-    return "lr_relative" in cfg["train"]
+    return typed(cfg).train.given("lr_relative")
 
 
-def relu_two_layer(model: dict) -> bool:
-    return model["kind"] == "two_layer" and activations.of(model["activation"]).relu_closed_forms
+def relu_two_layer(model) -> bool:
+    model = typed({"model": model}).model
+    return model.kind == "two_layer" and activations.of(model.activation).relu_closed_forms
 
 
-def has_operator_spectrum(cfg: dict) -> bool:
+def has_operator_spectrum(cfg) -> bool:
     """Two-layer ReLU nets on the circle domain get the closed-form and grid operator spectra (claim C3)."""
-    return cfg["data"]["domain"] == "circle" and relu_two_layer(cfg["model"])
+    cfg = typed(cfg)
+    return cfg.data.domain == "circle" and relu_two_layer(cfg.model)
 
 
-def arc_step_applies(cfg: dict) -> bool:
+def arc_step_applies(cfg) -> bool:
     """Only two-layer ReLU nets on S¹ can take the arc step; other runs do not depend on ``circle_step``."""
-    on_circle = cfg["data"]["domain"] == "circle" or cfg["data"].get("dim") == 2
-    return on_circle and relu_two_layer(cfg["model"])
+    cfg = typed(cfg)
+    return (cfg.data.domain == "circle" or cfg.data.dim == 2) and relu_two_layer(cfg.model)
 
 
-def comparison(cfg: dict) -> str | None:
+def comparison(cfg) -> str | None:
     """The entry this one's activation is compared with (``analysis.compare_to.entry``), if any."""
-    comp = cfg["analysis"].get("compare_to")
-    return comp["entry"] if comp else None
+    comp = typed(cfg).analysis.compare_to
+    return comp.entry if comp else None
 
 
 # ----------------------------------------------------------------------------------------------
 # Stages
 
 
-def sample(data: dict) -> xr.Dataset:
-    """The points of one sample (``data`` as :func:`sample_params`), their density and region."""
-    data = {"domain": "circle", "sampling": "random", **data}
-    return points_dataset(**DOMAINS[data["domain"]].sample(data), config={"data": data})
+def sample(cfg) -> xr.Dataset:
+    """The points of one sample (``cfg`` as :func:`sample_params`), their density and region."""
+    data = typed(cfg).data
+    return points_dataset(**DOMAINS[data.domain].sample(data), config={"data": data})
 
 
 def frequencies_for(n: int) -> np.ndarray:
@@ -227,11 +256,11 @@ def ntk_eigen(points: xr.Dataset, cfg: dict, device: str = "auto") -> xr.Dataset
     when there is one); on the circle also each eigenvector's dominant frequency and, for two-layer
     nets, the operator spectrum (closed form, and a circulant FFT on a grid as the cross-check);
     ``cfg`` as :func:`ntk_params`."""
-    model, ntk_cfg = cfg["model"], cfg["ntk"]
+    cfg = typed(cfg)
+    model, ntk_cfg = cfg.model, cfg.ntk
     n = points.sizes["sample"]
-    pairs = ntk_cfg["eigenpairs"]
-    count = None if pairs == "all" else int(pairs)
-    log.info("NTK Gram matrix of the %s model, n=%d (%.2f GB), %s", model["kind"], n, n * n * 8 / 1e9,
+    count = None if ntk_cfg.eigenpairs == "all" else int(ntk_cfg.eigenpairs)
+    log.info("NTK Gram matrix of the %s model, n=%d (%.2f GB), %s", model.kind, n, n * n * 8 / 1e9,
              "all eigenpairs (dense eigh)" if count is None else f"the {count} largest eigenpairs (Lanczos)")
     dev = pick_device(device)
     gpu = dev if dev.type == "cuda" else None
@@ -241,20 +270,20 @@ def ntk_eigen(points: xr.Dataset, cfg: dict, device: str = "auto") -> xr.Dataset
         theta = points.theta.values
         extra["dominant"] = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
         if relu_two_layer(model):
-            grid, bias = ntk_cfg["grid_size"], model["bias"]
+            grid, bias = ntk_cfg.grid_size, model.bias
             q = np.arange(grid // 2 + 1)
             extra["operator"] = (q, ntk.circulant_operator_spectrum(lambda c: ntk.two_layer_ntk(c, bias), grid, grid // 2),
                                  ntk.uniform_operator_eigenvalues(q, ntk.two_layer_ntk_cosine_coefficients(q, bias)), grid)
     return ntk_dataset(evals=evals, evecs=evecs, points=points, model=model, config={"model": model, "ntk": ntk_cfg}, **extra)
 
 
-def learning_rate(tcfg: dict, eig: xr.Dataset | None) -> float:
+def learning_rate(tcfg: Train, eig: xr.Dataset | None) -> float:
     """``train.lr``, or ``train.lr_relative`` / the largest Gram eigenvalue of the sample."""
-    if "lr" in tcfg:
-        return float(tcfg["lr"])
+    if tcfg.given("lr"):
+        return float(tcfg.lr)
     if eig is None:
         raise ValueError("train.lr_relative needs the NTK eigenpairs of the sample")
-    return float(tcfg["lr_relative"] / eig.eigenvalue.values[0])
+    return float(tcfg.lr_relative / eig.eigenvalue.values[0])
 
 
 def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto", compile: str = "auto",
@@ -263,27 +292,28 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
     (``eig``: the sample's NTK file, needed with ``train.lr_relative``).  With recorded spectra the
     runs keep their residual at every snapshot; without, a job stops once every run has converged
     or diverged."""
-    model, target, tcfg = cfg["model"], cfg["target"], cfg["train"]
+    cfg = typed(cfg)
+    model, target, tcfg = cfg.model, cfg.target, cfg.train
     dom = domain_of(points)
     y = dom.target(points, kappa, target)
     lr = learning_rate(tcfg, eig)
-    if "lr_relative" in tcfg:
-        log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg["lr_relative"])
-    record = records_spectra_on(points.attrs["domain"], tcfg["record_spectra"])
-    seeds = list(tcfg["seeds"])
-    kcfg = tcfg["kernel_records"]
+    if tcfg.given("lr_relative"):
+        log.info("lr = %.4g (= %g / largest eigenvalue)", lr, tcfg.lr_relative)
+    record = records_spectra_on(points.attrs["domain"], tcfg.record_spectra)
+    seeds = list(tcfg.seeds)
+    kcfg = tcfg.kernel_records
     holder = {}
 
     def recorder(xt, snapshots, runs):
-        probe = kernel_records.probe_indices(len(y), kcfg["probe"], kcfg["seed"])
+        probe = kernel_records.probe_indices(len(y), kcfg.probe, kcfg.seed)
         theta = points.theta.values if "theta" in points else None
-        holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg["modes"], theta, points.density.values,
-                                                      lr=lr, tolerance=kcfg["tolerance"], records=kcfg["records"])
+        holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg.modes, theta, points.density.values,
+                                                      lr=lr, tolerance=kcfg.tolerance, records=kcfg.records)
         return holder["rec"]
 
-    result, crit, dev = train_runs(model, seeds, points.x.values, y, lr, tcfg, what=f"kappa={kappa}", log=log,
+    result, crit, dev = train_runs(model.to_dict(), seeds, points.x.values, y, lr, tcfg.to_dict(), what=f"kappa={kappa}", log=log,
                                    regions=points.region.values, device=device, compile=compile, step=step,
-                                   stop_early=not record, recorder=recorder if kcfg["probe"] > 0 else None)
+                                   stop_early=not record, recorder=recorder if kcfg.probe > 0 else None)
     spec = {}
     if record:
         theta = points.theta.values
@@ -315,7 +345,7 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
 def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
     """Linearised GD from the runs' own initial residuals, on the same points, steps and criterion:
     each run's (and region's) convergence step, and with recorded spectra the residual's."""
-    tcfg = io.config_of(trained)["train"]
+    tcfg = typed({"train": io.config_of(trained)["train"]}).train
     if not np.array_equal(trained.x.values, eig.x.values):
         raise ValueError("the training points and the NTK's points differ; they must come from the same sample file")
     lr = float(trained.lr)
@@ -324,9 +354,9 @@ def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
     if not stable:
         log.warning("lr * max eigenvalue = %.3f >= 2: linearised GD diverges for this learning rate", eta_lmax)
     r0 = trained.initial_residual.values  # (seed, sample)
-    crit = Criterion(**tcfg["criterion"])
+    crit = Criterion(**tcfg.criterion.to_dict())
     conv, region_conv = predicted_steps(evals, evecs, r0, trained.target.values, trained.region.values, crit, lr,
-                                        tcfg["max_steps"], n_regions=trained.sizes["region_index"])
+                                        tcfg.max_steps, n_regions=trained.sizes["region_index"])
     resid = amps = None
     if "residual_spectrum" in trained:
         resid = dynamics.predict_residuals(evals, evecs, r0, lr, trained.step.values)
@@ -341,27 +371,28 @@ def region_law(exp: dict) -> xr.Dataset:
     δ scaled by each of ``analysis.law_delta_factors``: how far the finite-n, finite-δ theory
     itself sits from the asymptotic 1 : 2 : 4.  Runs start from f = 0 (residual −y); ``exp`` as
     :func:`law_params`."""
-    data, acfg, tcfg = exp["data"], exp["analysis"], exp["train"]
-    density = sampling.make_density(data["density"])
-    n, J = data["n"], density.regions
-    kappas = sorted(exp["target"]["kappas"])
-    factors = np.asarray(acfg["law_delta_factors"], dtype=np.float64)
-    seeds = data["seed"] + np.arange(acfg["law_samples"])
-    horizon = int(tcfg["max_steps"]) * 1000  # the prediction is closed-form: any horizon costs the same
+    cfg = typed(exp)
+    data, acfg, tcfg, target = cfg.data, cfg.analysis, cfg.train, cfg.target
+    density = sampling.make_density(data.density)
+    n, J = data.n, density.regions
+    kappas = sorted(target.kappas)
+    factors = np.asarray(acfg.law_delta_factors, dtype=np.float64)
+    seeds = data.seed + np.arange(acfg.law_samples)
+    horizon = int(tcfg.max_steps) * 1000  # the prediction is closed-form: any horizon costs the same
     steps = np.full((len(seeds), len(factors), len(kappas), J), -1, dtype=np.int64)
-    model = MODELS.build({"kind": "two_layer", **exp["model"]})
+    model = MODELS.build({"kind": "two_layer", **cfg.model.to_dict()})  # P1's law is for two-layer nets
     prog = train.Progress(len(seeds), "region law")
     for i, seed in enumerate(seeds):
-        theta = sampling.sample_circle(n, int(seed), data["density"], data["sampling"])
+        theta = sampling.sample_circle(n, int(seed), data.density, data.sampling)
         labels = density.region_of(theta)
         counts = np.bincount(labels, minlength=J).astype(np.float64)
         evals, evecs = ntk.eigendecompose(model.circle_gram(theta), overwrite=True)
         for k_i, kappa in enumerate(kappas):
-            y = targets.harmonic(theta, kappa, exp["target"]["kind"], exp["target"]["normalise"])
+            y = targets.harmonic(theta, kappa, target.kind or CircleDomain.default_target, target.normalise)
             for f_i, factor in enumerate(factors):
-                crit = Criterion(**{**tcfg["criterion"], "threshold": tcfg["criterion"]["threshold"] * factor})
+                crit = Criterion(**{**tcfg.criterion.to_dict(), "threshold": tcfg.criterion.threshold * factor})
                 steps[i, f_i, k_i] = dynamics.predict_region_convergence(
-                    evals, evecs, -y[None], labels, crit.region_limits(counts, n), tcfg["lr"], horizon)[0]
+                    evals, evecs, -y[None], labels, crit.region_limits(counts, n), tcfg.lr, horizon)[0]
         prog.update(i + 1, force=i + 1 == len(seeds))
     return region_law_dataset(steps=steps, seeds=seeds, factors=factors, kappas=kappas, density=density,
                               config={"experiment": exp})
@@ -374,20 +405,22 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
     ``trains[i]``, ``predicts[i]`` and ``eigs[i]`` belong to point sample ``data_seeds[i]``; the
     tables are computed per sample and pooled along ``run`` (data seed x initialisation seed).
     The power-law fits of step against κ are stored in the attrs for the figures."""
-    acfg = cfg["analysis"]
+    cfg = typed(cfg)
+    acfg = cfg.analysis
     if not (len(trains) == len(predicts) == len(eigs) == len(data_seeds)):
         raise ValueError("one list of trainings, predictions and one NTK per data seed are needed")
     for eig, runs, ds in zip(eigs, trains, data_seeds):
         if any(not np.array_equal(t.x.values, eig.x.values) for t in runs):
             raise ValueError(f"point sample {ds}: the trainings and the NTK were computed on different points")
-    meta = {"analysis": acfg, "experiment": name, "model": cfg["model"], "data": cfg["data"], "max_steps": cfg["max_steps"]}
+    meta = {"analysis": acfg.to_dict(), "experiment": name, "model": cfg.model.to_dict(), "data": cfg.data.to_dict(),
+            "max_steps": cfg.train.max_steps}
     conv = analysis.pool_runs([analysis.convergence_table(t, p, meta) for t, p in zip(trains, predicts)], data_seeds)
-    fits, _ = analysis.kappa_fits(conv, acfg["fit_kappa_min"])
+    fits, _ = analysis.kappa_fits(conv, acfg.fit_kappa_min)
     for fit_name, fit in fits.items():  # stored for the convergence figure, which draws them
         conv.attrs[f"{fit_name}_slope"] = fit.slope
         conv.attrs[f"{fit_name}_slope_ci"] = [fit.ci_low, fit.ci_high]
         conv.attrs[f"{fit_name}_intercept"] = fit.intercept
-    conv.attrs["fit_kappa_min"] = acfg["fit_kappa_min"]
+    conv.attrs["fit_kappa_min"] = acfg.fit_kappa_min
     tables = [analysis.region_table(t, p) for t, p in zip(trains, predicts)]
     if tables[0] is not None:
         regions = analysis.pool_runs(tables, data_seeds)
@@ -397,8 +430,8 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
             conv[f"region_time_ratio_{which}"] = ("region_index", analysis.region_time_ratios(regions[f"region_{which}_step"].values, p),
                                                   io.meta(f"{which} per-region convergence time / the densest region's, median over kappa and runs"))
     if "closed_form_eigenvalue" in eigs[0]:
-        eigen_fit = study_claims.eigen_slope_fit(eigs[0], acfg["eigen_fit_range"])
-        conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg["eigen_fit_range"]))
+        eigen_fit = study_claims.eigen_slope_fit(eigs[0], acfg.eigen_fit_range)
+        conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg.eigen_fit_range))
     ANALYSIS.check(conv)
     rows = study_claims.convergence_rows(conv, name, cfg, eigs[0], law, reference)
     for row in rows:
@@ -432,7 +465,7 @@ def points_dataset(*, x, theta, pdf, region, regions: dict, region_coord, attrs:
     return io.finalize(ds, f"Training points on {'the circle' if theta is not None else attrs.get('sphere', 'a sphere')}", config, "sample")
 
 
-def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: dict, config: dict, dominant=None, operator=None) -> xr.Dataset:
+def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: Model, config: dict, dominant=None, operator=None) -> xr.Dataset:
     n = points.sizes["sample"]
     data = {
         "eigenvalue": ("mode", evals, io.meta("eigenvalue of the NTK Gram matrix H on the samples")),
@@ -447,7 +480,7 @@ def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: dict, config: dict, 
     if dominant is not None:
         data["dominant_frequency"] = ("mode", dominant[0], io.meta("frequency with the largest amplitude in the eigenvector", "cycles per 2 pi"))
         data["dominant_fraction"] = ("mode", dominant[1], io.meta("share of the eigenvector's power at its dominant frequency"))
-    attrs = {"domain": points.attrs["domain"], "kernel": f"analytic NTK of the {model['kind']} model: H(x, x') = Theta(x.x')"}
+    attrs = {"domain": points.attrs["domain"], "kernel": f"analytic NTK of the {model.kind} model: H(x, x') = Theta(x.x')"}
     if operator is not None:
         q, grid_eig, closed, grid = operator
         coords["frequency"] = ("frequency", np.asarray(q), io.meta("frequency", "cycles per 2 pi"))
@@ -455,7 +488,7 @@ def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: dict, config: dict, 
         data["closed_form_eigenvalue"] = ("frequency", closed, io.meta("closed-form eigenvalue from the cosine coefficients (docs/methods.md §3)"))
         attrs.update(grid_size=grid, kernel="H = (cos t + beta)(pi - t)/(2 pi): the trained net's GD Gram kernel (= 2x P1's with bias)")
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    return io.finalize(ds, f"NTK of the {model['kind']} model on the samples: eigendecomposition", config, "ntk")
+    return io.finalize(ds, f"NTK of the {model.kind} model on the samples: eigendecomposition", config, "ntk")
 
 
 def train_dataset(*, result, kappa: int, seeds, y, lr: float, points: xr.Dataset, config: dict, criterion, device: str,

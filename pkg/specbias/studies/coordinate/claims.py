@@ -9,6 +9,7 @@ from ... import encodings
 
 from ...claims import Claim, ClaimRow, verdict
 from .layouts import LEARNING
+from .settings import Entry
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -27,12 +28,13 @@ CLAIMS = {c.id: c for c in [
 ]}
 
 
-def coordinate_rows(runs: list[xr.Dataset], conv: xr.Dataset, fits: dict, alive: dict, name: str, cfg: dict) -> list[ClaimRow]:
+def coordinate_rows(runs: list[xr.Dataset], conv: xr.Dataset, fits: dict, alive: dict, name: str, cfg) -> list[ClaimRow]:
     """C12-C15 and C23 for one coordinate-MLP study: ``runs`` one dataset per encoding, ``conv`` the
     learning table, ``fits`` the learning-epoch power law per encoding (or None), ``alive`` which
     seeds did not diverge per encoding (those that did are left out of every mean and median)."""
     enc = {ds.attrs["encoding"]: ds for ds in runs}
-    kinds = {e: cfg["encodings"][e] for e in enc}
+    cfg = Entry.from_dict(cfg, "coordinate", partial=True)
+    kinds = {e: cfg.encodings[e] for e in enc}
     raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: encodings.range_width(kinds[e]))
     pes = [e for e in enc if kinds[e]["kind"] != "raw"]
     order = raws + pes
@@ -45,9 +47,9 @@ def coordinate_rows(runs: list[xr.Dataset], conv: xr.Dataset, fits: dict, alive:
     regions_note = enc[order[0]].attrs.get("activation_regions", "defined")
     rows = [_claim_c12(enc, last, raws, pes, order, name, regions_note)]
     if raws and pes:
-        rows.append(_claim_c13(enc, last, raws, pes, order, name, regions_note, cfg["analysis"]["hamming_ratio"]))
+        rows.append(_claim_c13(enc, last, raws, pes, order, name, regions_note, cfg.analysis.hamming_ratio))
         rows.append(_claim_c14(enc, last, raws, pes, order, name))
-        rows.append(_claim_c15(conv, fits, raws, pes, order, name, cfg["analysis"]["learned_threshold"]))
+        rows.append(_claim_c15(conv, fits, raws, pes, order, name, cfg.analysis.learned_threshold))
     if raws and pes and LEARNING.has(conv, "kernel_response_slope"):
         rows.append(claim_c23(conv, name, raws, pes, order))
     diverged = {e: int((~alive[e]).sum()) for e in alive if not alive[e].all()}

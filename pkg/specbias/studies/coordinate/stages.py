@@ -27,10 +27,16 @@ from ...registry import ENCODINGS
 from ...train import Progress, log_spaced_steps
 from . import claims as study_claims
 from .layouts import LEARNING
+from .settings import Entry, Metrics, Train
 
 log = logging.getLogger(__name__)
 
 SECTION = "coordinate"
+
+
+def typed(cfg) -> Entry:
+    """An entry or a job's params as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
 
 
 def train_params(cfg: dict, group: list[str]) -> dict:
@@ -71,19 +77,20 @@ def encoded_inputs(target: signals.Target, enc: str, enc_cfg: dict, seed: int) -
 def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset:
     """Train every (encoding, seed) of ``group`` as one Adam ensemble (inputs (runs, n, features));
     record the residual's spectrum every epoch and the activation statistics at log-spaced epochs."""
-    sig, model, tcfg, mcfg = cfg["signal"], cfg["model"], cfg["train"], cfg["metrics"]
+    cfg = typed(cfg)
+    sig, model, tcfg, mcfg = cfg.signal, cfg.model, cfg.train, cfg.metrics
     dev = pick_device(device)
-    target = signals.load(sig)
-    xs = [encoded_inputs(target, e, cfg["encodings"][e], sig["seed"]) for e in group]
+    target = signals.load(sig.to_dict())
+    xs = [encoded_inputs(target, e, cfg.encodings[e], sig.seed) for e in group]
     widths = {x.shape[1] for x in xs}
     if len(widths) != 1:
         raise ValueError(f"encodings {group} have different input widths {sorted(widths)}; they cannot share one ensemble")
-    seeds = list(tcfg["seeds"])
+    seeds = list(tcfg.seeds)
     E, S = len(group), len(seeds)
     x = torch.stack([xe for xe in xs for _ in seeds]).to(dev)  # (E*S, n, features), run r = e*S + s
     yt = torch.tensor(target.values, dtype=torch.float32, device=dev)
-    ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model["hidden"]), target.channels, device=dev,
-                                activation=model["activation"], init=model["init"])
+    ens = mlp.init_mlp_ensemble(seeds * E, x.shape[2], list(model.hidden), target.channels, device=dev,
+                                activation=model.activation, init=model.init)
     if not ens.activation.piecewise_linear:
         log.info("activation %s is not piecewise linear: activation-region metrics (regions, dead units, boundary "
                  "distance, Hamming distances) are not defined and are stored as NaN; gradient confusion is kept",
@@ -91,20 +98,20 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     local, far = metric_pairs(target.shape, mcfg)
     kernel = kernel_recorder(tcfg, target, x, yt)
     name = "+".join(group)
-    rec = _EpochRecorder(target, x, yt, E, S, tcfg["epochs"], log_spaced_steps(tcfg["epochs"], mcfg["records"]),
-                         local, far, ens.activation.piecewise_linear, kernel, Progress(tcfg["epochs"], f"train {name}"))
+    rec = _EpochRecorder(target, x, yt, E, S, tcfg.epochs, log_spaced_steps(tcfg.epochs, mcfg.records),
+                         local, far, ens.activation.piecewise_linear, kernel, Progress(tcfg.epochs, f"train {name}"))
     log.info("coordinate MLP %s on %s (%s, grid %s, %d channels): %d encodings x %d seeds = %d runs in one ensemble, "
              "input %d features, hidden %s, %s lr %g, %d epochs%s", dev, name, target.kind, target.shape,
-             target.channels, E, S, E * S, x.shape[2], model["hidden"], tcfg["optimizer"], tcfg["lr"], tcfg["epochs"],
-             f", batch {tcfg['batch']}" if tcfg.get("batch") else ", full batch")
-    res = mlp.train_mlp(ens, x, yt, tcfg["lr"], tcfg["epochs"], range(tcfg["epochs"] + 1), batch=tcfg.get("batch"),
-                        seed=tcfg["seeds"][0], record=rec, optimizer=tcfg["optimizer"])
+             target.channels, E, S, E * S, x.shape[2], model.hidden, tcfg.optimizer, tcfg.lr, tcfg.epochs,
+             f", batch {tcfg.batch}" if tcfg.batch else ", full batch")
+    res = mlp.train_mlp(ens, x, yt, tcfg.lr, tcfg.epochs, range(tcfg.epochs + 1), batch=tcfg.batch,
+                        seed=tcfg.seeds[0], record=rec, optimizer=tcfg.optimizer)
     loss = res.loss.reshape(E, S, -1)
     bad = ~np.isfinite(loss[..., -1])
     if bad.any():
         log.warning("%d of %d runs diverged (non-finite loss); they are kept with NaN and left out of the medians",
                     int(bad.sum()), E * S)
-    conf = {"encodings": {e: cfg["encodings"][e] for e in group}, **{k: cfg[k] for k in ("signal", "model", "train", "metrics")},
+    conf = {"encodings": {e: cfg.encodings[e] for e in group}, "signal": sig, "model": model, "train": tcfg, "metrics": mcfg,
             "device": str(dev)}
     ds = runs_dataset(group=group, seeds=seeds, target=target, spectrum=np.stack(rec.spectra, -1), epochs=res.record_steps,
                       loss=loss, stats=rec.stats, local=local, far=far, output=rec.last_out, config=conf,
@@ -115,27 +122,27 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
     return ds
 
 
-def metric_pairs(shape, mcfg: dict):
+def metric_pairs(shape, mcfg: Metrics):
     """The local and far pairs of grid points of P2's metrics, by the configured protocol (docs/methods.md §8)."""
-    if mcfg["pair_protocol"] == "p2":  # P2's own pairs
-        local = activation_regions.local_pairs_p2(shape, mcfg["pairs"], mcfg["patch"], mcfg["seed"])
-        far = activation_regions.global_pairs_p2(shape, mcfg["pairs"], mcfg["seed"] + 1)
+    if mcfg.pair_protocol == "p2":  # P2's own pairs
+        local = activation_regions.local_pairs_p2(shape, mcfg.pairs, mcfg.patch, mcfg.seed)
+        far = activation_regions.global_pairs_p2(shape, mcfg.pairs, mcfg.seed + 1)
     else:
-        local = activation_regions.local_pairs(shape, mcfg["pairs"], mcfg["window"], mcfg["seed"])
-        far = activation_regions.global_pairs(shape, mcfg["pairs"], mcfg["margin"], mcfg["seed"] + 1)
+        local = activation_regions.local_pairs(shape, mcfg.pairs, mcfg.window, mcfg.seed)
+        far = activation_regions.global_pairs(shape, mcfg.pairs, mcfg.margin, mcfg.seed + 1)
     return local, far
 
 
-def kernel_recorder(tcfg: dict, target, x: torch.Tensor, yt: torch.Tensor):
+def kernel_recorder(tcfg: Train, target, x: torch.Tensor, yt: torch.Tensor):
     """The empirical-NTK recorder of a group's nets (None when ``train.kernel_records.probe`` is 0)."""
-    kcfg = tcfg["kernel_records"]
-    if kcfg["probe"] <= 0:
+    kcfg = tcfg.kernel_records
+    if kcfg.probe <= 0:
         return None
-    kernel = kernel_records.GridRecorder(target.shape, kcfg["probe"], kcfg["modes"], x, target.values[:, 0])
+    kernel = kernel_records.GridRecorder(target.shape, kcfg.probe, kcfg.modes, x, target.values[:, 0])
     # GD on the full batch of a one-channel target, with every input in the probe: the linearised
     # residual r <- (I - lr 2/n K) r can be predicted from the nets' own kernel (MSE = mean over n)
-    if tcfg["optimizer"] == "gd" and not tcfg.get("batch") and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
-        kernel.predict_from_start(2.0 * tcfg["lr"] / yt.shape[0])
+    if tcfg.optimizer == "gd" and not tcfg.batch and target.channels == 1 and len(kernel.probe) == yt.shape[0]:
+        kernel.predict_from_start(2.0 * tcfg.lr / yt.shape[0])
     return kernel
 
 
@@ -191,13 +198,13 @@ class _EpochRecorder:
                     ham_global=activation_regions.hamming(pat, self.far).reshape(E, S, -1))
 
 
-def prediction_note(tcfg: dict, target, kernel: kernel_records.GridRecorder) -> str:
+def prediction_note(tcfg: Train, target, kernel: kernel_records.GridRecorder) -> str:
     """What the file says about a linearised prediction from the recorded kernels."""
     if kernel.rate is not None:
         return "made: full-batch GD; kernel_prediction_error compares the measured residual with (I - lr 2/n K_0)^t r_0"
-    if tcfg["optimizer"] == "adam":
+    if tcfg.optimizer == "adam":
         return "none: Adam's steps are not kernel gradient steps, so no linearised prediction is made; the kernel quantities are recorded only"
-    why = [w for w, bad in (("minibatches", bool(tcfg.get("batch"))), (f"{target.channels} output channels", target.channels != 1),
+    why = [w for w, bad in (("minibatches", bool(tcfg.batch)), (f"{target.channels} output channels", target.channels != 1),
                             ("a probe smaller than the grid", len(kernel.probe) != int(np.prod(target.shape)))) if bad]
     return "none: GD, but the prediction needs full batches, one output channel and every input in the probe (here: " + ", ".join(why) + ")"
 
@@ -221,8 +228,9 @@ def response_slope(ds: xr.Dataset, epoch_index: int = 0) -> np.ndarray:
 def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
     """Learning epoch per frequency and encoding with fitted slopes, and the rows C12-C15.
     Diverged runs (non-finite final loss) are reported and left out of every mean and median."""
-    acfg = cfg["analysis"]
-    thr = acfg["learned_threshold"]
+    cfg = typed(cfg)
+    acfg = cfg.analysis
+    thr = acfg.learned_threshold
     learned, fits, alive, medians = {}, {}, {}, {}
     for ds in runs:
         e = ds.attrs["encoding"]
