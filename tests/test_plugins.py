@@ -59,7 +59,7 @@ def test_every_study_has_the_same_cut(section):
     """A folder (plug-in, stages, figures, schema fragment), a rules file whose paths all come from the
     study's helpers, rules and scripts named after the section."""
     folder = ROOT / "pkg" / "specbias" / "studies" / section
-    for part in ("__init__.py", "stages.py", "figures.py", "claims.py", "schema.yaml"):
+    for part in ("__init__.py", "stages.py", "figures.py", "claims.py", "schema.yaml", "settings.py"):
         assert (folder / part).exists(), part
     rules = (ROOT / "rules" / f"{section}.smk").read_text()
     assert '"results/' not in rules  # every path through the study's path helpers

@@ -131,7 +131,7 @@ def test_stale_part_files_are_removed_by_the_next_write(tmp_path):
     stale.write_bytes(b"\0" * 1000)  # what a writer killed by SIGKILL leaves
     other = tmp_path / ".y.nc.abc123.part"
     other.write_bytes(b"\0")
-    io.write(convergence.sample({"n": 8, "seed": 0, "density": "uniform", "sampling": "grid"}), target)
+    io.write(convergence.sample({"data": {"domain": "circle", "n": 8, "seed": 0, "density": "uniform", "sampling": "grid"}}), target)
     assert not stale.exists() and other.exists()  # only the same file's leftovers
     stale_csv = tmp_path / ".c.csv.zz.part"
     stale_csv.write_text("x")

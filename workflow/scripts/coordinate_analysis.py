@@ -11,7 +11,8 @@ from specbias import claims, io  # noqa: E402
 from specbias.studies.coordinate import stages as coordinate  # noqa: E402
 
 sm = snakemake  # noqa: F821
-runs = coordinate.read_runs(sm.input.runs, list(sm.params.study["encodings"]))
-learning, rows = coordinate.analyse(runs, sm.wildcards.coordinate, sm.params.study)
+study = coordinate.typed(sm.params.study)
+runs = coordinate.read_runs(sm.input.runs, list(study.encodings))
+learning, rows = coordinate.analyse(runs, sm.wildcards.coordinate, study)
 io.write(learning, sm.output.learning)
 io.write_csv(claims.claims_frame(rows), sm.output.claims)

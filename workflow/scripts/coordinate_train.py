@@ -14,4 +14,4 @@ from specbias.studies.coordinate import stages as coordinate  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-io.write(coordinate.train_group(sm.params.study, list(sm.params.group), sm.params.device), sm.output.runs)
+io.write(coordinate.train_group(coordinate.typed(sm.params.study), list(sm.params.group), sm.params.device), sm.output.runs)

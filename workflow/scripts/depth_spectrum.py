@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.depth import stages as depth  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(depth.spectrum(sm.params.study), sm.output.spectrum)
+io.write(depth.spectrum(depth.typed(sm.params.study)), sm.output.spectrum)

@@ -11,6 +11,6 @@ from specbias import claims, io  # noqa: E402
 from specbias.studies.holdout import stages as holdout  # noqa: E402
 
 sm = snakemake  # noqa: F821
-table, rows = holdout.analyse(holdout.read_runs(sm.input.runs), sm.wildcards.holdout, sm.params.study)
+table, rows = holdout.analyse(holdout.read_runs(sm.input.runs), sm.wildcards.holdout, holdout.typed(sm.params.study))
 io.write(table, sm.output.table)
 io.write_csv(claims.claims_frame(rows), sm.output.claims)

@@ -14,4 +14,4 @@ from specbias.studies.holdout import stages as holdout  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-io.write(holdout.train_group(sm.params.study, list(sm.params.group), sm.params.device), sm.output.runs)
+io.write(holdout.train_group(holdout.typed(sm.params.study), list(sm.params.group), sm.params.device), sm.output.runs)

@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.kernels import stages as kernels  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(kernels.spectrum(sm.params.study), sm.output.spectrum)
+io.write(kernels.spectrum(kernels.typed(sm.params.study)), sm.output.spectrum)

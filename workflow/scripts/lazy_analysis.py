@@ -11,6 +11,6 @@ from specbias import claims, io  # noqa: E402
 from specbias.studies.lazy import stages as lazy  # noqa: E402
 
 sm = snakemake  # noqa: F821
-table, rows = lazy.analyse(lazy.read_runs(sm.input.runs), sm.wildcards.lazy, sm.params.study)
+table, rows = lazy.analyse(lazy.read_runs(sm.input.runs), sm.wildcards.lazy, lazy.typed(sm.params.study))
 io.write(table, sm.output.table)
 io.write_csv(claims.claims_frame(rows), sm.output.claims)

@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.realdata import stages  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(stages.data(sm.params.study), sm.output.data)
+io.write(stages.data(stages.typed(sm.params.study)), sm.output.data)

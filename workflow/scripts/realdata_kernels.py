@@ -14,4 +14,4 @@ from specbias.studies.realdata import stages  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-io.write(stages.kernels(sm.params.study, io.read(sm.input.data), sm.params.device), sm.output.kernels)
+io.write(stages.kernels(stages.typed(sm.params.study), io.read(sm.input.data), sm.params.device), sm.output.kernels)

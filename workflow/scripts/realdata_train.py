@@ -14,4 +14,4 @@ from specbias.studies.realdata import stages  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
-io.write(stages.train(sm.params.study, io.read(sm.input.data), io.read(sm.input.kernels), sm.params.device), sm.output.train)
+io.write(stages.train(stages.typed(sm.params.study), io.read(sm.input.data), io.read(sm.input.kernels), sm.params.device), sm.output.train)

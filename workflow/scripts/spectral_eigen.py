@@ -11,4 +11,4 @@ from specbias import io  # noqa: E402
 from specbias.studies.spectral import stages as spectral  # noqa: E402
 
 sm = snakemake  # noqa: F821
-io.write(spectral.eigen(sm.params.study), sm.output.spectrum)
+io.write(spectral.eigen(spectral.typed(sm.params.study)), sm.output.spectrum)

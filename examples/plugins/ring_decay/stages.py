@@ -13,11 +13,19 @@ from specbias.registry import ACTIVATIONS
 from .claims import CLAIMS
 
 
-def spectrum(entry: dict) -> xr.Dataset:
-    act = ACTIVATIONS.build(entry["activation"])
-    n = entry["grid_size"]
+def typed(entry):
+    """The entry as its typed config object (classes generated from schema.yaml; every default in place)."""
+    from . import RingDecay
+
+    return RingDecay.typed(entry)
+
+
+def spectrum(entry) -> xr.Dataset:
+    entry = typed(entry)
+    act = ACTIVATIONS.build(entry.activation)
+    n = entry.grid_size
     lam = ntk.circulant_operator_spectrum(lambda c: duals.two_layer_ntk(c, act), n, n // 2)
-    lo, hi = entry["fit_range"]
+    lo, hi = entry.fit_range
     q = np.arange(len(lam))
     fit = fit_power_law(q[lo : hi + 1], np.abs(lam[lo : hi + 1]))
     ds = xr.Dataset(
@@ -28,9 +36,9 @@ def spectrum(entry: dict) -> xr.Dataset:
     return io.finalize(ds, "Two-layer NTK eigenvalues on the circle", entry, "ring_decay spectrum")
 
 
-def claim_rows(spec: xr.Dataset, name: str, entry: dict):
+def claim_rows(spec: xr.Dataset, name: str, entry):
     c = CLAIMS["X1"]
-    slope, tol = float(spec.attrs["slope"]), entry["tolerance"]
+    slope, tol = float(spec.attrs["slope"]), typed(entry).tolerance
     row = claims.ClaimRow(name, c.id, c.claim, c.paper, f"{slope:.3f}", f"|slope + 2| <= {tol:g}",
                           claims.verdict(abs(slope + 2) <= tol), f"activation {spec.attrs['activation']}")
     return claims.claims_frame([row])

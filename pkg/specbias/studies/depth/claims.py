@@ -6,6 +6,7 @@ import xarray as xr
 
 from ...analysis import degree_slope
 from ...claims import Claim, ClaimRow, verdict
+from .settings import Entry
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -21,23 +22,24 @@ CLAIMS = {c.id: c for c in [
 REFERENCE_LOW_SLOPES_S1 = {3: -2.38, 5: -1.93, 10: -1.39, 20: -0.98, 50: -0.61}
 
 
-def depth_claim_rows(spec: xr.Dataset, name: str, cfg: dict) -> list[ClaimRow]:
-    dim = int(cfg["dim"])
+def depth_claim_rows(spec: xr.Dataset, name: str, cfg: Entry) -> list[ClaimRow]:
+    cfg = Entry.from_dict(cfg, "depth", partial=True)
+    dim = int(cfg.dim)
     k = spec.degree.values
     depths = spec.depth.values
-    lo, hi = cfg["large_k_range"]
+    lo, hi = cfg.large_k_range
     large = {int(d): degree_slope(k, spec.eigenvalue.sel(depth=d).values, lo, hi) for d in depths}
     expect = -float(dim)
     claim = {2: "C3", 3: "C4"}.get(dim)
     rows = []
     if claim:
-        tol = cfg["slope_tolerance"]
+        tol = cfg.slope_tolerance
         ok = all(abs(v - expect) <= tol for v in large.values())
         paper = "-2 (P1 fits 1.94 from k = 50)" if dim == 2 else "-3 (P1 fits 2.80 from k = 10; 2019: 2.87)"
         rows.append(ClaimRow(name, claim, f"deep ReLU NTK eigenvalue slope at large k on S^{dim - 1}, depths {depths.tolist()}",
                              paper, ", ".join(f"D={d}: {v:.3f}" for d, v in large.items()), f"|slope - ({expect:g})| <= {tol:g} for every depth",
                              verdict(ok), f"Funk-Hecke eigenvalues, fit over k in [{lo}, {hi}]; bias-free depth 2 has zero odd eigenvalues (left out)"))
-    llo, lhi = cfg["low_k_range"]
+    llo, lhi = cfg.low_k_range
     deep_only = [int(d) for d in depths if d >= 3]
     low = {d: degree_slope(k, spec.eigenvalue.sel(depth=d).values, llo, lhi) for d in deep_only}
     if len(low) >= 2:

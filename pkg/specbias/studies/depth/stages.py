@@ -16,17 +16,24 @@ import xarray as xr
 
 from ... import claims, deep, io
 from . import claims as study_claims
+from .settings import Entry
 
 log = logging.getLogger(__name__)
 
 SECTION = "depth"
 
 
-def spectrum(cfg: dict) -> xr.Dataset:
+def typed(cfg) -> Entry:
+    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
+
+
+def spectrum(cfg) -> xr.Dataset:
     """Funk–Hecke eigenvalues of the bias-free deep ReLU NTK on S^{dim−1} for every depth (P1 F12)."""
-    dim, kmax = cfg["dim"], cfg["max_degree"]
-    lam = np.stack([deep.funk_hecke_eigenvalues(lambda c, d=d: deep.relu_ntk(c, d), dim, kmax) for d in cfg["depths"]])
-    log.info("depth spectrum on S^%d: depths %s, degrees 0..%d", dim - 1, cfg["depths"], kmax)
+    cfg = typed(cfg)
+    dim, kmax = cfg.dim, cfg.max_degree
+    lam = np.stack([deep.funk_hecke_eigenvalues(lambda c, d=d: deep.relu_ntk(c, d), dim, kmax) for d in cfg.depths])
+    log.info("depth spectrum on S^%d: depths %s, degrees 0..%d", dim - 1, cfg.depths, kmax)
     return depth_spectrum_dataset(lam=lam, config=cfg)
 
 
@@ -34,7 +41,7 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     """C3 (S¹) / C4 (S²) large-degree slopes for every depth, C10 low-degree flattening."""
     rows = []
     for name, spec in specs.items():
-        rows += study_claims.depth_claim_rows(spec, name, cfgs[name])
+        rows += study_claims.depth_claim_rows(spec, name, typed(cfgs[name]))
     return claims.claims_frame(rows)
 
 
@@ -43,7 +50,7 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
 
 
 def depth_spectrum_dataset(*, lam, config: dict) -> xr.Dataset:
-    dim = config["dim"]
+    dim = config.dim
     k = np.arange(lam.shape[1])
     ds = xr.Dataset(
         {
@@ -51,7 +58,7 @@ def depth_spectrum_dataset(*, lam, config: dict) -> xr.Dataset:
             "multiplicity": ("degree", deep.multiplicity(dim, k), io.meta("number of degree-k spherical harmonics")),
         },
         coords={
-            "depth": ("depth", np.asarray(config["depths"]), io.meta("network depth (weight layers; depth - 1 hidden ReLU layers)")),
+            "depth": ("depth", np.asarray(config.depths), io.meta("network depth (weight layers; depth - 1 hidden ReLU layers)")),
             "degree": ("degree", k, io.meta("spherical-harmonic degree (frequency on S1)")),
         },
         attrs={"sphere": f"S^{dim - 1} in R^{dim}", "method": "Funk-Hecke integral, Gauss-Legendre quadrature in the angle"},

@@ -36,10 +36,16 @@ from ...registry import ENCODINGS
 from ...train import Progress, log_spaced_steps
 from . import claims as study_claims
 from .layouts import PSNR
+from .settings import Entry, Variant
 
 log = logging.getLogger(__name__)
 
 SECTION = "holdout"
+
+
+def typed(cfg) -> Entry:
+    """An entry or a job's params as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
 
 
 def train_params(cfg: dict, group: list[str]) -> dict:
@@ -47,15 +53,15 @@ def train_params(cfg: dict, group: list[str]) -> dict:
     return {**{k: cfg[k] for k in ("image", "model", "train")}, "variants": {v: cfg["variants"][v] for v in group}}
 
 
-def _group_key(vcfg: dict) -> str:
-    width = ENCODINGS.build(vcfg["encoding"]).width(2)
-    return json.dumps([width, vcfg.get("activation", "relu"), vcfg.get("init", "default")], sort_keys=True)
+def _group_key(vcfg: Variant) -> str:
+    width = ENCODINGS.build(vcfg.encoding).width(2)
+    return json.dumps([width, vcfg.activation, vcfg.init], sort_keys=True)
 
 
-def variant_groups(cfg: dict) -> dict[str, list[str]]:
+def variant_groups(cfg) -> dict[str, list[str]]:
     """Variants trained as one ensemble (same input width, activation and init), named by joining them with '+'."""
     groups: dict[str, list[str]] = {}
-    for name, vcfg in cfg["variants"].items():
+    for name, vcfg in typed(cfg).variants.items():
         groups.setdefault(_group_key(vcfg), []).append(name)
     return {"+".join(v): v for v in groups.values()}
 
@@ -76,36 +82,38 @@ def psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset:
     """Train every (variant, seed) of ``group`` as one Adam ensemble on the training pixels; record
     train and test PSNR at log-spaced steps and the first seed's final image of every variant."""
-    img_cfg, model, tcfg = cfg["image"], cfg["model"], cfg["train"]
+    cfg = typed(cfg)
+    img_cfg, model, tcfg = cfg.image, cfg.model, cfg.train
     dev = pick_device(device)
-    size = img_cfg["size"]
-    img = signals.natural_image(img_cfg["name"], size)  # (S, S, C) in [0, 1]
+    size = img_cfg.size
+    img = signals.natural_image(img_cfg.name, size)  # (S, S, C) in [0, 1]
     values = torch.tensor(img.reshape(size * size, -1), dtype=torch.float32, device=dev)
     tr, te = split(size)
     grid = torch.tensor(encodings.grid((size, size)), dtype=torch.float32)
-    first = cfg["variants"][group[0]]
+    variants = {v: cfg.variants[v] for v in group}
+    first = variants[group[0]]
     for v in group:
-        enc = ENCODINGS.build(cfg["variants"][v]["encoding"])
+        enc = ENCODINGS.build(variants[v].encoding)
         enc.check_grid(size // 2, f"holdout.variants.{v}.encoding")  # the training grid must carry it
-    feats = [ENCODINGS.build(cfg["variants"][v]["encoding"]).encode(grid, seed=0) for v in group]
-    seeds = list(tcfg["seeds"])
+    feats = [ENCODINGS.build(variants[v].encoding).encode(grid, seed=0) for v in group]
+    seeds = list(tcfg.seeds)
     V, S = len(group), len(seeds)
     x = torch.stack([f for f in feats for _ in seeds]).to(dev)  # (V*S, n, F); run r = v*S + s
-    ens = mlp.init_mlp_ensemble(seeds * V, x.shape[2], list(model["hidden"]), values.shape[1], device=dev,
-                                activation=first.get("activation", "relu"), init=first.get("init", "default"))
-    steps = log_spaced_steps(tcfg["steps"], tcfg["records"])
+    ens = mlp.init_mlp_ensemble(seeds * V, x.shape[2], list(model.hidden), values.shape[1], device=dev,
+                                activation=first.activation, init=first.init)
+    steps = log_spaced_steps(tcfg.steps, tcfg.records)
     x_train, x_test = x[:, tr], x[:, te]  # gathered once, not at every record
     train_psnr, test_psnr, kstats = [], [], []
     final = {}
     kernel = None
-    kcfg = tcfg["kernel_records"]
-    if kcfg["probe"] > 0:  # the training pixels are a regular (S/2)² grid, row-major: probe a sub-grid of it
-        kernel = kernel_records.GridRecorder((size // 2, size // 2), kcfg["probe"], kcfg["modes"], x_train,
+    kcfg = tcfg.kernel_records
+    if kcfg.probe > 0:  # the training pixels are a regular (S/2)² grid, row-major: probe a sub-grid of it
+        kernel = kernel_records.GridRecorder((size // 2, size // 2), kcfg.probe, kcfg.modes, x_train,
                                              values[tr, 0].double().cpu().numpy())
     name = "+".join(group)
     log.info("%s: %d x %d image %s, %d training and %d test pixels, %d runs, inputs of width %d, hidden %s",
-             name, size, size, img_cfg["name"], len(tr), len(te), V * S, x.shape[2], model["hidden"])
-    prog = Progress(tcfg["steps"], f"train {name}")
+             name, size, size, img_cfg.name, len(tr), len(te), V * S, x.shape[2], model.hidden)
+    prog = Progress(tcfg.steps, f"train {name}")
 
     def record(net, step, out):
         with torch.no_grad():
@@ -114,16 +122,16 @@ def train_group(cfg: dict, group: list[str], device: str = "auto") -> xr.Dataset
         test_psnr.append(psnr(test_out, values[te]).double().cpu().numpy().reshape(V, S))
         if kernel is not None:
             kstats.append(kernel(net, V, S, int(step)))
-        if step == tcfg["steps"]:
+        if step == tcfg.steps:
             with torch.no_grad():
                 final["image"] = net.forward(x)[::S].clamp(0, 1).double().cpu().numpy()  # first seed of each variant: (V, n, C)
-        prog.update(int(step), force=step == tcfg["steps"],
+        prog.update(int(step), force=step == tcfg.steps,
                     extra=f"test PSNR {np.round(test_psnr[-1].mean(1), 2).tolist()} dB")
 
-    result = mlp.train_mlp(ens, x_train, values[tr], tcfg["lr"], tcfg["steps"], steps, record=record)
+    result = mlp.train_mlp(ens, x_train, values[tr], tcfg.lr, tcfg.steps, steps, record=record)
     return runs_dataset(variants=group, seeds=seeds, steps=result.record_steps, train_psnr=np.stack(train_psnr, -1),
                         test_psnr=np.stack(test_psnr, -1), image=final["image"], target=img, size=size,
-                        config={**train_params(cfg, group), "device": str(dev)},
+                        config={"image": img_cfg, "model": model, "train": tcfg, "variants": variants, "device": str(dev)},
                         kernel=kernel, kernel_stats=kstats)
 
 
@@ -136,20 +144,21 @@ def read_runs(paths) -> xr.Dataset:
 def analyse(runs: xr.Dataset, name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
     """Held-out PSNR per variant (mean and spread over seeds, at the last step) beside the published
     values, and claim C20 (the configured order of variants)."""
-    acfg = cfg["analysis"]
-    variants = [v for v in cfg["variants"] if v in runs.variant.values]
+    cfg = typed(cfg)
+    acfg = cfg.analysis
+    variants = [v for v in cfg.variants if v in runs.variant.values]
     runs = runs.sel(variant=variants)
     test = runs.test_psnr.isel(step=-1)
     train = runs.train_psnr.isel(step=-1)
-    published = np.array([acfg["published"].get(v, np.nan) for v in variants], dtype=np.float64)
+    published = np.array([acfg.published.get(v, np.nan) for v in variants], dtype=np.float64)
     table = table_dataset(variants=variants, test_mean=test.mean("seed").values, test_sd=test.std("seed").values,
                           train_mean=train.mean("seed").values, published=published,
-                          config={"analysis": acfg, "study": name, "image": cfg["image"], "steps": cfg["train"]["steps"]})
+                          config={"analysis": acfg, "study": name, "image": cfg.image, "steps": cfg.train.steps})
     if "kernel_response" in runs:
         table["kernel_response_slope"] = ("variant", np.nanmedian(response_slopes(runs), axis=1), io.meta(
             "log-log slope of the empirical kernel's response against frequency at initialisation, frequencies 1 to the "
             "probe sub-grid's Nyquist, median over seeds"))
-    rows = [study_claims.claim_c20(table, name, acfg["order"])] if acfg["order"] else []
+    rows = [study_claims.claim_c20(table, name, acfg.order)] if acfg.order else []
     return table, rows
 
 

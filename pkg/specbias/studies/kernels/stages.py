@@ -22,29 +22,36 @@ import xarray as xr
 from ... import claims, deep, duals, io
 from ...registry import ACTIVATIONS
 from . import claims as study_claims
+from .settings import Entry
 
 log = logging.getLogger(__name__)
 
 SECTION = "kernels"
 
 
-def kernel_of(act, model: dict):
-    """The NTK of ``model`` with activation ``act`` as a function of the inner product."""
-    if model["kind"] == "two_layer":
-        return lambda t: duals.two_layer_ntk(t, act, tau=model["tau"], bias=model["bias"])
-    return lambda t: duals.deep_ntk(t, act, model["depth"])
+def typed(cfg) -> Entry:
+    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
 
 
-def spectrum(cfg: dict) -> xr.Dataset:
+def kernel_of(act, model):
+    """The NTK of ``model`` (the entry's typed ``model``) with activation ``act`` as a function of the inner product."""
+    if model.kind == "two_layer":
+        return lambda t: duals.two_layer_ntk(t, act, tau=model.tau, bias=model.bias)
+    return lambda t: duals.deep_ntk(t, act, model.depth)
+
+
+def spectrum(cfg) -> xr.Dataset:
     """Funk–Hecke eigenvalues of every activation's NTK and their decay laws."""
-    dim, kmax, model = cfg["dim"], cfg["max_degree"], cfg["model"]
-    names = list(cfg["activations"])
+    cfg = typed(cfg)
+    dim, kmax, model = cfg.dim, cfg.max_degree, cfg.model
+    names = list(cfg.activations)
     lam, laws = [], []
     k = np.arange(kmax + 1)
     for name in names:
-        act = ACTIVATIONS.build(cfg["activations"][name])
+        act = ACTIVATIONS.build(cfg.activations[name])
         lam.append(deep.funk_hecke_eigenvalues(kernel_of(act, model), dim, kmax))
-        laws.append(duals.decay_law(k, lam[-1], cfg["fit_range"]))
+        laws.append(duals.decay_law(k, lam[-1], cfg.fit_range))
         log.info("%s: %s law (power slope %.3f, R^2 %.4f; exponential rate %.4f, R^2 %.4f)", name, laws[-1]["law"],
                  laws[-1]["power_slope"], laws[-1]["power_r2"], laws[-1]["exp_rate"], laws[-1]["exp_r2"])
     return spectrum_dataset(names=names, lam=np.stack(lam), laws=laws, config=cfg)
@@ -53,7 +60,7 @@ def spectrum(cfg: dict) -> xr.Dataset:
 def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     rows = []
     for name, spec in specs.items():
-        rows += study_claims.kernel_claim_rows(spec, name, cfgs[name])
+        rows += study_claims.kernel_claim_rows(spec, name, typed(cfgs[name]))
     return claims.claims_frame(rows)
 
 
@@ -62,9 +69,9 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
 
 
 def spectrum_dataset(*, names: list[str], lam: np.ndarray, laws: list[dict], config: dict) -> xr.Dataset:
-    dim = config["dim"]
+    dim = config.dim
     k = np.arange(lam.shape[1])
-    kinds = [config["activations"][n]["kind"] for n in names]
+    kinds = [config.activations[n]["kind"] for n in names]
     homogeneous = [int(ACTIVATIONS[kd].homogeneous) for kd in kinds]
     law = lambda key: np.array([x[key] for x in laws], dtype=np.float64)  # noqa: E731
     ds = xr.Dataset(
@@ -85,7 +92,7 @@ def spectrum_dataset(*, names: list[str], lam: np.ndarray, laws: list[dict], con
             "activation": ("activation", np.asarray(names), io.meta("activation (config name)")),
             "degree": ("degree", k, io.meta("spherical-harmonic degree (frequency on S1)")),
         },
-        attrs={"sphere": f"S^{dim - 1} in R^{dim}", "model": config["model"]["kind"],
+        attrs={"sphere": f"S^{dim - 1} in R^{dim}", "model": config.model.kind,
                "method": "Funk-Hecke integral of the kernel from the dual activations (docs/methods.md §11)"},
     )
     return io.finalize(ds, f"NTK spectra of several activations on S^{dim - 1}", config, "kernels_spectrum")

@@ -30,20 +30,29 @@ from ...claims import ClaimRow
 from ...common import STATUS
 from ..convergence import stages as convergence
 from .claims import claim_c22
+from .settings import Entry
 
 log = logging.getLogger(__name__)
 
 SECTION = "lazy"
 
 
-def base_at(cfg: dict, width: int) -> dict:
-    """The base convergence entry at one width, its kernel probe holding every training input."""
-    base = cfg["base"]
-    kcfg = {**base["train"]["kernel_records"], "probe": max(base["train"]["kernel_records"]["probe"], base["data"]["n"])}
-    return {**base, "model": {**base["model"], "width": int(width)}, "train": {**base["train"], "kernel_records": kcfg}}
+def typed(cfg) -> Entry:
+    """An entry as the typed (partial) entry: a key it was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
 
 
-def train_params(cfg: dict, width: int) -> dict:
+def base_at(cfg, width: int) -> dict:
+    """The base convergence entry at one width, its kernel probe holding every training input (a plain dict:
+    the convergence study's params functions take it)."""
+    base = typed(cfg).base
+    plain = base.to_dict()
+    plain["model"]["width"] = int(width)
+    plain["train"]["kernel_records"]["probe"] = max(base.train.kernel_records.probe, base.data.n)
+    return plain
+
+
+def train_params(cfg, width: int) -> dict:
     """What one width's job reads."""
     base = base_at(cfg, width)
     return {"sample": convergence.sample_params(base, base["data"]["seed"]), "ntk": convergence.ntk_params(base),
@@ -76,8 +85,9 @@ def _max_over_steps(values: np.ndarray) -> np.ndarray:
         return np.nanmax(values, axis=-1)
 
 
-def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, list[ClaimRow]]:
+def analyse(runs: list[xr.Dataset], name: str, cfg) -> tuple[xr.Dataset, list[ClaimRow]]:
     """Per (width, seed) regime diagnostics and the width law of the final kernel change (C22)."""
+    cfg = typed(cfg)
     widths = np.array([int(r.attrs["width"]) for r in runs])
     status = np.stack([r.status.values for r in runs])
     final = np.stack([analysis.last_recorded(r.kernel_change.values) for r in runs])
@@ -103,7 +113,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
     }
     coords = {"width": ("width", widths, io.meta("hidden width m")), "seed": runs[0].seed, "step": runs[0].step}
     table = xr.Dataset(data, coords=coords)
-    row, fit = claim_c22(table, name, cfg["slope_tolerance"])
+    row, fit = claim_c22(table, name, cfg.slope_tolerance)
     if fit is not None:
         table.attrs.update(change_slope=fit.slope, change_slope_ci=[fit.ci_low, fit.ci_high], change_intercept=fit.intercept)
     log.info("%s: kernel change slope vs width %s; C22 %s", name, f"{fit.slope:.3f}" if fit else "n/a", row.verdict)

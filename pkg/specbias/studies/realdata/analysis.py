@@ -9,8 +9,13 @@ import xarray as xr
 
 from ... import io, probes
 from .stages import TITLE, pair_median, tensors
+from .settings import Entry
 
 KERNELS = ("gaussian", "analytic", "empirical")
+
+
+def _typed(entry) -> Entry:
+    return Entry.from_dict(entry, "realdata", partial=True)
 
 
 def targets_on_points(ds: xr.Dataset, points: np.ndarray) -> np.ndarray:
@@ -31,10 +36,10 @@ def kernels_of(kern: xr.Dataset) -> list[str]:
     return [k for k in KERNELS if f"{k}_eigenvalue" in kern]
 
 
-def band_energies(entry: dict, kern: xr.Dataset, residual: np.ndarray) -> xr.Dataset:
+def band_energies(entry, kern: xr.Dataset, residual: np.ndarray) -> xr.Dataset:
     """Energy of the residual (epoch, seed, point, C) on each kernel's bands: (kernel, epoch, seed, band)."""
     modes = kern.sizes["mode"]
-    edges = probes.band_edges(modes, min(entry["kernels"]["bands"], modes))
+    edges = probes.band_edges(modes, min(_typed(entry).kernels.bands, modes))
     out = []
     for name in kernels_of(kern):
         vecs = kern[f"{name}_eigenvector"].values
@@ -59,26 +64,26 @@ def half_epoch(normalised: np.ndarray, epochs: np.ndarray) -> np.ndarray:
     return np.where(below.any(axis=0), epochs[first], np.inf)
 
 
-def linearised(entry: dict, kern: xr.Dataset, train: xr.Dataset, r0: np.ndarray, n_train: int) -> np.ndarray | None:
+def linearised(entry, kern: xr.Dataset, train: xr.Dataset, r0: np.ndarray, n_train: int) -> np.ndarray | None:
     """Linearised GD's residual at the record epochs from each seed's empirical NTK, or None where it
     does not apply (not MSE with SGD, or the kernel points are not the whole training set)."""
-    tc = entry["train"]
-    if not ("empirical_eigenvalue" in kern and tc["loss"] == "mse" and tc["optimizer"] == "sgd"
+    tc = _typed(entry).train
+    if not ("empirical_eigenvalue" in kern and tc.loss == "mse" and tc.optimizer == "sgd"
             and kern.sizes["point"] == n_train and kern.sizes["mode"] == n_train):
         return None
-    steps = train.epoch.values * int(np.ceil(n_train / tc["batch"]))
+    steps = train.epoch.values * int(np.ceil(n_train / tc.batch))
     out = [probes.linearised_residual(kern.empirical_eigenvalue.values[s], kern.empirical_eigenvector.values[s],
-                                      r0[s], tc["lr"], steps, n_train) for s in range(r0.shape[0])]
+                                      r0[s], tc.lr, steps, n_train) for s in range(r0.shape[0])]
     return np.stack(out, axis=1)  # (epoch, seed, point, C)
 
 
-def filtering(entry: dict, ds: xr.Dataset, points: np.ndarray, y: np.ndarray, f: np.ndarray) -> xr.Dataset:
+def filtering(entry, ds: xr.Dataset, points: np.ndarray, y: np.ndarray, f: np.ndarray) -> xr.Dataset:
     """e_low and e_high (delta, epoch, seed) for each δ (multiples of the median squared distance)."""
     x, _ = tensors(ds, "cpu")
     xk = x[points]
     dist2 = probes.squared_distances(xk)  # once for the median and every δ
     d2 = pair_median(dist2)  # the median squared distance
-    rel = np.asarray(entry["filtering"]["deltas"], dtype=float)
+    rel = np.asarray(_typed(entry).filtering.deltas, dtype=float)
     lows, highs = [], []
     for r in rel:
         lo, hi = probes.filtered_errors(probes.smoother(xk, r * d2, dist2), y, f)
@@ -108,11 +113,12 @@ def pair_summary(train: xr.Dataset) -> xr.Dataset:
     return out
 
 
-def analyse(entry: dict, name: str, ds: xr.Dataset, kern: xr.Dataset, train: xr.Dataset):
+def analyse(entry, name: str, ds: xr.Dataset, kern: xr.Dataset, train: xr.Dataset):
     """The entry's table and its claim rows."""
     from . import claims
 
-    loss = entry["train"]["loss"]
+    entry = _typed(entry)
+    loss = entry.train.loss
     points = kern.point.values
     y = targets_on_points(ds, points)
     f = prediction(train.output.values, loss)  # (epoch, seed, point, C)
@@ -129,9 +135,9 @@ def analyse(entry: dict, name: str, ds: xr.Dataset, kern: xr.Dataset, train: xr.
         table["linearised_band_energy"] = (("epoch", "seed", "band"), pred.band_energy.values[0],
                                            io.meta("band energy of linearised GD's residual (empirical NTK at initialisation)"))
     table = table.merge(filtering(entry, ds, points, y, f))
-    table["e_low_epoch"] = (("delta", "seed"), threshold_epoch(table.e_low.values, train.epoch.values, entry["filtering"]["threshold"]),
+    table["e_low_epoch"] = (("delta", "seed"), threshold_epoch(table.e_low.values, train.epoch.values, entry.filtering.threshold),
                             io.meta("first record epoch with e_low at most the threshold", "epoch"))
-    table["e_high_epoch"] = (("delta", "seed"), threshold_epoch(table.e_high.values, train.epoch.values, entry["filtering"]["threshold"]),
+    table["e_high_epoch"] = (("delta", "seed"), threshold_epoch(table.e_high.values, train.epoch.values, entry.filtering.threshold),
                              io.meta("first record epoch with e_high at most the threshold", "epoch"))
     table = table.merge(pair_summary(train))
     table["diverged_epoch"] = train.diverged_epoch

@@ -100,20 +100,23 @@ def linearised(table: xr.Dataset, name: str, ok: np.ndarray, tol: float) -> Clai
                 f"median gap {np.median(gap):.4f}; {int(ok.sum())} runs")
 
 
-def rows(table: xr.Dataset, name: str, entry: dict, train: xr.Dataset | None = None) -> list[ClaimRow]:
+def rows(table: xr.Dataset, name: str, entry, train: xr.Dataset | None = None) -> list[ClaimRow]:
+    from .settings import Entry
+
+    entry = Entry.from_dict(entry, "realdata", partial=True)
     ok = table.diverged_epoch.values < 0
-    tol = entry["tolerances"]
+    tol = entry.tolerances
     if not ok.any():
         return [_row(name, cid, "every run diverged", "", None, f"{ok.size} runs diverged: lower train.lr")
                 for cid in ("C24", "C25")]
-    out = band_order(table, name, ok, tol["band_order"])
-    out.append(filtering(table, name, ok, entry["filtering"]["threshold"]))
+    out = band_order(table, name, ok, tol.band_order)
+    out.append(filtering(table, name, ok, entry.filtering.threshold))
     if "hamming_near_mean" in table:
         out.append(hamming(table, name, ok))
     if train is not None and "confusion_near" in train:
         out.append(confusion(table, train, name, ok))
     if "linearised_band_energy" in table:
-        out.append(linearised(table, name, ok, tol["linearised"]))
+        out.append(linearised(table, name, ok, tol.linearised))
     if not ok.all():
         for row in out:
             row.note = f"{row.note}; excluded: {int((~ok).sum())} diverged run(s) of {ok.size}"

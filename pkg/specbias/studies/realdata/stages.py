@@ -20,14 +20,21 @@ import xarray as xr
 from ... import datasets, io, probes, realnets
 from ...common import pick_device
 from ...ntk import eigendecompose
+from .settings import Entry
 
 log = logging.getLogger(__name__)
 TITLE = "specbias real data"
 
 
-def data(entry: dict) -> xr.Dataset:
-    ds = datasets.load(entry["data"])
-    log.info(f"{entry['data']['source']}: {ds.sizes['sample']} images {tuple(ds.image.shape[1:])}, "
+def typed(entry) -> Entry:
+    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(entry, "realdata", partial=True)
+
+
+def data(entry) -> xr.Dataset:
+    entry = typed(entry)
+    ds = datasets.load(entry.data.to_dict())
+    log.info(f"{entry.data.source}: {ds.sizes['sample']} images {tuple(ds.image.shape[1:])}, "
              f"classes {ds.class_label.values.tolist()}")
     return io.finalize(ds, f"{TITLE}: images", entry)
 
@@ -37,12 +44,13 @@ def tensors(ds: xr.Dataset, device) -> tuple[torch.Tensor, torch.Tensor]:
             torch.as_tensor(ds.target.values.astype(np.int64), device=device))
 
 
-def kernel_points(entry: dict, n: int) -> np.ndarray:
+def kernel_points(entry, n: int) -> np.ndarray:
     """Indices (into the training set) of the points the kernels and the filtering use."""
-    m = entry["kernels"]["points"]
+    entry = typed(entry)
+    m = entry.kernels.points
     if m is None or m >= n:
         return np.arange(n)
-    return np.sort(np.random.default_rng([entry["data"]["seed"], 1]).choice(n, size=m, replace=False))
+    return np.sort(np.random.default_rng([entry.data.seed, 1]).choice(n, size=m, replace=False))
 
 
 def pair_median(d: torch.Tensor) -> float:
@@ -62,23 +70,24 @@ def _eig(gram: np.ndarray, count, what: str, device):
     return evals, evecs
 
 
-def kernels(entry: dict, ds: xr.Dataset, device: str = "auto") -> xr.Dataset:
+def kernels(entry, ds: xr.Dataset, device: str = "auto") -> xr.Dataset:
     """Every kernel of the entry on its kernel points, and its eigenpairs."""
+    entry = typed(entry)
     dev = pick_device(device)
     x, _ = tensors(ds, dev)
     idx = kernel_points(entry, len(x))
-    xk, kc = x[torch.as_tensor(idx, device=dev)], entry["kernels"]
-    count = kc["eigenpairs"] if kc["eigenpairs"] is not None and kc["eigenpairs"] < len(idx) else None
-    sigma = kc["sigma"] if kc["sigma"] is not None else median_distance(xk)
+    xk, kc = x[torch.as_tensor(idx, device=dev)], entry.kernels
+    count = kc.eigenpairs if kc.eigenpairs is not None and kc.eigenpairs < len(idx) else None
+    sigma = kc.sigma if kc.sigma is not None else median_distance(xk)
     out = xr.Dataset(coords={"point": ("point", idx, io.meta("index of the kernel point in the training set"))})
     grams = {"gaussian": probes.gaussian_kernel(xk, sigma)}
-    if kc["analytic"] and entry["model"]["kind"] == "p2_mlp":
-        grams["analytic"] = probes.relu_mlp_ntk(xk, entry["model"]["depth"], kc["bias_variance"])
+    if kc.analytic and entry.model.kind == "p2_mlp":
+        grams["analytic"] = probes.relu_mlp_ntk(xk, entry.model.depth, kc.bias_variance)
     for name, gram in grams.items():
         evals, evecs = _eig(gram, count, f"{name} kernel", dev)
         out[f"{name}_eigenvalue"] = ("mode", evals, io.meta(f"eigenvalue of the {name} kernel"))
         out[f"{name}_eigenvector"] = (("point", "mode"), evecs, io.meta(f"eigenvector of the {name} kernel (unit norm)"))
-    if kc["empirical"]:
+    if kc.empirical:
         _empirical(entry, ds, xk, count, dev, out)
     out.attrs["gaussian_sigma"] = sigma
     return io.finalize(out, f"{TITLE}: kernels and eigenpairs", entry)
@@ -86,14 +95,14 @@ def kernels(entry: dict, ds: xr.Dataset, device: str = "auto") -> xr.Dataset:
 
 def _empirical(entry, ds, xk, count, dev, out) -> None:
     """Each seed's empirical NTK at initialisation (the same net the train job starts from)."""
-    seeds, classes = entry["train"]["seeds"], ds.sizes["class_label"]
-    dtype = torch.float64 if entry["kernels"]["float64"] else torch.float32
+    seeds, classes = entry.train.seeds, ds.sizes["class_label"]
+    dtype = torch.float64 if entry.kernels.float64 else torch.float32
     vals, vecs = [], []
     for seed in seeds:
-        net = realnets.build(entry["model"], tuple(ds.image.shape[1:]), classes, seed).to(dev).eval()
+        net = realnets.build(entry.model.to_dict(), tuple(ds.image.shape[1:]), classes, seed).to(dev).eval()
         params = {**dict(net.named_parameters()), **dict(net.named_buffers())}
         start = time.perf_counter()
-        gram = probes.empirical_ntk(net, params, xk, entry["kernels"]["block"], dtype).double().cpu().numpy()
+        gram = probes.empirical_ntk(net, params, xk, entry.kernels.block, dtype).double().cpu().numpy()
         log.info(f"seed {seed}: empirical NTK on {len(xk)} points in {time.perf_counter() - start:.1f} s")
         evals, evecs = _eig(gram, count, f"seed {seed} empirical NTK", dev)
         vals.append(evals)
@@ -111,9 +120,9 @@ class _Recorder:
     def __init__(self, entry, ens, x, target, labels, points):
         self.entry, self.ens, self.x, self.target = entry, ens, x, target
         self.points = torch.as_tensor(np.array(points), device=x.device)
-        rc = entry["regions"]
-        self.pairs = probes.pairs(x, labels, rc["anchors"], rc["neighbours"], rc["seed"], rc["search"],
-                                  rc["confusion"] and rc["different_class"]) if (rc["hamming"] or rc["confusion"]) else {}
+        rc = entry.regions
+        self.pairs = probes.pairs(x, labels, rc.anchors, rc.neighbours, rc.seed, rc.search,
+                                  rc.confusion and rc.different_class) if (rc.hamming or rc.confusion) else {}
         self.rows: list[dict] = []
 
     def __call__(self, epoch: int) -> None:
@@ -121,41 +130,42 @@ class _Recorder:
             self.record(epoch)
 
     def record(self, epoch: int) -> None:
-        rc, row = self.entry["regions"], {"epoch": epoch}
+        rc, row = self.entry.regions, {"epoch": epoch}
         row["output"] = self.ens.outputs(self.x[self.points]).cpu().numpy()
         for r in range(self.ens.runs):
             params = self.ens.member(r)
-            if rc["hamming"]:  # patterns of the paired points only, not of the whole training set
+            if rc.hamming:  # patterns of the paired points only, not of the whole training set
                 used = np.unique(np.concatenate([self.pairs[k].ravel() for k in ("anchor", "near", "far")]))
                 pat = probes.patterns(self.ens.skeleton, params, self.x[torch.as_tensor(used, device=self.x.device)])
                 where = {k: np.searchsorted(used, self.pairs[k]) for k in ("anchor", "near", "far")}
                 for kind in ("near", "far"):
                     row.setdefault(f"hamming_{kind}", []).append(probes.hamming(pat, where["anchor"], where[kind]))
                 row.setdefault("units", []).append(pat.shape[1])
-            if rc["confusion"]:
-                near = "near_other" if rc["different_class"] else "near"
+            if rc.confusion:
+                near = "near_other" if rc.different_class else "near"
                 for kind, key in (("near", near), ("far", "far")):
                     row.setdefault(f"confusion_{kind}", []).append(probes.confusion(
                         self.ens.skeleton, params, self.x, self.target,
-                        self.pairs["anchor"], self.pairs[key], self.entry["train"]["loss"], rc["block"]))
+                        self.pairs["anchor"], self.pairs[key], self.entry.train.loss, rc.block))
         self.rows.append(row)
 
 
-def train(entry: dict, ds: xr.Dataset, kern: xr.Dataset, device: str = "auto") -> xr.Dataset:
+def train(entry, ds: xr.Dataset, kern: xr.Dataset, device: str = "auto") -> xr.Dataset:
+    entry = typed(entry)
     dev = pick_device(device)
     x, target = tensors(ds, dev)
-    tc = entry["train"]
-    ens = realnets.Ensemble(entry["model"], tuple(ds.image.shape[1:]), ds.sizes["class_label"], tc["seeds"], dev)
-    epochs = realnets.record_epochs(tc["epochs"], tc["records"], tc["spacing"])
+    tc = entry.train
+    ens = realnets.Ensemble(entry.model.to_dict(), tuple(ds.image.shape[1:]), ds.sizes["class_label"], tc.seeds, dev)
+    epochs = realnets.record_epochs(tc.epochs, tc.records, tc.spacing)
     rec = _Recorder(entry, ens, x, target, ds.label.values, kern.point.values)
     log.info(f"{ens.runs} nets ({sum(v[0].numel() for v in ens.params.values())} parameters each, "
-             f"{'vectorised' if ens.vectorised else 'one by one'}), {tc['epochs']} epochs, records at {epochs.tolist()}")
-    result = realnets.train(ens, x, target, tc, epochs, rec)
+             f"{'vectorised' if ens.vectorised else 'one by one'}), {tc.epochs} epochs, records at {epochs.tolist()}")
+    result = realnets.train(ens, x, target, tc.to_dict(), epochs, rec)
     return io.finalize(_train_dataset(entry, ds, kern, rec, result, epochs), f"{TITLE}: training records", entry)
 
 
 def _train_dataset(entry, ds, kern, rec, result, epochs) -> xr.Dataset:
-    seeds = entry["train"]["seeds"]
+    seeds = entry.train.seeds
     stack = {key: np.stack([np.asarray(row[key]) for row in rec.rows]) for key in rec.rows[0] if key != "epoch"}
     out = xr.Dataset(coords={
         "epoch": ("epoch", epochs, io.meta("training epochs completed")),

@@ -17,34 +17,41 @@ import xarray as xr
 from ... import claims, io, ntk, sampling
 from ... import eigenfunctions as ef
 from . import claims as study_claims
+from .settings import Entry
 
 log = logging.getLogger(__name__)
 
 SECTION = "spectral"
 
 
-def eigen(cfg: dict) -> xr.Dataset:
+def typed(cfg) -> Entry:
+    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
+    return Entry.from_dict(cfg, SECTION, partial=True)
+
+
+def eigen(cfg) -> xr.Dataset:
     """NTK eigenfunctions under a density (docs/methods.md §4): quadrature and Nyström discretisations,
     local frequency and amplitude per region, the eigenvalue law, and an optional projection."""
-    density = sampling.make_density(cfg["density"])
-    kern = lambda c: ntk.p1_kernel(c, cfg["bias"])  # noqa: E731 -- P1's normalisation (docs/methods.md §3)
-    theta, w, lam, f = ef.quadrature_eigen(kern, density, cfg["grid_size"], cfg["modes"])
-    samples = sampling.sample_circle(cfg["nystrom_n"], cfg["nystrom_seed"], cfg["density"])
-    nys_lam, _ = ef.nystrom_eigen(kern, samples, cfg["modes"])
+    cfg = typed(cfg)
+    density = sampling.make_density(cfg.density)
+    kern = lambda c: ntk.p1_kernel(c, cfg.bias)  # noqa: E731 -- P1's normalisation (docs/methods.md §3)
+    theta, w, lam, f = ef.quadrature_eigen(kern, density, cfg.grid_size, cfg.modes)
+    samples = sampling.sample_circle(cfg.nystrom_n, cfg.nystrom_seed, cfg.density)
+    nys_lam, _ = ef.nystrom_eigen(kern, samples, cfg.modes)
     modes = np.arange(len(lam))
     q = ef.frequency_index(modes)
-    local = ef.local_frequencies(theta, f, density, cfg["region_margin"])
+    local = ef.local_frequencies(theta, f, density, cfg.region_margin)
     pred = ef.predicted_local_frequencies(q, density)
-    amps = ef.region_amplitudes(theta, f, density, cfg["region_margin"])
+    amps = ef.region_amplitudes(theta, f, density, cfg.region_margin)
     z = density.sqrt_mass()
     law = np.where(q > 0, lam * q.astype(float) ** 2 / z**2, np.nan)
     proj = peaks = None
-    if cfg.get("projection_kappa"):
-        kappa = cfg["projection_kappa"]
+    if cfg.projection_kappa:
+        kappa = cfg.projection_kappa
         proj = ef.projection(w, f, np.sin(kappa * theta))
         peaks = ef.predicted_peaks(kappa, density)
     log.info("spectral %s: Z = %.4f, law lambda q^2/Z^2 median %.4f (1/pi = %.4f)", density.describe(), z,
-             float(np.nanmedian(law[q >= cfg["law_q_range"][0]])), 1 / np.pi)
+             float(np.nanmedian(law[q >= cfg.law_q_range[0]])), 1 / np.pi)
     return spectral_dataset(theta=theta, w=w, density=density, lam=lam, nys_lam=nys_lam, f=f, q=q, local=local, pred=pred,
                             amps=amps, law=law, proj=proj, peaks=peaks, config=cfg)
 
@@ -53,11 +60,11 @@ def claim_rows(specs: dict[str, xr.Dataset], cfgs: dict[str, dict]):
     """C7 and C8 rows for every spectral entry."""
     rows = []
     for name, spec in specs.items():
-        cfg = cfgs[name]
-        c7 = study_claims.claim_c7(spec, name, cfg["local_q_min"], cfg["law_q_range"][1], cfg["ratio_tolerance"])
+        cfg = typed(cfgs[name])
+        c7 = study_claims.claim_c7(spec, name, cfg.local_q_min, cfg.law_q_range[1], cfg.ratio_tolerance)
         if c7 is not None:
             rows.append(c7)
-        rows.append(study_claims.claim_c8(spec, name, cfg["law_q_range"], cfg["law_tolerance"]))
+        rows.append(study_claims.claim_c8(spec, name, cfg.law_q_range, cfg.law_tolerance))
     for row in rows:
         log.info("%s %s: ours %s -> %s", row.claim, row.entry, row.our_value, row.verdict)
     return claims.claims_frame(rows)
@@ -85,7 +92,7 @@ def spectral_dataset(*, theta, w, density, lam, nys_lam, f, q, local, pred, amps
         **io.region_variables(density),
     }
     if proj is not None:
-        data["projection"] = ("mode", proj, io.meta(f"coefficient <sin({config['projection_kappa']} theta), f_k>_p"))
+        data["projection"] = ("mode", proj, io.meta(f"coefficient <sin({config.projection_kappa} theta), f_k>_p"))
         data["predicted_peak"] = ("region_index", peaks, io.meta("eigenfunction index q = kappa Z / sqrt(p_j) where the projection should peak"))
     ds = xr.Dataset(
         data,
