@@ -21,6 +21,26 @@ def finished(tiny_run):
     return tiny_run
 
 
+def test_every_file_matches_the_layout_its_study_declares(finished, tmp_path):
+    """Each study declares the layout of every file it writes; a variable renamed in one file is reported."""
+    import shutil
+
+    from specbias import studies
+
+    res = finished / "results"
+    checked, problems = studies.check_layouts(res)
+    assert problems == [] and checked == len(list(res.glob("*/*/**/*.nc"))) > 50
+    bad = tmp_path / "results" / "convergence" / "tiny" / "train"
+    bad.mkdir(parents=True)
+    with io.read(res / "convergence" / "tiny" / "train" / "kappa_2_d0.nc") as ds:
+        ds.rename_vars(loss="training_loss").to_netcdf(bad / "kappa_2_d0.nc")
+    (bad.parent / "extra").mkdir()
+    shutil.copy(res / "convergence" / "tiny" / "data" / "sample_d0.nc", bad.parent / "extra" / "points.nc")
+    checked, problems = studies.check_layouts(tmp_path / "results")
+    assert checked == 0 and len(problems) == 2
+    assert "no declared layout matches" in problems[0] and "convergence training: missing loss" in problems[1]
+
+
 def test_outputs_exist_and_read_back(finished):
     res = finished / "results"
     for name in ("data/sample_d0.nc", "ntk/ntk_d0.nc", "analysis/convergence.nc", "train/kappa_3_d0.nc", "predict/kappa_3_d0.nc"):

@@ -115,8 +115,13 @@ class Layout:
     asks for a variable by name (:meth:`require`, :meth:`has`), so a variable renamed on one side
     only fails loudly instead of silently dropping a claim row."""
 
-    def __init__(self, name: str, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None):
-        self.name, self.required, self.optional = name, dict(required), dict(optional or {})
+    def __init__(self, name: str, required: dict[str, tuple[str, ...]], optional: dict[str, tuple[str, ...]] | None = None,
+                 attrs: tuple[str, ...] = ()):
+        self.name, self.required, self.optional, self.attrs = name, dict(required), dict(optional or {}), tuple(attrs)
+
+    def extend(self, name: str, required: dict | None = None, optional: dict | None = None, attrs: tuple[str, ...] = ()) -> "Layout":
+        """This layout with more variables (a dataset built from another kind's and added to)."""
+        return Layout(name, {**self.required, **(required or {})}, {**self.optional, **(optional or {})}, self.attrs + tuple(attrs))
 
     def dims(self, var: str) -> tuple[str, ...]:
         if var in self.required:
@@ -127,10 +132,13 @@ class Layout:
                           f"{', '.join(sorted({**self.required, **self.optional}))})")
 
     def check(self, ds: xr.Dataset) -> xr.Dataset:
-        """``ds`` holds every required variable, only declared ones, each with its declared dims."""
+        """``ds`` holds every required variable and attribute, only declared variables, each with its declared dims."""
         missing = [v for v in self.required if v not in ds.data_vars]
         if missing:
             raise LayoutError(f"{self.name}: missing {', '.join(missing)}")
+        missing = [a for a in self.attrs if a not in ds.attrs]
+        if missing:
+            raise LayoutError(f"{self.name}: missing the attribute(s) {', '.join(missing)}")
         for var in ds.data_vars:
             if tuple(ds[var].dims) != self.dims(var):
                 raise LayoutError(f"{self.name}: {var} has dims {tuple(ds[var].dims)}, declared {self.dims(var)}")

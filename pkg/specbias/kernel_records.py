@@ -185,6 +185,24 @@ class KernelRecorder:
 # Coordinate MLPs (grids in [0, 1)^dims): a regular sub-grid probe and the kernel by frequency
 
 
+def run_variables() -> dict[str, tuple[str, ...]]:
+    """The variables :meth:`KernelRecorder.variables` may add to a training dataset, with their dims."""
+    per_mode, per_step = ("seed", "kernel_mode", "step"), ("seed", "step")
+    return {"kernel_eigenvalue": per_mode, "kernel_change": per_step, "kernel_alignment": per_step,
+            "kernel_dominant_frequency": per_mode, "kernel_target_energy": per_mode, "kernel_residual_energy": per_mode,
+            "kernel_prediction_error": per_step, "kernel_relinearised_error": per_step,
+            "kernel_predicted_residual": ("seed", "probe", "step"), "kernel_lr_lambda_max": ("seed",),
+            "linearisation_break_step": ("seed",), "kernel_init_error": ("seed",)}
+
+
+def grid_variables(group: str, time: str) -> dict[str, tuple[str, ...]]:
+    """The variables :meth:`GridRecorder.variables` may add, dims (``group``, seed, ..., ``time``)."""
+    return {"kernel_eigenvalue": (group, "seed", "kernel_mode", time), "kernel_dominant_frequency": (group, "seed", "kernel_mode", time),
+            "kernel_response": (group, "seed", "kernel_frequency", time), "kernel_change": (group, "seed", time),
+            "kernel_alignment": (group, "seed", time), "kernel_probe": ("probe",),
+            "kernel_prediction_error": (group, "seed", time), "kernel_lr_lambda_max": (group, "seed")}
+
+
 def probe_grid(shape: tuple[int, ...], size: int) -> tuple[np.ndarray, tuple[int, ...]]:
     """A regular sub-grid of the row-major grid ``shape`` with at most ``size`` points (every
     stride-th point along each axis, the same stride on every axis): its flat indices and its shape.

@@ -82,3 +82,30 @@ def get(section: str) -> type[Study]:
     except KeyError:
         raise ValueError(f"unknown study {section!r}; the studies are {', '.join(registered())}") from None
 
+
+
+def check_layouts(results) -> tuple[int, list[str]]:
+    """Check every NetCDF file of a finished run (``results``: its ``results/`` folder) against the
+    layout its study declares for that file (:meth:`Study.layouts`); return (files checked,
+    problems: a file no study declares, or one that does not match its layout)."""
+    from fnmatch import fnmatch
+    from pathlib import Path
+
+    import xarray as xr
+
+    results, checked, problems = Path(results), 0, []
+    for section, cls in registered().items():
+        declared = cls.layouts()
+        for path in sorted((results / section).glob("*/**/*.nc")):
+            rel = path.relative_to(results / section).as_posix().split("/", 1)[1]
+            match = [layout for pattern, layout in declared.items() if fnmatch(rel, pattern)]
+            if len(match) != 1:
+                problems.append(f"{path}: {'no' if not match else 'more than one'} declared layout matches")
+                continue
+            with xr.open_dataset(path) as ds:
+                try:
+                    match[0].check(ds)
+                    checked += 1
+                except KeyError as exc:  # io.LayoutError
+                    problems.append(f"{path}: {exc}")
+    return checked, problems

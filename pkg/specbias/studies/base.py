@@ -141,6 +141,12 @@ class Study:
             out += self.figure_files(name, self.figures(name, entry))
         return out + (self.section_targets() if self.entries else [])
 
+    @classmethod
+    def layouts(cls) -> dict:
+        """File pattern under an entry's folder (``train/*.nc``) -> the declared layout
+        (:class:`specbias.io.Layout`) of the datasets written there (none declared by default)."""
+        return {}
+
     def claim_files(self) -> list[str]:
         """The claim tables the scorecard joins (one per entry by default)."""
         return [self.path("analysis/claims.csv", name) for name in self.entries]

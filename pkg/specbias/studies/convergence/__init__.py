@@ -21,6 +21,13 @@ class Convergence(Study):
     RENAMED_KEYS = {("target", "degrees"): "kappas", ("analysis", "fit_degree_min"): "fit_kappa_min"}
 
     @classmethod
+    def layouts(cls):
+        from .layouts import ANALYSIS, NTK, POINTS, PREDICT, REGION_LAW, TRAIN
+
+        return {"data/sample_d*.nc": POINTS, "ntk/ntk_d*.nc": NTK, "train/kappa_*.nc": TRAIN, "predict/kappa_*.nc": PREDICT,
+                "analysis/region_law.nc": REGION_LAW, "analysis/convergence.nc": ANALYSIS}
+
+    @classmethod
     def prepare(cls, name, entry):
         from ...config import ConfigError
 

@@ -10,7 +10,7 @@ from ...analysis import PowerLawFit, fit_power_law, kappa_fits, law_ratios, medi
 from ...claims import Claim, ClaimRow, note_exclusions, verdict
 from ...common import STATUS
 from ...io import config_of
-from .layouts import ANALYSIS
+from .layouts import ANALYSIS, NTK
 from .settings import Data, Entry, Model
 
 
@@ -324,7 +324,7 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: Entry | dict, eig: xr.Dat
     relu = activations.of(model.activation).relu_closed_forms  # P1's kappa^d law is for ReLU nets
     if two_layer and relu and model.bias and data.density["kind"] == "uniform":
         rows.append(claim_slope(conv, name, dim, acfg.fit_kappa_min, acfg.slope_tolerance))
-    if eig is not None and "closed_form_eigenvalue" in eig:
+    if eig is not None and NTK.has(eig, "closed_form_eigenvalue"):
         rows.append(claim_c3(eig, name, acfg.eigen_fit_range, acfg.eigen_slope_tolerance)[0])
     if ANALYSIS.has(conv, "region_measured_step") and conv.sizes["region_index"] > 1:
         rows.append(claim_region_ratio(conv, name, acfg.region_ratio_tolerance, data, law))

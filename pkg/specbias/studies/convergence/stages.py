@@ -43,7 +43,7 @@ from ...common import pick_device, predicted_steps, status_variable, train_runs
 from ...criteria import Criterion
 from ...registry import MODELS
 from . import claims as study_claims
-from .layouts import ANALYSIS
+from .layouts import ANALYSIS, NTK, POINTS, PREDICT, REGION_LAW, TRAIN
 from .settings import Data, Entry, Model, Target, Train
 
 log = logging.getLogger(__name__)
@@ -266,7 +266,7 @@ def ntk_eigen(points: xr.Dataset, cfg: dict, device: str = "auto") -> xr.Dataset
     gpu = dev if dev.type == "cuda" else None
     evals, evecs = ntk.eigendecompose(domain_of(points).gram(points, model, gpu), count, overwrite=True, device=gpu)
     extra = {}
-    if "theta" in points:
+    if POINTS.has(points, "theta"):
         theta = points.theta.values
         extra["dominant"] = spectra.dominant_frequency(theta, evecs, points.density.values, n // 2)
         if relu_two_layer(model):
@@ -306,7 +306,7 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
 
     def recorder(xt, snapshots, runs):
         probe = kernel_records.probe_indices(len(y), kcfg.probe, kcfg.seed)
-        theta = points.theta.values if "theta" in points else None
+        theta = points.theta.values if POINTS.has(points, "theta") else None
         holder["rec"] = kernel_records.KernelRecorder(xt, y, probe, snapshots, runs, kcfg.modes, theta, points.density.values,
                                                       lr=lr, tolerance=kcfg.tolerance, records=kcfg.records)
         return holder["rec"]
@@ -339,7 +339,7 @@ def train_kappa(points: xr.Dataset, kappa: int, cfg: dict, device: str = "auto",
             log.info("empirical-kernel prediction: lr x lambda_max = %s; largest gap to the measured residual %.3g (re-linearised "
                      "%.3g); first step off by more than %g: %s", np.round(rec.lr_lambda_max, 3).tolist(), np.nanmax(rec.pred_error),
                      np.nanmax(rec.relin_error), rec.tolerance, rec.break_steps().tolist())
-    return ds
+    return TRAIN.check(ds)
 
 
 def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
@@ -358,7 +358,7 @@ def predict(trained: xr.Dataset, eig: xr.Dataset) -> xr.Dataset:
     conv, region_conv = predicted_steps(evals, evecs, r0, trained.target.values, trained.region.values, crit, lr,
                                         tcfg.max_steps, n_regions=trained.sizes["region_index"])
     resid = amps = None
-    if "residual_spectrum" in trained:
+    if TRAIN.has(trained, "residual_spectrum"):
         resid = dynamics.predict_residuals(evals, evecs, r0, lr, trained.step.values)
         amps = spectra.harmonic_amplitudes(trained.theta.values, resid, trained.frequency.values, trained.density.values)
     return predict_dataset(train=trained, residual=resid, amplitudes=amps, conv_step=conv, lr=lr, eta_lmax=eta_lmax,
@@ -429,7 +429,7 @@ def analyse(trains: list[list[xr.Dataset]], predicts: list[list[xr.Dataset]], ei
         for which in ("measured", "predicted"):  # as the region claims report them; the figure reads these
             conv[f"region_time_ratio_{which}"] = ("region_index", analysis.region_time_ratios(regions[f"region_{which}_step"].values, p),
                                                   io.meta(f"{which} per-region convergence time / the densest region's, median over kappa and runs"))
-    if "closed_form_eigenvalue" in eigs[0]:
+    if NTK.has(eigs[0], "closed_form_eigenvalue"):
         eigen_fit = study_claims.eigen_slope_fit(eigs[0], acfg.eigen_fit_range)
         conv.attrs.update(eigen_slope=eigen_fit.slope, eigen_intercept=eigen_fit.intercept, eigen_fit_range=list(acfg.eigen_fit_range))
     ANALYSIS.check(conv)
@@ -462,7 +462,8 @@ def points_dataset(*, x, theta, pdf, region, regions: dict, region_coord, attrs:
     if theta is not None:
         data["theta"] = ("sample", np.asarray(theta), io.meta("angle on the circle", "rad"))
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    return io.finalize(ds, f"Training points on {'the circle' if theta is not None else attrs.get('sphere', 'a sphere')}", config, "sample")
+    return io.finalize(POINTS.check(ds), f"Training points on {'the circle' if theta is not None else attrs.get('sphere', 'a sphere')}",
+                       config, "sample")
 
 
 def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: Model, config: dict, dominant=None, operator=None) -> xr.Dataset:
@@ -475,7 +476,7 @@ def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: Model, config: dict,
     coords = {"mode": ("mode", np.arange(len(evals)), io.meta("eigenpair index, decreasing eigenvalue")),
               "sample": ("sample", np.arange(n), io.meta("training point index")),
               "component": points.component}
-    if "theta" in points:
+    if POINTS.has(points, "theta"):
         coords["theta"] = ("sample", points.theta.values, io.meta("angle on the circle", "rad"))
     if dominant is not None:
         data["dominant_frequency"] = ("mode", dominant[0], io.meta("frequency with the largest amplitude in the eigenvector", "cycles per 2 pi"))
@@ -488,7 +489,7 @@ def ntk_dataset(*, evals, evecs, points: xr.Dataset, model: Model, config: dict,
         data["closed_form_eigenvalue"] = ("frequency", closed, io.meta("closed-form eigenvalue from the cosine coefficients (docs/methods.md §3)"))
         attrs.update(grid_size=grid, kernel="H = (cos t + beta)(pi - t)/(2 pi): the trained net's GD Gram kernel (= 2x P1's with bias)")
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    return io.finalize(ds, f"NTK of the {model.kind} model on the samples: eigendecomposition", config, "ntk")
+    return io.finalize(NTK.check(ds), f"NTK of the {model.kind} model on the samples: eigendecomposition", config, "ntk")
 
 
 def train_dataset(*, result, kappa: int, seeds, y, lr: float, points: xr.Dataset, config: dict, criterion, device: str,
@@ -519,7 +520,7 @@ def train_dataset(*, result, kappa: int, seeds, y, lr: float, points: xr.Dataset
         },
         attrs={"criterion": criterion.description, "domain": points.attrs["domain"]},
     )
-    if "theta" in points:
+    if POINTS.has(points, "theta"):
         ds = ds.assign_coords(theta=("sample", points.theta.values, points.theta.attrs))
     if amplitudes is not None:
         ds["residual"] = (("seed", "sample", "step"), result.residual, io.meta("residual f(x_i) - y_i"))
@@ -551,7 +552,7 @@ def predict_dataset(*, train: xr.Dataset, residual, amplitudes, conv_step, lr: f
     if region_conv is not None:
         ds["region_converged_step"] = (("seed", "region_index"), region_conv,
                                        io.meta("predicted first step the region meets the per-region criterion (-1: never)"))
-    return io.finalize(ds, f"Linearised-GD prediction for kappa = {int(train.kappa)}", config, "predict")
+    return io.finalize(PREDICT.check(ds), f"Linearised-GD prediction for kappa = {int(train.kappa)}", config, "predict")
 
 
 def region_law_dataset(*, steps, seeds, factors, kappas, density, config: dict) -> xr.Dataset:
@@ -568,4 +569,5 @@ def region_law_dataset(*, steps, seeds, factors, kappas, density, config: dict) 
             "region_index": io.region_coordinate(density),
         },
     )
-    return io.finalize(ds, "Per-region convergence predicted from the NTK over point samples and thresholds", config, "region_law")
+    return io.finalize(REGION_LAW.check(ds), "Per-region convergence predicted from the NTK over point samples and thresholds", config,
+                       "region_law")

@@ -16,6 +16,12 @@ class Coordinate(Study):
     title = "coordinate MLPs by encoding (P2)"
     figure_names = FIGURES
 
+    @classmethod
+    def layouts(cls):
+        from .layouts import LEARNING, RUNS
+
+        return {"train/*.nc": RUNS, "analysis/learning.nc": LEARNING}
+
     def check(self, name, entry):
         from .checks import check_entry
 

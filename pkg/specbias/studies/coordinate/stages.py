@@ -26,7 +26,7 @@ from ...common import pick_device
 from ...registry import ENCODINGS
 from ...train import Progress, log_spaced_steps
 from . import claims as study_claims
-from .layouts import LEARNING
+from .layouts import LEARNING, RUNS
 from .settings import Entry, Metrics, Train
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg: dict) -> tuple[xr.Dataset, l
         if not alive[e].all():
             log.warning("encoding %s: seeds %s diverged; left out", e, ds.seed.values[~alive[e]].tolist())
     conv = learning_dataset(runs=runs, learned=learned, medians=medians, fits=fits, config=cfg)
-    if all("kernel_response" in ds for ds in runs):
+    if all(RUNS.has(ds, "kernel_response") for ds in runs):
         conv["kernel_response_slope"] = (("encoding", "seed"), np.stack([response_slope(ds) for ds in runs]), io.meta(
             "log-log slope of the empirical NTK's response against frequency (q from 1 to the target's top frequency) at initialisation"))
     return conv, study_claims.coordinate_rows(runs, conv, fits, alive, name, cfg)
@@ -309,7 +309,7 @@ def runs_dataset(*, group: list[str], seeds, target, spectrum, epochs, loss, sta
                **({"kernel_prediction": prediction} if kernel is not None else {})},
     )
     kind = "an image" if image else "a 1-D signal"
-    return io.finalize(ds, f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")
+    return io.finalize(RUNS.check(ds), f"Coordinate MLPs on {kind}, encodings {', '.join(group)}", config, "coordinate_train")
 
 
 def read_runs(paths, order=None) -> list[xr.Dataset]:

@@ -13,6 +13,12 @@ class Depth(Study):
     figure_names = ("depth_spectrum",)
     former_sections = {"depth_spectra": "now called"}
 
+    @classmethod
+    def layouts(cls):
+        from .layouts import SPECTRUM
+
+        return {"spectrum.nc": SPECTRUM}
+
     def check(self, name, entry):
         from ...config import ConfigError, check_range
 

@@ -16,6 +16,7 @@ import xarray as xr
 
 from ... import claims, deep, io
 from . import claims as study_claims
+from .layouts import SPECTRUM
 from .settings import Entry
 
 log = logging.getLogger(__name__)
@@ -63,4 +64,4 @@ def depth_spectrum_dataset(*, lam, config: dict) -> xr.Dataset:
         },
         attrs={"sphere": f"S^{dim - 1} in R^{dim}", "method": "Funk-Hecke integral, Gauss-Legendre quadrature in the angle"},
     )
-    return io.finalize(ds, f"Deep ReLU NTK eigenvalues vs depth on S^{dim - 1}", config, "depth_spectrum")
+    return io.finalize(SPECTRUM.check(ds), f"Deep ReLU NTK eigenvalues vs depth on S^{dim - 1}", config, "depth_spectrum")

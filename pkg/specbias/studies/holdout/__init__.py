@@ -12,6 +12,12 @@ class Holdout(Study):
     title = "held-out pixels by encoding (P2)"
     figure_names = ("psnr_curves", "reconstructions", "kernel")
 
+    @classmethod
+    def layouts(cls):
+        from .layouts import PSNR, RUNS
+
+        return {"train/*.nc": RUNS, "analysis/psnr.nc": PSNR}
+
     def check(self, name, entry):
         from .checks import check_entry
 

@@ -35,7 +35,7 @@ from ...common import pick_device
 from ...registry import ENCODINGS
 from ...train import Progress, log_spaced_steps
 from . import claims as study_claims
-from .layouts import PSNR
+from .layouts import PSNR, RUNS
 from .settings import Entry, Variant
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def analyse(runs: xr.Dataset, name: str, cfg: dict) -> tuple[xr.Dataset, list[Cl
     table = table_dataset(variants=variants, test_mean=test.mean("seed").values, test_sd=test.std("seed").values,
                           train_mean=train.mean("seed").values, published=published,
                           config={"analysis": acfg, "study": name, "image": cfg.image, "steps": cfg.train.steps})
-    if "kernel_response" in runs:
+    if RUNS.has(runs, "kernel_response"):
         table["kernel_response_slope"] = ("variant", np.nanmedian(response_slopes(runs), axis=1), io.meta(
             "log-log slope of the empirical kernel's response against frequency at initialisation, frequencies 1 to the "
             "probe sub-grid's Nyquist, median over seeds"))
@@ -209,7 +209,8 @@ def runs_dataset(*, variants, seeds, steps, train_psnr, test_psnr, image, target
         attrs={"size": size, **({"kernel_prediction": "none: Adam's steps are not kernel gradient steps; the kernel quantities "
                                                       "are recorded only"} if kernel is not None else {})},
     )
-    return io.finalize(ds, "Coordinate MLPs trained on a quarter of an image's pixels: train and held-out PSNR", config, "holdout_train")
+    return io.finalize(RUNS.check(ds), "Coordinate MLPs trained on a quarter of an image's pixels: train and held-out PSNR", config,
+                       "holdout_train")
 
 
 def table_dataset(*, variants, test_mean, test_sd, train_mean, published, config: dict) -> xr.Dataset:

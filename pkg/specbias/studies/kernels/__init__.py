@@ -12,6 +12,12 @@ class Kernels(Study):
     title = "NTK spectra by activation"
     figure_names = ("spectra",)
 
+    @classmethod
+    def layouts(cls):
+        from .layouts import SPECTRUM
+
+        return {"spectrum.nc": SPECTRUM}
+
     def check(self, name, entry):
         from ...config import ConfigError, check_activation, check_range
 

@@ -22,6 +22,7 @@ import xarray as xr
 from ... import claims, deep, duals, io
 from ...registry import ACTIVATIONS
 from . import claims as study_claims
+from .layouts import SPECTRUM
 from .settings import Entry
 
 log = logging.getLogger(__name__)
@@ -95,4 +96,4 @@ def spectrum_dataset(*, names: list[str], lam: np.ndarray, laws: list[dict], con
         attrs={"sphere": f"S^{dim - 1} in R^{dim}", "model": config.model.kind,
                "method": "Funk-Hecke integral of the kernel from the dual activations (docs/methods.md §11)"},
     )
-    return io.finalize(ds, f"NTK spectra of several activations on S^{dim - 1}", config, "kernels_spectrum")
+    return io.finalize(SPECTRUM.check(ds), f"NTK spectra of several activations on S^{dim - 1}", config, "kernels_spectrum")

@@ -14,6 +14,12 @@ class Lazy(Study):
     figure_names = ("kernel_change",)
 
     @classmethod
+    def layouts(cls):
+        from .layouts import RUNS, TABLE
+
+        return {"train/width_*.nc": RUNS, "analysis/lazy.nc": TABLE}
+
+    @classmethod
     def prepare(cls, name, entry):
         """The base model takes its width from ``widths`` (the largest), so the base need not name
         one: it is replaced by each width in turn."""

@@ -30,6 +30,8 @@ from ...claims import ClaimRow
 from ...common import STATUS
 from ..convergence import stages as convergence
 from .claims import claim_c22
+from ..convergence.layouts import PREDICT, TRAIN
+from .layouts import RUNS, TABLE
 from .settings import Entry
 
 log = logging.getLogger(__name__)
@@ -66,12 +68,12 @@ def train_width(params: dict, device: str = "auto", compile: str = "auto", step:
     points = convergence.sample(params["sample"])
     eig = convergence.ntk_eigen(points, params["ntk"], device)
     runs = convergence.train_kappa(points, params["kappa"], params["train"], device, compile, step, eig=eig)
-    if "kernel_prediction_error" not in runs:
+    if not TRAIN.has(runs, "kernel_prediction_error"):
         raise ValueError("the kernel records did not cover every training input; the lazy study needs them to predict")
     pred = convergence.predict(runs, eig)
-    if "residual_spectrum" in pred:  # the analytic kernel's predicted spectra, for the figure
+    if PREDICT.has(pred, "residual_spectrum"):  # the analytic kernel's predicted spectra, for the figure
         runs["analytic_predicted_spectrum"] = pred.residual_spectrum
-    return runs.assign_attrs(width=int(params["width"]))
+    return RUNS.check(runs.assign_attrs(width=int(params["width"])))
 
 
 def read_runs(paths) -> list[xr.Dataset]:

@@ -13,6 +13,12 @@ class Realdata(Study):
     title = "spectral bias on real data, any model"
     figure_names = ("band_energy", "hamming", "confusion", "filtering")
 
+    @classmethod
+    def layouts(cls):
+        from .layouts import DATA, KERNELS, TABLE, TRAIN
+
+        return {"data.nc": DATA, "kernels.nc": KERNELS, "train.nc": TRAIN, "analysis/realdata.nc": TABLE}
+
     def check(self, name, entry):
         from .checks import check_entry
 

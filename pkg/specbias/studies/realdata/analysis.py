@@ -9,6 +9,7 @@ import xarray as xr
 
 from ... import io, probes
 from .stages import TITLE, pair_median, tensors
+from .layouts import KERNELS as LAYOUT_KERNELS, TABLE, TRAIN
 from .settings import Entry
 
 KERNELS = ("gaussian", "analytic", "empirical")
@@ -33,7 +34,7 @@ def prediction(output: np.ndarray, loss: str) -> np.ndarray:
 
 
 def kernels_of(kern: xr.Dataset) -> list[str]:
-    return [k for k in KERNELS if f"{k}_eigenvalue" in kern]
+    return [k for k in KERNELS if LAYOUT_KERNELS.has(kern, f"{k}_eigenvalue")]
 
 
 def band_energies(entry, kern: xr.Dataset, residual: np.ndarray) -> xr.Dataset:
@@ -68,7 +69,7 @@ def linearised(entry, kern: xr.Dataset, train: xr.Dataset, r0: np.ndarray, n_tra
     """Linearised GD's residual at the record epochs from each seed's empirical NTK, or None where it
     does not apply (not MSE with SGD, or the kernel points are not the whole training set)."""
     tc = _typed(entry).train
-    if not ("empirical_eigenvalue" in kern and tc.loss == "mse" and tc.optimizer == "sgd"
+    if not (LAYOUT_KERNELS.has(kern, "empirical_eigenvalue") and tc.loss == "mse" and tc.optimizer == "sgd"
             and kern.sizes["point"] == n_train and kern.sizes["mode"] == n_train):
         return None
     steps = train.epoch.values * int(np.ceil(n_train / tc.batch))
@@ -106,7 +107,7 @@ def pair_summary(train: xr.Dataset) -> xr.Dataset:
     """Mean and spread over anchors and neighbours of every pair metric, per epoch and seed."""
     out = xr.Dataset()
     for key in ("hamming_near", "hamming_far", "confusion_near", "confusion_far"):
-        if key in train:
+        if TRAIN.has(train, key):
             v = train[key]
             out[f"{key}_mean"] = v.mean(("anchor", "neighbour")).assign_attrs(io.meta(f"mean {v.attrs['long_name']}"))
             out[f"{key}_std"] = v.std(("anchor", "neighbour")).assign_attrs(io.meta(f"spread of the {v.attrs['long_name']}"))
@@ -143,4 +144,4 @@ def analyse(entry, name: str, ds: xr.Dataset, kern: xr.Dataset, train: xr.Datase
     table["diverged_epoch"] = train.diverged_epoch
     table = table.assign_coords(epoch=train.epoch, seed=train.seed)
     rows = claims.rows(table, name, entry, train)
-    return io.finalize(table, f"{TITLE}: analysis", entry), rows
+    return io.finalize(TABLE.check(table), f"{TITLE}: analysis", entry), rows

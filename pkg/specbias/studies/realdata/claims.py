@@ -7,6 +7,7 @@ import numpy as np
 import xarray as xr
 
 from ...claims import Claim, ClaimRow, verdict
+from .layouts import TABLE, TRAIN
 
 CLAIMS = {c.id: c for c in [
     Claim("C24", "real data: the residual on a kernel's large-eigenvalue eigenvectors is learned first "
@@ -86,7 +87,7 @@ def hamming(table: xr.Dataset, name: str, ok: np.ndarray) -> ClaimRow:
 def confusion(table: xr.Dataset, train: xr.Dataset, name: str, ok: np.ndarray) -> ClaimRow:
     near = np.median(train.confusion_near.values[-1][ok])
     far = np.median(train.confusion_far.values[-1][ok])
-    kind = "nearest of another class" if "near_other_index" in train else "nearest"
+    kind = "nearest of another class" if TRAIN.has(train, "near_other_index") else "nearest"
     return _row(name, "C27", f"median cosine near {near:.3f}, far {far:.3f}", "near < far", bool(near < far),
                 f"near: the {kind}; at epoch {int(train.epoch.values[-1])}")
 
@@ -111,11 +112,11 @@ def rows(table: xr.Dataset, name: str, entry, train: xr.Dataset | None = None) -
                 for cid in ("C24", "C25")]
     out = band_order(table, name, ok, tol.band_order)
     out.append(filtering(table, name, ok, entry.filtering.threshold))
-    if "hamming_near_mean" in table:
+    if TABLE.has(table, "hamming_near_mean"):
         out.append(hamming(table, name, ok))
-    if train is not None and "confusion_near" in train:
+    if train is not None and TRAIN.has(train, "confusion_near"):
         out.append(confusion(table, train, name, ok))
-    if "linearised_band_energy" in table:
+    if TABLE.has(table, "linearised_band_energy"):
         out.append(linearised(table, name, ok, tol.linearised))
     if not ok.all():
         for row in out:

@@ -20,6 +20,7 @@ import xarray as xr
 from ... import datasets, io, probes, realnets
 from ...common import pick_device
 from ...ntk import eigendecompose
+from .layouts import DATA, KERNELS, TRAIN
 from .settings import Entry
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def data(entry) -> xr.Dataset:
     ds = datasets.load(entry.data.to_dict())
     log.info(f"{entry.data.source}: {ds.sizes['sample']} images {tuple(ds.image.shape[1:])}, "
              f"classes {ds.class_label.values.tolist()}")
-    return io.finalize(ds, f"{TITLE}: images", entry)
+    return io.finalize(DATA.check(ds), f"{TITLE}: images", entry)
 
 
 def tensors(ds: xr.Dataset, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,7 +91,7 @@ def kernels(entry, ds: xr.Dataset, device: str = "auto") -> xr.Dataset:
     if kc.empirical:
         _empirical(entry, ds, xk, count, dev, out)
     out.attrs["gaussian_sigma"] = sigma
-    return io.finalize(out, f"{TITLE}: kernels and eigenpairs", entry)
+    return io.finalize(KERNELS.check(out), f"{TITLE}: kernels and eigenpairs", entry)
 
 
 def _empirical(entry, ds, xk, count, dev, out) -> None:
@@ -161,7 +162,7 @@ def train(entry, ds: xr.Dataset, kern: xr.Dataset, device: str = "auto") -> xr.D
     log.info(f"{ens.runs} nets ({sum(v[0].numel() for v in ens.params.values())} parameters each, "
              f"{'vectorised' if ens.vectorised else 'one by one'}), {tc.epochs} epochs, records at {epochs.tolist()}")
     result = realnets.train(ens, x, target, tc.to_dict(), epochs, rec)
-    return io.finalize(_train_dataset(entry, ds, kern, rec, result, epochs), f"{TITLE}: training records", entry)
+    return io.finalize(TRAIN.check(_train_dataset(entry, ds, kern, rec, result, epochs)), f"{TITLE}: training records", entry)
 
 
 def _train_dataset(entry, ds, kern, rec, result, epochs) -> xr.Dataset:

@@ -12,6 +12,12 @@ class Spectral(Study):
     title = "NTK eigenfunctions under a density (P1)"
     figure_names = ("eigenfunctions", "local_frequency", "projection", "eigenvalue_law")
 
+    @classmethod
+    def layouts(cls):
+        from .layouts import SPECTRUM
+
+        return {"spectral.nc": SPECTRUM}
+
     def check(self, name, entry):
         from .checks import check_entry
 

@@ -17,6 +17,7 @@ import xarray as xr
 from ... import claims, io, ntk, sampling
 from ... import eigenfunctions as ef
 from . import claims as study_claims
+from .layouts import SPECTRUM
 from .settings import Entry
 
 log = logging.getLogger(__name__)
@@ -104,4 +105,4 @@ def spectral_dataset(*, theta, w, density, lam, nys_lam, f, q, local, pred, amps
         },
         attrs={"density": density.describe(), "kernel": "P1's two-layer NTK normalisation (docs/methods.md §3)"},
     )
-    return io.finalize(ds, "NTK eigenfunctions under a non-uniform density on the circle", config, "spectral")
+    return io.finalize(SPECTRUM.check(ds), "NTK eigenfunctions under a non-uniform density on the circle", config, "spectral")
