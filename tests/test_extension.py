@@ -117,6 +117,8 @@ class Ramp(Density):
     """p(θ) = (1 + a θ/π)/(2π), |a| < 1, sampled by inverting its CDF."""
 
     slope: float = 0.5
+    parameters = {"slope": {"description": "test_ramp: a in (1 + a theta/pi)/(2 pi)", "type": "number",
+                            "exclusiveMinimum": -1, "exclusiveMaximum": 1}}
 
     @classmethod
     def from_config(cls, cfg):
@@ -147,6 +149,20 @@ def test_a_new_circle_density_samples_what_its_pdf_says():
     mids = (edges[1:] + edges[:-1]) / 2
     np.testing.assert_allclose(hist, dens.pdf(mids), rtol=0.05)  # ~1% noise per bin
     assert dens.regions == 1 and (dens.region_of(theta) == 0).all()
+
+
+def test_a_new_density_and_its_keys_are_configured_through_its_class_alone():
+    """The class declares its key; every study taking circle densities accepts it, checked by its schema."""
+    from specbias import schema
+    from specbias.config import ConfigError, validate
+
+    sch = schema.assemble()
+    conv = {"data": {"n": 16, "density": {"kind": "test_ramp", "slope": 0.8}}, "model": {"width": 8},
+            "target": {"kappas": [1]}, "train": {"lr": 0.1, "max_steps": 100}}
+    cfg = validate({"convergence": {"c": conv}, "spectral": {"r": {"density": {"kind": "test_ramp", "slope": 0.8}}}}, sch)
+    assert cfg["convergence"]["c"]["data"]["density"] == {"kind": "test_ramp", "slope": 0.8}
+    with pytest.raises(ConfigError, match=r"spectral\.r\.density\.slope: 3 is greater than or equal to the maximum of 1"):
+        validate({"spectral": {"r": {"density": {"kind": "test_ramp", "slope": 3}}}}, sch)
 
 
 # -- an encoding and a circle target ----------------------------------------------------------------

@@ -18,9 +18,16 @@ import importlib
 
 class Configured:
     """Base of every registered class: built from its config entry (``cfg``, the dict holding
-    ``kind`` and the kind's own keys), which it keeps as ``self.cfg``."""
+    ``kind`` and the kind's own keys), which it keeps as ``self.cfg``.
+
+    A kind whose config entry takes keys of its own declares them in ``parameters`` (key -> JSON
+    Schema) and the ones it needs in ``required_parameters``: a schema node ``{$kinds: <registry>}``
+    becomes the object of ``kind`` plus every registered kind's keys (:mod:`specbias.schema`), so a
+    new kind is accepted by every study that takes its registry without editing a schema."""
 
     kind = ""
+    parameters: dict[str, dict] = {}
+    required_parameters: tuple[str, ...] = ()
 
     def __init__(self, cfg: dict):
         self.cfg = cfg

@@ -94,6 +94,14 @@ class Uniform(Density):
 class Piecewise(Density):
     """Arcs of relative ``lengths`` from θ = −π with relative densities ``weights``, normalised."""
 
+    parameters = {
+        "lengths": {"description": "piecewise - relative arc lengths, counter-clockwise from -pi", "type": "array", "minItems": 1,
+                    "items": {"type": "number", "exclusiveMinimum": 0}},
+        "weights": {"description": "piecewise - relative densities of the arcs (>= 0, not all 0)", "type": "array", "minItems": 1,
+                    "items": {"type": "number", "minimum": 0}},
+    }
+    required_parameters = ("lengths", "weights")
+
     @classmethod
     def from_config(cls, cfg: dict) -> "Piecewise":
         lengths = np.asarray(cfg.get("lengths", []), dtype=np.float64)
@@ -125,6 +133,14 @@ class Cosine(Density):
     modulation: float = 0.0  # a
     harmonic: int = 1  # k
     phase: float = 0.0  # φ
+
+    parameters = {
+        "modulation": {"description": "cosine - a in (1 + a cos(k theta + phi))/(2 pi)", "type": "number",
+                       "exclusiveMinimum": -1, "exclusiveMaximum": 1},
+        "harmonic": {"description": "cosine - k", "type": "integer", "minimum": 1},
+        "phase": {"description": "cosine - phi in radians (default 0)", "type": "number"},
+    }
+    required_parameters = ("modulation", "harmonic")
 
     @classmethod
     def from_config(cls, cfg: dict) -> "Cosine":

@@ -33,9 +33,45 @@ def _registries() -> dict:
             "model": registry.MODELS.names(), "image": tuple(signals.BUNDLED_IMAGES)}
 
 
+def _registry_tables() -> dict:
+    from . import registry
+
+    return {"activation": registry.ACTIVATIONS, "encoding": registry.ENCODINGS, "circle_density": registry.CIRCLE_DENSITIES,
+            "sphere_density": registry.SPHERE_DENSITIES, "circle_target": registry.CIRCLE_TARGETS,
+            "sphere_target": registry.SPHERE_TARGETS, "model": registry.MODELS}
+
+
+def _kind_object(node: dict) -> None:
+    """Expand ``{$kinds: <registry or list>}`` in place: the object of a ``kind`` from those registries
+    with every registered kind's own keys (``parameters``) and, per kind, the ones it requires
+    (``required_parameters``); ``properties`` given beside ``$kinds`` amend the generated ones."""
+    names = node.pop("$kinds")
+    names = [names] if isinstance(names, str) else names
+    tables = _registry_tables()
+    props: dict = {"kind": {"$registry": names}}
+    required: list = []
+    for name in names:
+        for kind in tables[name].names():
+            cls = tables[name][kind]
+            for key, sub in getattr(cls, "parameters", {}).items():
+                if key in props and props[key] != sub:
+                    raise ValueError(f"schema: the key {key!r} of {name} kind {kind!r} differs from another kind's")
+                props[key] = copy.deepcopy(sub)
+            if getattr(cls, "required_parameters", ()) and not any(c["if"]["properties"]["kind"]["const"] == kind for c in required):
+                required.append({"if": {"properties": {"kind": {"const": kind}}}, "then": {"required": list(cls.required_parameters)}})
+    for key, sub in node.pop("properties", {}).items():
+        props[key] = {**props.get(key, {}), **sub}
+    node.update(type="object", additionalProperties=False, required=["kind"], properties=props)
+    if required:
+        node["allOf"] = required
+
+
 def _fill(node, kinds: dict):
-    """Replace every ``$registry`` key by the ``enum`` of the kinds it names (in place)."""
+    """Replace every ``$kinds`` node by its kind object and every ``$registry`` key by the ``enum`` of
+    the kinds it names (in place)."""
     if isinstance(node, dict):
+        if "$kinds" in node:
+            _kind_object(node)
         if "$registry" in node:
             names = node.pop("$registry")
             names = [names] if isinstance(names, str) else names

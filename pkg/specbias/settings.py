@@ -12,8 +12,8 @@ How a value is typed:
 
 * an object with ``properties`` is a class of its own (named after its key);
 * a map of names (``patternProperties``) is ``dict[str, <class>]``;
-* a registry spec (an object with a ``kind`` chosen from a registry: a density, an encoding, an
-  activation) stays a ``dict``: the registry's class is its typed form (``REGISTRY.build(spec)``);
+* a registry spec (an object with a ``kind`` chosen from a registry, or a ``$kinds`` node: a
+  density, an encoding, an activation) stays a ``dict``: the registry's class is its typed form (``REGISTRY.build(spec)``);
 * a key without a default that may be left out is ``<type> | None = None`` (and is left out again
   by :meth:`Settings.to_dict`).
 
@@ -208,6 +208,8 @@ class _Generator:
             alias = f"{_camel(section)}Entry"
             self.imports.add(f"from specbias.studies.{section}.settings import Entry as {alias}")
             return alias, alias, None
+        if "$kinds" in node:  # a registry spec whose keys the kinds' classes declare
+            return "dict", None, None
         for alt in ("anyOf", "oneOf"):
             if alt in node:
                 types = []

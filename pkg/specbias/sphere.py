@@ -47,6 +47,9 @@ class UniformSphere(SphereDensity):
 class Hemispheres(SphereDensity):
     """Density ``ratio`` times higher on x_d ≥ 0 (region 1) than on x_d < 0 (region 0)."""
 
+    parameters = {"ratio": {"description": "hemispheres: dense/sparse density ratio", "type": "number", "exclusiveMinimum": 0}}
+    required_parameters = ("ratio",)
+
     def draw(self, n, dim, rng):
         r = float(self.cfg["ratio"])
         if not (np.isfinite(r) and r > 0):
