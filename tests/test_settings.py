@@ -114,3 +114,38 @@ def test_a_plugin_study_without_a_settings_file_gets_generated_classes(monkeypat
     finally:
         studies._REGISTRY.pop("ring_decay", None)
         sys.modules.pop("ring_decay", None)
+
+
+def test_checking_a_config_and_planning_its_jobs_imports_no_torch():
+    """Every Snakemake process validates the config and plans jobs; neither needs torch or xarray
+    (a job that computes imports them itself), so a dry run or a cluster job's Snakemake starts fast."""
+    import subprocess
+
+    code = f"""
+import sys, yaml
+from specbias import config, preflight, schema, studies
+cfg = config.validate(yaml.safe_load({yaml.safe_dump(TINY)!r}), schema.assemble())
+preflight.check(cfg)
+targets = [t for study in studies.bind(cfg).values() for t in study.targets()]
+conv = studies.bind(cfg)["convergence"]
+for name, entry in conv.entries.items():
+    conv._plan().train_params(entry), conv._plan().ntk_params(entry), conv._plan().arc_step_applies(entry)
+for section in ("coordinate", "holdout", "lazy"):
+    study = studies.bind(cfg)[section]
+    for name in study.entries:
+        study.figures(name, study.entries[name])
+print(len(targets), sorted(m for m in ("torch", "xarray", "pandas") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 30 and out[1:] == ["[]"], out
+
+
+def test_declared_builtin_names_are_what_the_modules_register():
+    """A registry that lists its built-in kinds without importing their modules lists exactly those."""
+    from specbias import registry
+
+    declared = [t for t in vars(registry).values() if isinstance(t, registry.Registry) and t._declared is not None]
+    assert registry.MODELS in declared
+    for table in declared:
+        table._load()
+        assert [n for n, cls in table._table.items() if cls.__module__ in table._builtins] == list(table._declared)

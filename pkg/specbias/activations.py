@@ -13,17 +13,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-from scipy import special
 
+from .lazy_import import lazy
 from .registry import ACTIVATIONS, Configured
+
+torch = lazy("torch", globals())  # the config checks read the classes; only the nets need torch
+special = lazy("scipy.special", globals())
 
 
 def _ns(x):
     """The array namespace of ``x``: the closed forms below run on numpy arrays and on torch
     tensors alike (the Gram builder of :mod:`specbias.duals` passes tensors, s11 and s22 as
     floats)."""
-    return torch if isinstance(x, torch.Tensor) else np
+    return torch if type(x).__module__.startswith("torch") else np  # no torch import to tell a numpy array
 
 
 def _relu_j(s11, s12, s22):

@@ -284,7 +284,7 @@ def check_encoding(ecfg: dict, samples_per_axis: int, at: str, grid_note: str = 
 
 
 def multiplicities(dim: int, top: int):
-    from .deep import multiplicity  # here: deep imports torch, which a Snakemake process checking its config does not need
+    from .sphere import multiplicity
 
     return multiplicity(dim, np.arange(top + 1))
 

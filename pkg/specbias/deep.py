@@ -24,6 +24,7 @@ import torch
 from scipy import special
 
 from . import accel
+from .sphere import multiplicity  # noqa: F401 -- N(d, k), used by the kernels and depth studies as deep.multiplicity
 
 
 def relu_ntk(cos_angle, depth: int) -> np.ndarray:
@@ -257,14 +258,6 @@ def funk_hecke_eigenvalues(kernel_of_cos, dim: int, max_degree: int, nodes: int 
         p_prev, p = p, 2 * (k + a) / (k + 2 * a) * t * p - k / (k + 2 * a) * p_prev
         out[k + 1] = ratio * np.sum(weight * p)
     return out[ks]
-
-
-def multiplicity(dim: int, k) -> np.ndarray:
-    """Dimension N(d, k) of the degree-k spherical harmonics on S^{d−1}."""
-    k = np.asarray(k)
-    if dim == 2:
-        return np.where(k == 0, 1, 2)
-    return np.round(special.comb(k + dim - 1, dim - 1) - special.comb(k + dim - 3, dim - 1)).astype(np.int64)
 
 
 def nonzero_degrees(lam: np.ndarray, rel: float = 1e-10) -> np.ndarray:

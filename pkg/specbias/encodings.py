@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
+from .lazy_import import lazy
 from .registry import ENCODINGS, Configured
+
+torch = lazy("torch", globals())  # the config checks ask an encoding its width; only encoding needs torch
 
 
 
@@ -39,12 +41,12 @@ def octave(x: torch.Tensor, octaves: int) -> torch.Tensor:
     return torch.cat([torch.sin(arg), torch.cos(arg)], dim=2).reshape(x.shape[0], -1)
 
 
-def gaussian_matrix(dim: int, features: int, sigma: float, seed: int, dtype=torch.float32) -> torch.Tensor:
+def gaussian_matrix(dim: int, features: int, sigma: float, seed: int, dtype=None) -> torch.Tensor:
     """B ~ N(0, σ²) of shape (features, dim), from its own seeded generator."""
     if features < 1 or not sigma > 0:
         raise ValueError(f"Fourier features need features >= 1 and sigma > 0, got {features}, {sigma}")
     gen = torch.Generator().manual_seed(int(seed))
-    return (torch.randn(features, dim, generator=gen, dtype=torch.float64) * sigma).to(dtype)
+    return (torch.randn(features, dim, generator=gen, dtype=torch.float64) * sigma).to(torch.float32 if dtype is None else dtype)
 
 
 def fourier(x: torch.Tensor, B: torch.Tensor) -> torch.Tensor:

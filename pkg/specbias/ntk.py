@@ -25,9 +25,12 @@ Conventions (keep them in mind when comparing with papers):
 from __future__ import annotations
 
 import numpy as np
-import torch
-from scipy import linalg
-from scipy.sparse.linalg import eigsh
+
+from .lazy_import import lazy
+
+torch = lazy("torch", globals())  # the pre-flight's kernel bound is numpy; only a GPU solve needs torch
+linalg = lazy("scipy.linalg", globals())
+sparse_linalg = lazy("scipy.sparse.linalg", globals(), "sparse_linalg")
 
 #: H(θ) of the trained network divided by P1's printed kernel (docs/methods.md §3).
 NETWORK_OVER_P1 = {True: 2.0, False: 1.0}
@@ -138,7 +141,7 @@ def eigendecompose(gram: np.ndarray, count: int | None = None, overwrite: bool =
             evals, evecs = evals[:count], evecs[:, :count]
         return np.ascontiguousarray(evals), np.ascontiguousarray(evecs)
     v0 = np.random.default_rng(seed).standard_normal(n)
-    evals, evecs = eigsh(gram, k=count, which="LA", v0=v0)
+    evals, evecs = sparse_linalg.eigsh(gram, k=count, which="LA", v0=v0)
     order = np.argsort(evals)[::-1]
     return evals[order], np.ascontiguousarray(evecs[:, order])
 

@@ -15,9 +15,10 @@ Gegenbauer polynomial normalised to P_k(1) = 1: cos(kθ) on S¹, the Legendre po
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import sph_harm_y
-
+from .lazy_import import lazy
 from .registry import Configured, MODELS, SPHERE_DENSITIES, SPHERE_TARGETS
+
+special = lazy("scipy.special", globals())  # the config checks read the classes and multiplicities only
 
 class SphereDensity(Configured):
     """A density on S^{d−1}: one subclass per config ``kind`` (:data:`~specbias.registry.SPHERE_DENSITIES`).
@@ -110,7 +111,7 @@ def real_spherical_harmonic(x: np.ndarray, k: int, m: int) -> np.ndarray:
         raise ValueError(f"order m={m} must satisfy |m| <= degree {k}")
     polar = np.arccos(np.clip(x[:, 2], -1.0, 1.0))
     azimuth = np.arctan2(x[:, 1], x[:, 0])
-    y = sph_harm_y(k, abs(m), polar, azimuth)
+    y = special.sph_harm_y(k, abs(m), polar, azimuth)
     if m == 0:
         return y.real
     sign = (-1.0) ** abs(m)
@@ -167,3 +168,11 @@ def gram(x: np.ndarray, model: dict, device=None) -> np.ndarray:
 def zonal_eigenvalues(model: dict, dim: int, max_degree: int) -> np.ndarray:
     """Operator eigenvalue per degree under the uniform measure (Funk–Hecke), for reference."""
     return MODELS.build(model).zonal_eigenvalues(dim, max_degree)
+
+
+def multiplicity(dim: int, k) -> np.ndarray:
+    """Dimension N(d, k) of the degree-k spherical harmonics on S^{d−1}."""
+    k = np.asarray(k)
+    if dim == 2:
+        return np.where(k == 0, 1, 2)
+    return np.round(special.comb(k + dim - 1, dim - 1) - special.comb(k + dim - 3, dim - 1)).astype(np.int64)

@@ -61,16 +61,16 @@ class Convergence(Study):
     # ---- plan ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _stages():
-        from . import stages
+    def _plan():
+        from . import plan  # no torch: planning runs in every Snakemake process
 
-        return stages
+        return plan
 
     def kappas(self, name: str) -> list[int]:
         return sorted(self.entries[name]["target"]["kappas"])
 
     def data_seeds(self, name: str) -> list[int]:
-        return self._stages().data_seeds(self.entries[name])
+        return self._plan().data_seeds(self.entries[name])
 
     def _per_sample(self, pattern: str, wildcards, first_only: bool) -> list[str]:
         name = wildcards[self.section]
@@ -90,11 +90,11 @@ class Convergence(Study):
 
     def law_files(self, wildcards) -> list[str]:
         """The NTK-only region-law file of a per-region circle entry (none when law_samples is 0)."""
-        return [self.path("analysis/region_law.nc")] if self._stages().has_law(self.entry(wildcards)) else []
+        return [self.path("analysis/region_law.nc")] if self._plan().has_law(self.entry(wildcards)) else []
 
     def reference_files(self, wildcards) -> list[str]:
         """The analysis file of the entry named by analysis.compare_to (claims C18/C19), if any."""
-        other = self._stages().comparison(self.entry(wildcards))
+        other = self._plan().comparison(self.entry(wildcards))
         return [self.path("analysis/convergence.nc", other)] if other else []
 
     def figure_inputs(self, wildcards) -> dict:
@@ -110,7 +110,7 @@ class Convergence(Study):
         }[wildcards.fig]()
 
     def figures(self, name, entry):
-        s = self._stages()
+        s = self._plan()
         figs = ["steps"]
         if s.records_spectra(entry):
             figs.append("heatmap")
@@ -127,26 +127,26 @@ class Convergence(Study):
     # ---- params -------------------------------------------------------------------------------
 
     def sample_params(self, wildcards):
-        return self._stages().sample_params(self.entry(wildcards), wildcards.dseed)
+        return self._plan().sample_params(self.entry(wildcards), wildcards.dseed)
 
     def ntk_params(self, wildcards):
-        return self._stages().ntk_params(self.entry(wildcards))
+        return self._plan().ntk_params(self.entry(wildcards))
 
     def train_params(self, wildcards):
-        return self._stages().train_params(self.entry(wildcards))
+        return self._plan().train_params(self.entry(wildcards))
 
     def law_params(self, wildcards):
-        return self._stages().law_params(self.entry(wildcards))
+        return self._plan().law_params(self.entry(wildcards))
 
     def analysis_params(self, wildcards):
-        return self._stages().analysis_params(self.entry(wildcards))
+        return self._plan().analysis_params(self.entry(wildcards))
 
     def data_seed_params(self, wildcards):
         return self.data_seeds(wildcards[self.section])
 
     def step(self, wildcards):
         """Only two-layer ReLU nets on S¹ take the arc step; other runs do not depend on ``circle_step``."""
-        return self.config["circle_step"] if self._stages().arc_step_applies(self.entry(wildcards)) else "dense"
+        return self.config["circle_step"] if self._plan().arc_step_applies(self.entry(wildcards)) else "dense"
 
     # ---- figures and summary ------------------------------------------------------------------
 

@@ -57,8 +57,14 @@ class Coordinate(Study):
 
         return stages
 
+    @staticmethod
+    def _plan():
+        from . import plan  # no torch: planning runs in every Snakemake process
+
+        return plan
+
     def groups(self, name: str) -> dict[str, list[str]]:
-        return self._stages().encoding_groups(self.entries[name])
+        return self._plan().encoding_groups(self.entries[name])
 
     def run_files(self, wildcards) -> list[str]:
         name = wildcards[self.section]
@@ -68,7 +74,7 @@ class Coordinate(Study):
         return self.groups(wildcards[self.section])[wildcards.group]
 
     def train_params(self, wildcards) -> dict:
-        return self._stages().train_params(self.entry(wildcards), self.group(wildcards))
+        return self._plan().train_params(self.entry(wildcards), self.group(wildcards))
 
     def figures(self, name, entry):  # the kernel figure where the kernel is recorded
         return [f for f in FIGURES if f != "kernel" or entry["train"]["kernel_records"]["probe"] > 0]

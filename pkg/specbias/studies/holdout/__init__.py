@@ -50,8 +50,14 @@ class Holdout(Study):
 
         return stages
 
+    @staticmethod
+    def _plan():
+        from . import plan  # no torch: planning runs in every Snakemake process
+
+        return plan
+
     def groups(self, name: str) -> dict[str, list[str]]:
-        return self._stages().variant_groups(self.entries[name])
+        return self._plan().variant_groups(self.entries[name])
 
     def run_files(self, wildcards) -> list[str]:
         name = wildcards[self.section]
@@ -61,7 +67,7 @@ class Holdout(Study):
         return self.groups(wildcards[self.section])[wildcards.group]
 
     def train_params(self, wildcards) -> dict:
-        return self._stages().train_params(self.entry(wildcards), self.group(wildcards))
+        return self._plan().train_params(self.entry(wildcards), self.group(wildcards))
 
     def figures(self, name, entry):  # the kernel figure where the jobs record kernels
         return ["psnr_curves", "reconstructions"] + (["kernel"] if entry["train"]["kernel_records"]["probe"] > 0 else [])

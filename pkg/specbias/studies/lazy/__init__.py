@@ -58,9 +58,9 @@ class Lazy(Study):
         return [self.path(f"train/width_{w}.nc", name) for w in self.entries[name]["widths"]]
 
     def train_params(self, wildcards) -> dict:
-        from . import stages
+        from . import plan  # no torch: planning runs in every Snakemake process
 
-        return stages.train_params(self.entry(wildcards), int(wildcards.width))
+        return plan.train_params(self.entry(wildcards), int(wildcards.width))
 
     def step(self, wildcards):
         """The base's circle step (only two-layer ReLU nets on S¹ take the arc step)."""
@@ -77,6 +77,6 @@ class Lazy(Study):
 
 
 def _arc(base: dict) -> bool:
-    from ..convergence import stages
+    from ..convergence import plan
 
-    return stages.arc_step_applies(base)
+    return plan.arc_step_applies(base)

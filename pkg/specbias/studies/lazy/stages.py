@@ -32,33 +32,14 @@ from ..convergence import stages as convergence
 from .claims import claim_c22
 from ..convergence.layouts import PREDICT, TRAIN
 from .layouts import RUNS, TABLE
+from .plan import (  # noqa: F401 -- the plan's functions, read by the stages and by callers as stages.<name>
+    typed, base_at, train_params,
+)
 from .settings import Entry
 
 log = logging.getLogger(__name__)
 
 SECTION = "lazy"
-
-
-def typed(cfg) -> Entry:
-    """An entry as the typed (partial) entry: a key it was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
-
-
-def base_at(cfg, width: int) -> dict:
-    """The base convergence entry at one width, its kernel probe holding every training input (a plain dict:
-    the convergence study's params functions take it)."""
-    base = typed(cfg).base
-    plain = base.to_dict()
-    plain["model"]["width"] = int(width)
-    plain["train"]["kernel_records"]["probe"] = max(base.train.kernel_records.probe, base.data.n)
-    return plain
-
-
-def train_params(cfg, width: int) -> dict:
-    """What one width's job reads."""
-    base = base_at(cfg, width)
-    return {"sample": convergence.sample_params(base, base["data"]["seed"]), "ntk": convergence.ntk_params(base),
-            "train": convergence.train_params(base), "kappa": int(base["target"]["kappas"][0]), "width": int(width)}
 
 
 def train_width(params: dict, device: str = "auto", compile: str = "auto", step: str = "auto") -> xr.Dataset:
