@@ -689,6 +689,26 @@ def bench_startup(table, device, quick, repeats):
     finally:
         server.stop()
         scripts.cleanup()
+    _bench_planning(table, reps, warm)
+
+
+#: what the workflow's config checks and planning imported when they reached the stage modules
+PLANNING_EAGER = "import torch, xarray, scipy.stats; "
+
+
+def _bench_planning(table, reps: int, warm: int):
+    """The Snakemake process itself (every run's, every cluster job's): a dry run of the quick config,
+    which checks the config and plans every job, with and without the torch, xarray and SciPy imports
+    its checks and planning used to reach."""
+    with tempfile.TemporaryDirectory(prefix="specbias-plan-") as tmp:
+        argv = ["snakemake", "-n", "--cores", "1", "-s", str(ROOT / "Snakefile"), "--directory", tmp,
+                "--configfile", str(ROOT / "configs" / "quick.yaml"), "--replace-workflow-config"]
+        run = f"import runpy, sys; sys.argv = {argv!r}; runpy.run_module('snakemake', run_name='__main__')"
+        ref_t = timeit(_interpreter(PLANNING_EAGER + run), reps, "cpu", warmup=warm)
+        new_t = timeit(_interpreter(run), reps, "cpu", warmup=warm)
+        table.add("job start-up", "Snakemake process: check the config, plan the jobs (dry run, quick config)",
+                  "torch, xarray, SciPy imported", ref_t, "checks and planning without them", new_t, None,
+                  "the dry run succeeds", True, f"median of {reps} dry runs")
 
 
 # ---------------------------------------------------------------------------------------------
