@@ -38,7 +38,7 @@ import logging
 import numpy as np
 import xarray as xr
 
-from ... import activations, analysis, claims, dynamics, io, kernel_records, ntk, sampling, spectra, sphere, targets, train
+from ... import analysis, claims, dynamics, io, kernel_records, ntk, sampling, spectra, sphere, targets, train
 from ...common import pick_device, predicted_steps, status_variable, train_runs
 from ...criteria import Criterion
 from ...registry import MODELS
@@ -49,7 +49,7 @@ from .plan import (  # noqa: F401 -- the plan's functions, read by the stages an
     law_params, analysis_params, data_seeds, per_region, has_law, records_spectra_on,
     records_spectra, relative_lr, relu_two_layer, has_operator_spectrum, arc_step_applies, comparison,
 )
-from .settings import Data, Entry, Model, Target, Train
+from .settings import Data, Model, Target, Train
 
 log = logging.getLogger(__name__)
 

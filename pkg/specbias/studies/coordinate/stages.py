@@ -30,7 +30,7 @@ from .layouts import LEARNING, RUNS
 from .plan import (  # noqa: F401 -- the plan's functions, read by the stages and by callers as stages.<name>
     typed, train_params, input_features, signal_dims, encoding_groups,
 )
-from .settings import Entry, Metrics, Train
+from .settings import Metrics, Train
 
 log = logging.getLogger(__name__)
 

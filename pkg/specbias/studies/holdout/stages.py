@@ -21,7 +21,6 @@ Variants with the same input width, activation and init form one group (one job,
 
 from __future__ import annotations
 
-import json
 import logging
 
 import numpy as np
@@ -39,7 +38,6 @@ from .layouts import PSNR, RUNS
 from .plan import (  # noqa: F401 -- the plan's functions, read by the stages and by callers as stages.<name>
     typed, train_params, _group_key, variant_groups,
 )
-from .settings import Entry, Variant
 
 log = logging.getLogger(__name__)
 

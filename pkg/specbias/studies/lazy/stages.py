@@ -35,7 +35,6 @@ from .layouts import RUNS, TABLE
 from .plan import (  # noqa: F401 -- the plan's functions, read by the stages and by callers as stages.<name>
     typed, base_at, train_params,
 )
-from .settings import Entry
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +99,7 @@ def analyse(runs: list[xr.Dataset], name: str, cfg) -> tuple[xr.Dataset, list[Cl
     if fit is not None:
         table.attrs.update(change_slope=fit.slope, change_slope_ci=[fit.ci_low, fit.ci_high], change_intercept=fit.intercept)
     log.info("%s: kernel change slope vs width %s; C22 %s", name, f"{fit.slope:.3f}" if fit else "n/a", row.verdict)
-    table = io.finalize(table, "Empirical-kernel change and linearisation against width", {"lazy": cfg, "experiment": name}, "analysis")
+    table = io.finalize(TABLE.check(table), "Empirical-kernel change and linearisation against width", {"lazy": cfg, "experiment": name},
+                        "analysis")
     return table, [row]
 
