@@ -5,10 +5,12 @@ Each table maps a name to a class registered with its decorator in the module th
     @MODELS.register("two_layer")
     class TwoLayer(ModelKind): ...
 
-A new model, circle or sphere density, encoding, target or activation is one class in one module
-plus its entry in ``schemas/config.schema.yaml``.  The built-in modules are imported on the first
-lookup, so a table is complete whichever module the caller imported first; a class defined
-elsewhere (a user's module, a test) registers itself when its module is imported.
+A new model, circle or sphere density, encoding, target or activation is one class in one module;
+the schema reads the kind lists (and a kind's own keys, ``parameters``) from these tables.  The
+built-in modules are imported on the first lookup, so a table is complete whichever module the
+caller imported first; a class defined elsewhere (a user's module, a test) registers itself when
+its module is imported.  A table whose modules import torch lists its built-in kinds by name
+(``names=``), so that checking a config never imports them.
 """
 
 from __future__ import annotations
