@@ -10,14 +10,11 @@ from specbias import claims, duals, io, ntk
 from specbias.analysis import fit_power_law
 from specbias.registry import ACTIVATIONS
 
+from . import RingDecay
 from .claims import CLAIMS
 
-
-def typed(entry):
-    """The entry as its typed config object (classes generated from schema.yaml; every default in place)."""
-    from . import RingDecay
-
-    return RingDecay.typed(entry)
+#: the entry as its typed config object (the classes are generated from schema.yaml)
+typed = RingDecay.typed
 
 
 def spectrum(entry) -> xr.Dataset:

@@ -11,16 +11,8 @@ from ...claims import Claim, ClaimRow, note_exclusions, verdict
 from ...common import STATUS
 from ...io import config_of
 from .layouts import ANALYSIS, NTK
+from . import Convergence
 from .settings import Data, Entry, Model
-
-
-def _entry(cfg) -> Entry:
-    """An entry, or the analysis job's part of one, as the typed (partial) entry."""
-    return Entry.from_dict(cfg, "convergence", partial=True)
-
-
-def _part(cls, value, key: str):
-    return cls.from_dict(value, f"convergence.{key}", partial=True)
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -167,7 +159,7 @@ def claim_region_ratio(regions: xr.Dataset, experiment: str, tolerance: float, d
     fmt = lambda v: " : ".join(f"{x:.2f}" for x in v[order])  # noqa: E731
     rel = np.abs(meas / theory - 1)
     ok = None if not np.all(np.isfinite(rel)) else bool(np.all(rel <= tolerance))
-    data = _part(Data, data, "data")
+    data = Convergence.typed({"data": data}).data
     dim = _dim(data)
     never = int((regions.region_measured_step.values < 0).sum())
     samples = len(np.unique(regions.data_seed.values)) if "data_seed" in regions.coords else 1
@@ -241,7 +233,7 @@ def claim_c11(conv: xr.Dataset, experiment: str, tolerance: float, model: Model)
     """C11: trained nets follow their linearised-NTK prediction.  With recorded residual spectra:
     the spectra agree over time (median relative gap); without: measured/predicted convergence
     steps (medians over runs) within x(1 ± tolerance) at every κ (P1 F11 for deep nets)."""
-    model = _part(Model, model, "model")
+    model = Convergence.typed({"model": model}).model
     width = model.width
     act = "" if activations.of(model.activation).relu_closed_forms else f"{activations.describe(model.activation)} "
     net = (f"deep {act}net (depth {model.depth}, width {width})" if model.kind == "deep"
@@ -316,7 +308,7 @@ def convergence_rows(conv: xr.Dataset, name: str, cfg: Entry | dict, eig: xr.Dat
     each where it applies: the κ^d slope (two-layer with bias, uniform density), C3 (the circle's
     two-layer operator spectrum in ``eig``), C5/C6 (per-region criterion), C9 (bias-free nets) and
     C11 (with recorded residual spectra, or deep nets)."""
-    cfg = _entry(cfg)
+    cfg = Convergence.typed(cfg)
     model, data, acfg = cfg.model, cfg.data, cfg.analysis
     dim = _dim(data)
     two_layer = model.kind == "two_layer"
@@ -350,7 +342,7 @@ def claim_c21(conv: xr.Dataset, experiment: str, tolerance: float, model: Model)
     ok = None if not np.isfinite(med) else med <= tolerance
     metric = ("max over snapshots of ||A_meas - A_pred||_2 / ||A_meas(0)||_2 over frequencies" if spectral
               else "max over records of ||r_meas - r_pred|| / ||r_0|| (no spectra recorded)")
-    note = f"metric: {metric}, median over runs; width m = {_part(Model, model, 'model').width}; worst run {float(err.max(skipna=True)):.3f}"
+    note = f"metric: {metric}, median over runs; width m = {Convergence.typed({'model': model}).model.width}; worst run {float(err.max(skipna=True)):.3f}"
     if ANALYSIS.has(conv, "spectrum_error"):
         note += f"; the analytic kernel's prediction (C11) {float(conv.spectrum_error.median(skipna=True)):.3f}"
     if ANALYSIS.has(conv, "kernel_lr_lambda_max"):

@@ -11,12 +11,7 @@ from ... import activations
 from ...analysis import law_ratios
 from ...common import STATUS
 from ...io import config_of
-from .settings import Data, Model
-
-
-def _part(cls, value: dict, key: str):
-    """A part of an entry as a stored file's config holds it, typed (keys it lacks raise when read)."""
-    return cls.from_dict(value, f"convergence.{key}", partial=True)
+from . import Convergence
 
 
 def own_frequency_decay(spectra: list[xr.Dataset], var: str = "residual_spectrum") -> xr.DataArray:
@@ -101,7 +96,8 @@ def steps(conv: xr.Dataset):
     drawn at it (open markers), diverged runs as crosses.  The entry's model and data settings are
     read from the analysis file's config."""
     study = config_of(conv)  # the analysis job's meta: analysis, model, data and max_steps
-    model, data = _part(Model, study["model"], "model"), _part(Data, study["data"], "data")
+    stored = Convergence.typed({"model": study["model"], "data": study["data"]})  # keys the file lacks raise when read
+    model, data = stored.model, stored.data
     fig, ax = plt.subplots(figsize=(6.2, 4.6), constrained_layout=True)
     k, s = xr.broadcast(conv.kappa, conv.measured_step)
     k, s = k.values.reshape(-1), s.values.reshape(-1).astype(float)
@@ -146,7 +142,7 @@ def steps(conv: xr.Dataset):
 def ntk_spectrum(ntk: xr.Dataset, conv: xr.Dataset):
     """Operator eigenvalues (FFT on a grid) and Gram eigenvalues/n by dominant frequency vs the
     closed form; the large-k fit (claim C3) as stored by the analysis."""
-    bias = bool(_part(Model, config_of(ntk)["model"], "model").bias)
+    bias = bool(Convergence.typed({"model": config_of(ntk)["model"]}).model.bias)
     fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
     q = ntk.frequency.values
     # Beyond about a quarter of the grid, aliasing of the kernel's tail lifts the FFT values.

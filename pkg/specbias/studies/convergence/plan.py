@@ -10,6 +10,7 @@ each stage reads back as a partial typed entry (:func:`typed`).
 from __future__ import annotations
 
 from ... import activations
+from . import Convergence
 from .settings import Entry
 
 SECTION = "convergence"
@@ -18,9 +19,8 @@ SECTION = "convergence"
 # (Snakemake fingerprints them), which each stage reads back as a partial typed entry.
 
 
-def typed(cfg) -> Entry:
-    """An entry or a job's params as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Convergence.typed
 
 
 def _plain(cfg) -> dict:

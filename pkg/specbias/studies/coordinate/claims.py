@@ -9,7 +9,7 @@ from ... import encodings
 
 from ...claims import Claim, ClaimRow, verdict
 from .layouts import LEARNING
-from .settings import Entry
+from . import Coordinate
 
 
 #: the claims this study's rows test (the scorecard's registry gathers every study's)
@@ -33,7 +33,7 @@ def coordinate_rows(runs: list[xr.Dataset], conv: xr.Dataset, fits: dict, alive:
     learning table, ``fits`` the learning-epoch power law per encoding (or None), ``alive`` which
     seeds did not diverge per encoding (those that did are left out of every mean and median)."""
     enc = {ds.attrs["encoding"]: ds for ds in runs}
-    cfg = Entry.from_dict(cfg, "coordinate", partial=True)
+    cfg = Coordinate.typed(cfg)
     kinds = {e: cfg.encodings[e] for e in enc}
     raws = sorted([e for e in enc if kinds[e]["kind"] == "raw"], key=lambda e: encodings.range_width(kinds[e]))
     pes = [e for e in enc if kinds[e]["kind"] != "raw"]

@@ -4,14 +4,13 @@ group's job reads.  Planning runs in every Snakemake process: no torch, no xarra
 from __future__ import annotations
 
 from ...registry import ENCODINGS
-from .settings import Entry
+from . import Coordinate
 
 SECTION = "coordinate"
 
 
-def typed(cfg) -> Entry:
-    """An entry or a job's params as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Coordinate.typed
 
 
 def train_params(cfg: dict, group: list[str]) -> dict:

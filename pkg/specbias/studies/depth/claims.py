@@ -6,6 +6,7 @@ import xarray as xr
 
 from ...analysis import degree_slope
 from ...claims import Claim, ClaimRow, verdict
+from . import Depth
 from .settings import Entry
 
 
@@ -23,7 +24,7 @@ REFERENCE_LOW_SLOPES_S1 = {3: -2.38, 5: -1.93, 10: -1.39, 20: -0.98, 50: -0.61}
 
 
 def depth_claim_rows(spec: xr.Dataset, name: str, cfg: Entry) -> list[ClaimRow]:
-    cfg = Entry.from_dict(cfg, "depth", partial=True)
+    cfg = Depth.typed(cfg)
     dim = int(cfg.dim)
     k = spec.degree.values
     depths = spec.depth.values

@@ -17,16 +17,15 @@ import xarray as xr
 from ... import claims, deep, io
 from . import claims as study_claims
 from .layouts import SPECTRUM
-from .settings import Entry
+from . import Depth
 
 log = logging.getLogger(__name__)
 
 SECTION = "depth"
 
 
-def typed(cfg) -> Entry:
-    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Depth.typed
 
 
 def spectrum(cfg) -> xr.Dataset:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 
 from ...registry import ENCODINGS
-from .settings import Entry, Variant
+from .settings import Variant
+from . import Holdout
 
 SECTION = "holdout"
 
 
-def typed(cfg) -> Entry:
-    """An entry or a job's params as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Holdout.typed
 
 
 def train_params(cfg: dict, group: list[str]) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xarray as xr
 
 from ...claims import Claim, ClaimRow, verdict
+from . import Kernels
 from .settings import Entry
 
 
@@ -22,7 +23,7 @@ def kernel_claim_rows(spec: xr.Dataset, name: str, cfg: Entry) -> list[ClaimRow]
     """C16: every positively homogeneous activation's spectrum follows k^-d (power law, slope within
     ``power_tolerance`` of -d); C17: every smooth one decays faster than any power (the exponential
     fit explains log λ better than the power-law fit over ``fit_range``)."""
-    cfg = Entry.from_dict(cfg, "kernels", partial=True)
+    cfg = Kernels.typed(cfg)
     dim, lo_hi = cfg.dim, cfg.fit_range
     model = cfg.model
     net = (f"two-layer (tau {model.tau:g}, {'with' if model.bias else 'no'} bias)" if model.kind == "two_layer"

@@ -23,16 +23,15 @@ from ... import claims, deep, duals, io
 from ...registry import ACTIVATIONS
 from . import claims as study_claims
 from .layouts import SPECTRUM
-from .settings import Entry
+from . import Kernels
 
 log = logging.getLogger(__name__)
 
 SECTION = "kernels"
 
 
-def typed(cfg) -> Entry:
-    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Kernels.typed
 
 
 def kernel_of(act, model):

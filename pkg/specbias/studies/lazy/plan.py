@@ -4,14 +4,13 @@ Planning runs in every Snakemake process: no torch, no xarray here."""
 from __future__ import annotations
 
 from ..convergence import plan as convergence
-from .settings import Entry
+from . import Lazy
 
 SECTION = "lazy"
 
 
-def typed(cfg) -> Entry:
-    """An entry as the typed (partial) entry: a key it was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Lazy.typed
 
 
 def base_at(cfg, width: int) -> dict:

@@ -8,15 +8,10 @@ import numpy as np
 import xarray as xr
 
 from ... import io, probes
-from .stages import TITLE, pair_median, tensors
+from .stages import TITLE, pair_median, tensors, typed
 from .layouts import KERNELS as LAYOUT_KERNELS, TABLE, TRAIN
-from .settings import Entry
 
 KERNELS = ("gaussian", "analytic", "empirical")
-
-
-def _typed(entry) -> Entry:
-    return Entry.from_dict(entry, "realdata", partial=True)
 
 
 def targets_on_points(ds: xr.Dataset, points: np.ndarray) -> np.ndarray:
@@ -40,7 +35,7 @@ def kernels_of(kern: xr.Dataset) -> list[str]:
 def band_energies(entry, kern: xr.Dataset, residual: np.ndarray) -> xr.Dataset:
     """Energy of the residual (epoch, seed, point, C) on each kernel's bands: (kernel, epoch, seed, band)."""
     modes = kern.sizes["mode"]
-    edges = probes.band_edges(modes, min(_typed(entry).kernels.bands, modes))
+    edges = probes.band_edges(modes, min(typed(entry).kernels.bands, modes))
     out = []
     for name in kernels_of(kern):
         vecs = kern[f"{name}_eigenvector"].values
@@ -68,7 +63,7 @@ def half_epoch(normalised: np.ndarray, epochs: np.ndarray) -> np.ndarray:
 def linearised(entry, kern: xr.Dataset, train: xr.Dataset, r0: np.ndarray, n_train: int) -> np.ndarray | None:
     """Linearised GD's residual at the record epochs from each seed's empirical NTK, or None where it
     does not apply (not MSE with SGD, or the kernel points are not the whole training set)."""
-    tc = _typed(entry).train
+    tc = typed(entry).train
     if not (LAYOUT_KERNELS.has(kern, "empirical_eigenvalue") and tc.loss == "mse" and tc.optimizer == "sgd"
             and kern.sizes["point"] == n_train and kern.sizes["mode"] == n_train):
         return None
@@ -84,7 +79,7 @@ def filtering(entry, ds: xr.Dataset, points: np.ndarray, y: np.ndarray, f: np.nd
     xk = x[points]
     dist2 = probes.squared_distances(xk)  # once for the median and every δ
     d2 = pair_median(dist2)  # the median squared distance
-    rel = np.asarray(_typed(entry).filtering.deltas, dtype=float)
+    rel = np.asarray(typed(entry).filtering.deltas, dtype=float)
     lows, highs = [], []
     for r in rel:
         lo, hi = probes.filtered_errors(probes.smoother(xk, r * d2, dist2), y, f)
@@ -118,7 +113,7 @@ def analyse(entry, name: str, ds: xr.Dataset, kern: xr.Dataset, train: xr.Datase
     """The entry's table and its claim rows."""
     from . import claims
 
-    entry = _typed(entry)
+    entry = typed(entry)
     loss = entry.train.loss
     points = kern.point.values
     y = targets_on_points(ds, points)

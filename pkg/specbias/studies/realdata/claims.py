@@ -102,9 +102,9 @@ def linearised(table: xr.Dataset, name: str, ok: np.ndarray, tol: float) -> Clai
 
 
 def rows(table: xr.Dataset, name: str, entry, train: xr.Dataset | None = None) -> list[ClaimRow]:
-    from .settings import Entry
+    from . import Realdata
 
-    entry = Entry.from_dict(entry, "realdata", partial=True)
+    entry = Realdata.typed(entry)
     ok = table.diverged_epoch.values < 0
     tol = entry.tolerances
     if not ok.any():

@@ -21,15 +21,14 @@ from ... import datasets, io, probes, realnets
 from ...common import pick_device
 from ...ntk import eigendecompose
 from .layouts import DATA, KERNELS, TRAIN
-from .settings import Entry
+from . import Realdata
 
 log = logging.getLogger(__name__)
 TITLE = "specbias real data"
 
 
-def typed(entry) -> Entry:
-    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(entry, "realdata", partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Realdata.typed
 
 
 def data(entry) -> xr.Dataset:

@@ -18,16 +18,15 @@ from ... import claims, io, ntk, sampling
 from ... import eigenfunctions as ef
 from . import claims as study_claims
 from .layouts import SPECTRUM
-from .settings import Entry
+from . import Spectral
 
 log = logging.getLogger(__name__)
 
 SECTION = "spectral"
 
 
-def typed(cfg) -> Entry:
-    """An entry (or a job's params) as the typed (partial) entry: a key the job was not given raises when read."""
-    return Entry.from_dict(cfg, SECTION, partial=True)
+#: an entry or a job's params as the typed (partial) entry: a key the job was not given raises when read
+typed = Spectral.typed
 
 
 def eigen(cfg) -> xr.Dataset:
