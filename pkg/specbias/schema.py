@@ -25,12 +25,10 @@ COMMON = Path(__file__).with_name("schema_common.yaml")
 
 
 def _registries() -> dict:
-    from . import registry, signals
+    """Registry name -> its kinds (and the bundled images' names), for ``$registry`` nodes."""
+    from . import signals
 
-    return {"activation": registry.ACTIVATIONS.names(), "encoding": registry.ENCODINGS.names(),
-            "circle_density": registry.CIRCLE_DENSITIES.names(), "sphere_density": registry.SPHERE_DENSITIES.names(),
-            "circle_target": registry.CIRCLE_TARGETS.names(), "sphere_target": registry.SPHERE_TARGETS.names(),
-            "model": registry.MODELS.names(), "image": tuple(signals.BUNDLED_IMAGES)}
+    return {name: table.names() for name, table in _registry_tables().items()} | {"image": tuple(signals.BUNDLED_IMAGES)}
 
 
 def _registry_tables() -> dict:
@@ -115,18 +113,7 @@ def assemble() -> dict:
             if name in schema["$defs"]:
                 raise ValueError(f"schema definition {name!r} of study {cls.section!r} is defined twice")
             schema["$defs"][name] = sub
-    _activation_parameters(schema["$defs"]["activation"]["properties"])
     return _fill(schema, _registries())
-
-
-def _activation_parameters(properties: dict) -> None:
-    """The activation definition takes every registered kind's parameters (config.check_activation
-    then refuses the ones a given kind does not take)."""
-    from .registry import ACTIVATIONS
-
-    for kind in ACTIVATIONS.names():
-        for key, sub in ACTIVATIONS[kind].parameters.items():
-            properties.setdefault(key, copy.deepcopy(sub))
 
 
 class _Dumper(yaml.SafeDumper):

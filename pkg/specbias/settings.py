@@ -195,7 +195,9 @@ class _Generator:
         return self.defs.get(name, {}), name
 
     def _is_spec(self, node: dict) -> bool:
-        """A registry spec: an object whose ``kind`` is chosen from a registry."""
+        """A registry spec: a ``$kinds`` node, or an object whose required ``kind`` is chosen from a registry."""
+        if "$kinds" in node:
+            return True
         kind = node.get("properties", {}).get("kind", {})
         kind, _ = self._deref(kind)
         return "$registry" in kind and "kind" in node.get("required", [])
@@ -208,7 +210,7 @@ class _Generator:
             alias = f"{_camel(section)}Entry"
             self.imports.add(f"from specbias.studies.{section}.settings import Entry as {alias}")
             return alias, alias, None
-        if "$kinds" in node:  # a registry spec whose keys the kinds' classes declare
+        if self._is_spec(node):  # the registry's class is its typed form
             return "dict", None, None
         for alt in ("anyOf", "oneOf"):
             if alt in node:
